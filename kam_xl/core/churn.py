@@ -35,9 +35,11 @@ def purchase_days(codes, days, n_customers: int) -> PurchaseDays:
         return PurchaseDays(first, last, count)
     offset = days.min()
     span = days.max() - offset + 1
-    keys = np.unique(codes * span + (days - offset))
+    keys = np.sort(codes * span + (days - offset))
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]      # distinct (customer, day), sorted
     key_codes, key_days = keys // span, keys % span + offset
-    owners, start, n = np.unique(key_codes, return_index=True, return_counts=True)
+    start = np.flatnonzero(np.concatenate(([True], key_codes[1:] != key_codes[:-1])))
+    owners, n = key_codes[start], np.diff(np.append(start, keys.size))
     first[owners] = key_days[start]
     last[owners] = key_days[start + n - 1]
     count[owners] = n

@@ -39,10 +39,13 @@ from kam_xl.errors import InputError
 __all__ = ["BGNBDParams", "BGNBDFitError", "summary_from_purchase_days", "fit", "p_alive",
            "log_likelihood"]
 
-# Box for the log-parameters, in the rescaled time unit (mean age 1): exp(+-20) = 2e-9 .. 5e8.
-# An estimate on the edge means the data do not pin that parameter down (e.g. nobody seems to drop
-# out, so b runs off to infinity); P(alive) is then at its limit, which is still a usable answer.
-_LOG_BOUND = 20.0
+# Box for log(r, alpha, a, b), alpha in the rescaled time unit (mean age 1). An estimate on the edge
+# means the data do not pin that parameter down (e.g. nobody seems to drop out: a -> 0 or b -> inf;
+# everyone buys at the same rate: r, alpha -> inf together); P(alive) is then at its limit, which is
+# still a usable answer. The shapes stop at e^12 = 1.6e5: a Gamma or Beta that narrow is a point mass
+# for every purpose here, and without the cap such ridges never let the optimiser settle.
+_LOWER = np.array([-20.0, -20.0, -20.0, -20.0])
+_UPPER = np.array([12.0, 20.0, 12.0, 12.0])
 # Accept the optimum, whatever the optimiser's flag, when no log-parameter can still move the
 # log-likelihood: its gradient is below 1e-5 per customer or below 0.01 in total (moving a parameter
 # by a factor e would gain under 0.01 in ln L, far below statistical meaning). The second rule
@@ -57,7 +60,7 @@ class BGNBDFitError(RuntimeError):
 
 @dataclass(frozen=True)
 class BGNBDParams:
-    """Fitted BG/NBD parameters (FHL 2005, section 3).
+    """Fitted BG/NBD parameters (FHL 2005; the model assumptions are in the module docstring).
 
     r, alpha: shape and rate of the Gamma spread of purchase rates; alpha is in the time unit of the
     data (days here), so the mean purchase rate of active customers is r / alpha per day.
@@ -121,8 +124,8 @@ def _require(ok: np.ndarray, values: np.ndarray, name: str, message: str) -> Non
     if not ok.all():
         where = np.unravel_index(int(np.argmin(ok.ravel())), ok.shape) if ok.ndim else ()
         pos = f"[{where[0]}]" if len(where) == 1 else (f"[{where}]" if where else "")
-        value = np.asarray(values)[where] if np.ndim(values) else values
-        raise InputError(f"{name}{pos} = {value!r}: {message}.", column=name)
+        value = float(np.asarray(values)[where])
+        raise InputError(f"{name}{pos} = {value:g}: {message}.")
 
 
 def _customer_arrays(frequency, recency, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -164,7 +167,7 @@ def _log_tail_terms(r, alpha, a, b, x, tx, age):
     xr = x[repeat]
     d[repeat] = np.log(a) - np.log(b + xr - 1.0) + (r + xr) * log_ratio[repeat]
     a3 = -(r + x) * np.log(alpha + age)
-    return a3, d, log_ratio
+    return a3, d
 
 
 def log_likelihood(params: BGNBDParams, frequency, recency, T) -> np.ndarray:
@@ -180,7 +183,7 @@ def log_likelihood(params: BGNBDParams, frequency, recency, T) -> np.ndarray:
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
     a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
-    a3, d, _ = _log_tail_terms(r, alpha, a, b, x, tx, age)
+    a3, d = _log_tail_terms(r, alpha, a, b, x, tx, age)
     return a1 + a2 + a3 + np.logaddexp(0.0, d)
 
 
@@ -203,7 +206,7 @@ def p_alive(params: BGNBDParams, frequency, recency, T) -> np.ndarray:
     repeat = x > 0
     if repeat.any():
         r, alpha, a, b = params.r, params.alpha, params.a, params.b
-        _, d, _ = _log_tail_terms(r, alpha, a, b, x[repeat], tx[repeat], age[repeat])
+        _, d = _log_tail_terms(r, alpha, a, b, x[repeat], tx[repeat], age[repeat])
         out[repeat] = expit(-d)
     return out
 
@@ -237,6 +240,12 @@ class _CompressedData:
         self.x_index_r = x_index[self.repeat]
 
 
+def _dot(u: np.ndarray, v: np.ndarray) -> float:
+    """Sum of u * v without BLAS. ``u @ v`` wakes OpenBLAS threads for vectors this long; on a busy
+    two-core machine the waking and spinning costs more than the sum itself."""
+    return float(np.einsum("i,i->", u, v))
+
+
 def _negative_mean_ll_and_grad(log_params: np.ndarray, data: _CompressedData):
     """Mean negative ln L (FHL eq. 6) over customers and its analytic gradient in the log-parameters.
 
@@ -252,19 +261,19 @@ def _negative_mean_ll_and_grad(log_params: np.ndarray, data: _CompressedData):
 
     # A1 + A2, summed: scalar parts times n, x-parts over unique x.
     ll = n * (-gammaln(r) + r * math.log(alpha) + gammaln(a + b) - gammaln(b))
-    ll += xw @ (gammaln(r + xv) + gammaln(b + xv) - gammaln(a + b + xv))
-    g_r = n * (-digamma(r) + math.log(alpha)) + xw @ digamma(r + xv)
+    ll += _dot(xw, gammaln(r + xv) + gammaln(b + xv) - gammaln(a + b + xv))
+    g_r = n * (-digamma(r) + math.log(alpha)) + _dot(xw, digamma(r + xv))
     g_alpha = n * r / alpha
     psi_ab = digamma(a + b)
     psi_abx = digamma(a + b + xv)
-    g_a = n * psi_ab - xw @ psi_abx
-    g_b = n * (psi_ab - digamma(b)) + xw @ (digamma(b + xv) - psi_abx)
+    g_a = n * psi_ab - _dot(xw, psi_abx)
+    g_b = n * (psi_ab - digamma(b)) + _dot(xw, digamma(b + xv) - psi_abx)
 
     # x = 0 rows: only A3 = -r ln(alpha+T).
     log_at0 = np.log(alpha + data.age0)
-    ll -= r * (data.w0 @ log_at0)
-    g_r -= data.w0 @ log_at0
-    g_alpha -= r * (data.w0 @ (1.0 / (alpha + data.age0)))
+    ll -= r * _dot(data.w0, log_at0)
+    g_r -= _dot(data.w0, log_at0)
+    g_alpha -= r * _dot(data.w0, 1.0 / (alpha + data.age0))
 
     # x > 0 rows: A3 + softplus(A4 - A3).
     x, tx, age, w = data.xr, data.txr, data.ager, data.wr
@@ -276,18 +285,18 @@ def _negative_mean_ll_and_grad(log_params: np.ndarray, data: _CompressedData):
     d = math.log(a) - log_bx1 + rx * log_ratio
     dropped = expit(d)
     wd = w * dropped
-    ll += w @ (-rx * log_at + np.logaddexp(0.0, d))
-    g_r += -(w @ log_at) + wd @ log_ratio
-    g_alpha += -(w @ (rx * inv_at)) + wd @ (rx * (inv_at - inv_atx))
+    ll += _dot(w, -rx * log_at + np.logaddexp(0.0, d))
+    g_r += -_dot(w, log_at) + _dot(wd, log_ratio)
+    g_alpha += -_dot(w, rx * inv_at) + _dot(wd, rx * (inv_at - inv_atx))
     g_a += wd.sum() / a
-    g_b -= wd @ np.exp(-log_bx1)
+    g_b -= _dot(wd, np.exp(-log_bx1))
 
     grad = np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])   # chain rule to log-parameters
     return -ll / n, -grad / n
 
 
 def fit(frequency, recency, T, *, weights=None) -> BGNBDParams:
-    """Maximum-likelihood BG/NBD parameters, FHL eq. (6) summed over customers (their section 3).
+    """Maximum-likelihood BG/NBD parameters, FHL eq. (6) summed over customers.
 
     frequency, recency, T: one value per customer in one time unit (days from
     :func:`summary_from_purchase_days`; any unit works, alpha comes back in it).
@@ -305,7 +314,7 @@ def fit(frequency, recency, T, *, weights=None) -> BGNBDParams:
       about a and b. Returns ``BGNBDParams(nan, nan, nan, nan)`` (``.estimated`` is False);
       :func:`p_alive` still gives 1.0 to every customer with frequency 0, which is all of them.
     - Parameters the data do not pin down run to the edge of a wide box (exp(+-20) in the rescaled
-      unit) instead of overflowing; P(alive) is then at its limiting value.
+      unit for alpha; up to e^12 for r, a, b) instead of overflowing; P(alive) is then at its limit.
     - L-BFGS-B stops without reaching a stationary point: the fit is restarted with Nelder-Mead
       from there; if the gradient is still not ~0, ``BGNBDFitError`` is raised, never a silent guess.
     """
@@ -317,7 +326,7 @@ def fit(frequency, recency, T, *, weights=None) -> BGNBDParams:
         w = np.asarray(weights, dtype=float).ravel()
         if w.shape != x.shape:
             raise InputError(f"weights has {w.size} values for {x.size} customers — pass one weight per "
-                             f"customer or none.", column="weights")
+                             f"customer or none.")
         _require(np.isfinite(w) & (w >= 0), w, "weights", "expected a number of customers >= 0")
     if x.size == 0 or w.sum() <= 0:
         raise InputError("no customers to fit BG/NBD on — the data hold no purchase up to the as-of day.")
@@ -325,21 +334,21 @@ def fit(frequency, recency, T, *, weights=None) -> BGNBDParams:
         nan = float("nan")
         return BGNBDParams(nan, nan, nan, nan)
 
-    unit = (w @ age) / w.sum()                         # mean age; > 0 because someone bought twice
+    unit = (w @ age) / w.sum() or 1.0                  # mean age (0 only if every T is 0)
     data = _CompressedData(x, tx / unit, age / unit, w)
     mean_x = (data.w @ data.x) / data.total
     start = np.array([0.0, math.log(1.0 / mean_x), 0.0, 0.0])   # r = a = b = 1, alpha = mean T / mean x
-    start = np.clip(start, -_LOG_BOUND + 1, _LOG_BOUND - 1)
-    bounds = [(-_LOG_BOUND, _LOG_BOUND)] * 4
+    start = np.clip(start, _LOWER + 1, _UPPER - 1)
+    bounds = list(zip(_LOWER, _UPPER))
 
     res = minimize(_negative_mean_ll_and_grad, start, args=(data,), jac=True, method="L-BFGS-B",
                    bounds=bounds, options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9})
     best = res.x
     if not _stationary(best, data):
-        res_nm = minimize(lambda p: _negative_mean_ll_and_grad(np.clip(p, -_LOG_BOUND, _LOG_BOUND), data)[0],
+        res_nm = minimize(lambda p: _negative_mean_ll_and_grad(np.clip(p, _LOWER, _UPPER), data)[0],
                           best, method="Nelder-Mead",
                           options={"maxiter": 20000, "xatol": 1e-10, "fatol": 1e-14})
-        best = np.clip(res_nm.x, -_LOG_BOUND, _LOG_BOUND)
+        best = np.clip(res_nm.x, _LOWER, _UPPER)
         if not _stationary(best, data):
             grad = _negative_mean_ll_and_grad(best, data)[1]
             raise BGNBDFitError(
@@ -353,8 +362,8 @@ def fit(frequency, recency, T, *, weights=None) -> BGNBDParams:
 def _stationary(log_params: np.ndarray, data: _CompressedData) -> bool:
     """Projected gradient ~0: zero in every direction not blocked by the box edge."""
     grad = _negative_mean_ll_and_grad(log_params, data)[1]
-    at_low = (log_params <= -_LOG_BOUND + 1e-9) & (grad > 0)
-    at_high = (log_params >= _LOG_BOUND - 1e-9) & (grad < 0)
+    at_low = (log_params <= _LOWER + 1e-9) & (grad > 0)
+    at_high = (log_params >= _UPPER - 1e-9) & (grad < 0)
     free = ~(at_low | at_high)
     tolerance = max(_GRADIENT_TOLERANCE_MEAN, _GRADIENT_TOLERANCE_TOTAL / data.total)
     return bool(np.isfinite(grad).all()) and bool(np.all(np.abs(grad[free]) < tolerance))

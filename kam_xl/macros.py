@@ -1,0 +1,120 @@
+"""What each button of the Key Accounts ribbon runs (workbook/src/KamRibbon.bas calls these by RunPython).
+
+Each entry point finds its book with `_book()`: the workbook that pressed the button when Excel called
+(`xw.Book.caller()`), else the file named by the environment variable KAM_XL_WORKBOOK, so a button can be
+run from a shell: `KAM_XL_WORKBOOK=KeyAccounts.xlsm python -c "import kam_xl.macros as m; m.refresh()"`.
+
+A message for the user, never a traceback: in Excel it comes as an alert; in a plain Python process it is
+printed. A button not built yet prints its "not yet available" message and ends normally (exit 0); no
+workbook to work on prints the fix on stderr and exits with code 2, like the CLI's input errors.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import xlwings as xw
+
+from kam_xl.errors import InputError
+
+WORKBOOK_ENV = "KAM_XL_WORKBOOK"
+TITLE = "Key Accounts"
+EXIT_INPUT_ERROR = 2
+
+#: A book: the live workbook in Excel, or the path of a workbook file.
+Book = xw.Book | Path
+
+
+class NotYetAvailable(Exception):
+    """A ribbon button whose work this version of kam_xl does not do yet."""
+
+    def __init__(self, button: str):
+        self.button = button
+        super().__init__(f"{button} is not yet available in this version of kam_xl.")
+
+
+def refresh() -> None:
+    """Refresh: recompute the analysis columns, the matrix and the key-account flags."""
+    _run("Refresh", _not_yet("Refresh"))
+
+
+def dossier() -> None:
+    """Dossier: write the dossier sheet of the selected customer."""
+    _run("Dossier", _not_yet("Dossier"))
+
+
+def winback() -> None:
+    """Win-back: write the Win-back sheet of lost and at-risk key accounts."""
+    _run("Win-back", _not_yet("Win-back"))
+
+
+def import_transactions() -> None:
+    """Import transactions: append transactions from an export file to the Transactions table."""
+    _run("Import transactions", _not_yet("Import transactions"))
+
+
+def check_data() -> None:
+    """Check data: list every input row that cannot be used, and how to fix it."""
+    _run("Check data", _not_yet("Check data"))
+
+
+def show_settings() -> None:
+    """Settings: go to the Settings sheet."""
+    _run("Settings", _not_yet("Settings"))
+
+
+def show_help() -> None:
+    """Help: show how the workbook works."""
+    _run("Help", _not_yet("Help"))
+
+
+def _book() -> Book:
+    """The calling workbook in Excel, else the file KAM_XL_WORKBOOK names."""
+    if "--from_xl=1" in sys.argv:  # RunPython passes this: a failure here is real, let xlwings show it
+        return xw.Book.caller()
+    try:
+        return xw.Book.caller()  # also Excel's COM server (OPTIMIZED_CONNECTION), which passes no argv
+    except Exception:  # not called from Excel: xlwings raises a bare Exception, or AttributeError off Windows/Mac
+        pass
+    named = os.environ.get(WORKBOOK_ENV)
+    if not named:
+        raise InputError(f"no workbook to work on: press the button in Excel, or set {WORKBOOK_ENV} to the "
+                         "path of KeyAccounts.xlsm.")
+    path = Path(named)
+    if not path.is_file():
+        raise InputError(f'{WORKBOOK_ENV} names "{named}", which is not a file - set it to the path of '
+                         "KeyAccounts.xlsm.")
+    return path
+
+
+def _run(button: str, action: Callable[[Book], None]) -> None:
+    """Run a button's action on its book; tell the user what went wrong instead of raising."""
+    try:
+        book = _book()
+    except InputError as error:
+        print(f"{button}: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_INPUT_ERROR) from None
+    try:
+        action(book)
+    except NotYetAvailable as news:
+        _tell(book, str(news))
+    except InputError as error:
+        _tell(book, f"{button}: {error}")
+        if isinstance(book, Path):
+            raise SystemExit(EXIT_INPUT_ERROR) from None
+
+
+def _tell(book: Book, message: str) -> None:
+    if isinstance(book, Path):
+        print(message)
+    else:
+        book.app.alert(message, title=TITLE)
+
+
+def _not_yet(button: str) -> Callable[[Book], None]:
+    def action(book: Book) -> None:
+        raise NotYetAvailable(button)
+    return action

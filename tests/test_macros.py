@@ -1,0 +1,101 @@
+"""The ribbon's macros: what a button press runs, in Excel or from a shell, says what it does plainly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import xlsxwriter
+import xlwings as xw
+from pyopenvba import ExcelFile
+
+from kam_xl import macros
+from kam_xl.template import CUSTOM_UI, add_ribbon, embed_vba
+
+# Every button, with what its message calls it.
+BUTTONS = {"refresh": "Refresh", "dossier": "Dossier", "winback": "Win-back",
+           "import_transactions": "Import transactions", "check_data": "Check data",
+           "show_settings": "Settings", "show_help": "Help"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    workbook.set_properties({"created": dt.datetime(2026, 1, 1)})
+    workbook.add_worksheet("Customers")
+    embed_vba(workbook, "kam_xl.errors")  # a module without UDFs: this file is about the macros
+    workbook.close()
+    path = tmp_path_factory.mktemp("macros") / "KeyAccounts.xlsm"
+    path.write_bytes(add_ribbon(buffer.getvalue(), CUSTOM_UI.read_bytes()))
+    return path
+
+
+def run_python_commands(path) -> dict[str, str]:
+    """Each ribbon callback's RunPython command, as VBA holds it (doubled quotes undone), by macro name."""
+    with ExcelFile(path) as book:
+        source = book.get_module("KamRibbon")
+    commands = [c.replace('""', '"') for c in re.findall(r'RunPython "((?:[^"]|"")*)"', source)]
+    return {re.search(r"m\.(\w+)\(\)$", c).group(1): c for c in commands}
+
+
+def run(command: str, **env: str) -> subprocess.CompletedProcess:
+    """The command in a fresh Python process, as RunPython starts one (minus Excel)."""
+    environment = {k: v for k, v in os.environ.items() if k != macros.WORKBOOK_ENV} | env
+    return subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, env=environment)
+
+
+def test_every_button_command_in_the_built_workbook_prints_not_yet_available(built):
+    commands = run_python_commands(built)
+    assert set(commands) == set(BUTTONS)
+    for macro, command in commands.items():
+        result = run(command, KAM_XL_WORKBOOK=str(built))
+        assert (result.returncode, result.stdout, result.stderr) == \
+            (0, f"{BUTTONS[macro]} is not yet available in this version of kam_xl.\n", ""), command
+
+
+def test_without_excel_or_a_workbook_the_button_says_how_to_give_one(built):
+    result = run(run_python_commands(built)["refresh"])
+    assert result.returncode == macros.EXIT_INPUT_ERROR
+    assert result.stdout == ""
+    assert result.stderr == ("Refresh: no workbook to work on: press the button in Excel, or set "
+                             "KAM_XL_WORKBOOK to the path of KeyAccounts.xlsm.\n")
+
+
+def test_a_workbook_path_that_is_no_file_is_named(built, tmp_path):
+    missing = tmp_path / "nowhere.xlsm"
+    result = run(run_python_commands(built)["dossier"], KAM_XL_WORKBOOK=str(missing))
+    assert result.returncode == macros.EXIT_INPUT_ERROR
+    assert f'names "{missing}", which is not a file' in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_book_is_the_file_named_when_excel_did_not_call(built, monkeypatch):
+    monkeypatch.setenv("KAM_XL_WORKBOOK", str(built))
+    assert macros._book() == built
+
+
+def test_in_excel_the_message_comes_as_an_alert(monkeypatch, capsys):
+    alerts = []
+
+    class App:
+        def alert(self, prompt, title=None, **_):
+            alerts.append((prompt, title))
+
+    class CallingBook:
+        app = App()
+
+    monkeypatch.setattr(xw.Book, "caller", classmethod(lambda cls: CallingBook()))
+    macros.winback()
+    assert alerts == [("Win-back is not yet available in this version of kam_xl.", "Key Accounts")]
+    assert capsys.readouterr() == ("", "")
+
+
+def test_not_yet_available_names_the_button():
+    assert str(macros.NotYetAvailable("Check data")) == \
+        "Check data is not yet available in this version of kam_xl."

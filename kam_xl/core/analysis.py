@@ -21,8 +21,10 @@ from kam_xl.errors import InputError
 
 def analyze(transactions: pd.DataFrame, customers: pd.DataFrame | None = None,
             complaints: pd.DataFrame | None = None, settings: Settings | None = None,
-            as_of=None) -> pd.DataFrame:
-    """The analysis table (columns :data:`schema.ANALYSIS_COLUMNS`); ``attrs["as_of"]`` holds the as-of day."""
+            as_of=None, *, p_alive: bool = True) -> pd.DataFrame:
+    """The analysis table (columns :data:`schema.ANALYSIS_COLUMNS`); ``attrs["as_of"]`` holds the as-of day.
+
+    ``p_alive=False`` skips the BG/NBD fit (the column is then NaN) when only the rules are wanted."""
     s = settings or Settings()
     ids, days, amount, margin = _transactions(transactions)
     if days.size == 0 and as_of is None:
@@ -78,7 +80,7 @@ def analyze(transactions: pd.DataFrame, customers: pd.DataFrame | None = None,
     interval = churn.intervals(pdays)
     c_recent, c_prev = _complaint_counts(complaints, index, as_of_day, s.complaint_days)
     flag = churn.churn_flags(interval, silence, c_recent, c_prev, s)
-    alive = _p_alive(pdays, as_of_day)
+    alive = _p_alive(pdays, as_of_day) if p_alive else np.full(n, np.nan)
 
     out = pd.DataFrame({
         "customer_id": index.to_numpy(object),
@@ -180,7 +182,10 @@ def _p_alive(pdays: churn.PurchaseDays, as_of_day: int) -> np.ndarray:
     if (frequency > 0).sum() < 2:
         alive[has] = 1.0  # nobody bought twice: the model has nothing to learn from; all one-time buyers
         return alive
-    params = bgnbd.fit(frequency, recency, age)
+    try:
+        params = bgnbd.fit(frequency, recency, age)
+    except bgnbd.BGNBDFitError:
+        return alive  # no estimate: NaN says so, rather than a made-up probability
     alive[has] = bgnbd.p_alive(params, frequency, recency, age)
     return alive
 

@@ -1,0 +1,164 @@
+"""Raw cell values, as Excel hands them to a Python function, turned into arrays and tables.
+
+xlwings passes a range as a 2-D list (rows of cells), a single cell as a scalar; blanks are None, numbers
+floats, dates datetimes, text str, and error cells None or "#N/A"-style text. On Linux the xlwings
+decorators do nothing, so every cell function converts its arguments here, identically in Excel and in
+the headless engine. Problems raise :class:`CellError` with a message a user can act on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from kam_xl.core.settings import Settings
+from kam_xl.core.typology import parse_yes_no
+
+EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+
+
+class CellError(ValueError):
+    """A cell value the function cannot use; the message goes into the cell after "#KAM: "."""
+
+
+def flat(raw) -> list:
+    """Cells of a range (2-D list, 1-D list or scalar) as one flat list, row by row."""
+    if isinstance(raw, (list, tuple)):
+        if raw and isinstance(raw[0], (list, tuple)):
+            return [cell for row in raw for cell in row]
+        return list(raw)
+    return [raw]
+
+
+def rows(raw) -> list[list]:
+    """A range as a list of rows (a scalar becomes one row of one cell)."""
+    if isinstance(raw, (list, tuple)):
+        if raw and isinstance(raw[0], (list, tuple)):
+            return [list(r) for r in raw]
+        return [list(raw)]
+    return [[raw]]
+
+
+def is_blank(cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip()) or (isinstance(cell, float) and cell != cell)
+
+
+def numbers(cells: Iterable, what: str, *, first_row: int = 1) -> np.ndarray:
+    """Numbers (blanks as NaN); numeric text is accepted; anything else raises naming the row."""
+    cells = list(cells)
+    try:
+        return np.array([np.nan if c is None else c for c in cells], dtype=float)
+    except (TypeError, ValueError):
+        pass
+    out = np.empty(len(cells))
+    for i, c in enumerate(cells):
+        if is_blank(c):
+            out[i] = np.nan
+        elif isinstance(c, bool):
+            out[i] = float(c)
+        else:
+            try:
+                out[i] = float(str(c).strip().replace(",", "")) if isinstance(c, str) else float(c)
+            except (TypeError, ValueError):
+                raise CellError(f"{what} in row {first_row + i} is not a number: {_show(c)}") from None
+    return out
+
+
+def days(cells: Iterable, what: str, *, first_row: int = 1) -> np.ndarray:
+    """Dates as datetime64[D] (blanks NaT): datetimes, Excel serial numbers, or ISO text."""
+    cells = list(cells)
+    out = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[D]")
+    for i, c in enumerate(cells):
+        if is_blank(c):
+            continue
+        if isinstance(c, (dt.datetime, dt.date)):
+            out[i] = np.datetime64(c.date() if isinstance(c, dt.datetime) else c, "D")
+        elif isinstance(c, (int, float)) and not isinstance(c, bool):
+            out[i] = EXCEL_EPOCH + np.timedelta64(int(c), "D")
+        else:
+            try:
+                out[i] = np.datetime64(pd.Timestamp(str(c).strip()).date(), "D")
+            except (TypeError, ValueError):
+                raise CellError(f"{what} in row {first_row + i} is not a date: {_show(c)}") from None
+    return out
+
+
+def texts(cells: Iterable) -> list[str]:
+    """Text of each cell, with whole numbers shown without ".0" (an id typed as 42 is "42"); blanks ""."""
+    out = []
+    for c in cells:
+        if is_blank(c):
+            out.append("")
+        elif isinstance(c, float) and c.is_integer():
+            out.append(str(int(c)))
+        else:
+            out.append(str(c).strip())
+    return out
+
+
+def yes_no(cells: Iterable, what: str) -> np.ndarray:
+    """Yes/no cells as 1.0/0.0, blanks NaN."""
+    try:
+        return parse_yes_no(list(cells), what)
+    except ValueError as exc:
+        raise CellError(str(exc)) from None
+
+
+def table(raw, what: str) -> pd.DataFrame:
+    """A range whose first row holds headers, as a DataFrame of raw cells; headers normalised to
+    lower_case_with_underscores (so "Customer ID" becomes customer_id)."""
+    grid = rows(raw)
+    if not grid or all(is_blank(c) for c in grid[0]):
+        raise CellError(f"{what}: the first row must hold the column headers")
+    headers = [normalise_header(h) for h in grid[0]]
+    body = [r for r in grid[1:] if not all(is_blank(c) for c in r)]
+    return pd.DataFrame(body, columns=headers, dtype=object)
+
+
+def normalise_header(header) -> str:
+    return "_".join(str(header or "").strip().lower().replace(".", " ").split())
+
+
+def settings_from_range(raw) -> Settings:
+    """Settings from a two-column name/value range (a header row "Setting | Value" is skipped)."""
+    if raw is None:
+        return Settings()
+    pairs = [r for r in rows(raw) if r and not is_blank(r[0])]
+    if pairs and normalise_header(pairs[0][0]) == "setting":
+        pairs = pairs[1:]
+    if any(len(r) < 2 for r in pairs):
+        raise CellError("settings range must have two columns: setting name and value")
+    return Settings.from_mapping({normalise_header(r[0]): r[1] for r in pairs})
+
+
+def as_of_day(raw):
+    """The as-of cell: a date, a serial or ISO text; blank means "the last transaction day" (None)."""
+    cells = flat(raw)
+    if not cells or is_blank(cells[0]):
+        return None
+    return pd.Timestamp(days(cells[:1], "as-of date")[0]).date()
+
+
+def to_cell(value):
+    """A Python value as something Excel shows: NaN/NaT/None -> blank, numpy scalars -> plain."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, (float, np.floating)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else pd.Timestamp(value).to_pydatetime()
+    return value
+
+
+def _show(cell) -> str:
+    text = str(cell)
+    return f'"{text[:40]}"'

@@ -1,0 +1,397 @@
+"""The cell functions of the KeyAccounts workbook (xlwings UDFs).
+
+Each body takes the raw values Excel hands over (ranges as 2-D lists, blanks as None, dates as datetimes,
+numbers as floats, numeric text) and converts them itself through :mod:`kam_xl.cells`, so the same code
+runs in Excel on Windows and in the headless engine on Linux (where xlwings' decorators do nothing).
+All work is delegated to :mod:`kam_xl.core`. Functions over whole ranges remember their last results by
+the content of the cells they read, so 10,000 ``=ABC_CLASS(B2, B$2:B$10001)`` cells cost one ranking.
+A problem shows in the cell as ``#KAM: <what to fix>``, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+import numpy as np
+import pandas as pd
+import xlwings as xw
+
+from kam_xl import cells
+from kam_xl.cellcache import ContentCache
+from kam_xl.core import abc, churn, schema, typology, xyz
+from kam_xl.core.analysis import analyze
+from kam_xl.core.periods import months_before, to_day
+from kam_xl.core.prospects import three_p
+from kam_xl.core.settings import Settings, SettingsError, field_names
+from kam_xl.errors import InputError
+
+CATEGORY = "Key Accounts"
+_cache = ContentCache(size=16)
+
+
+def cell_function(fn):
+    """Turn any failure into a short ``#KAM: …`` text for the cell; keep the signature for xlwings."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (cells.CellError, InputError, SettingsError) as exc:
+            return f"#KAM: {exc}"
+        except Exception as exc:  # a cell must never show a traceback
+            return f"#KAM: {type(exc).__name__}: {exc}"
+
+    wrapper.__signature__ = inspect.signature(fn)
+    return wrapper
+
+
+def _settings(settings=None, **overrides) -> Settings:
+    """Settings from the Settings range (or defaults), with a function's own arguments on top."""
+    base = cells.settings_from_range(settings) if settings is not None else Settings()
+    changes = {k: v for k, v in overrides.items() if not cells.is_blank(v)}
+    if not changes:
+        return base
+    return Settings.from_mapping({f: getattr(base, f) for f in field_names()} | changes)
+
+
+def _column(values) -> list[list]:
+    return [[cells.to_cell(v)] for v in values]
+
+
+# --- ABC -------------------------------------------------------------------------------------------------
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("value", doc="The customer's value (revenue or profit) in currency.")
+@xw.arg("values", doc="All customers' values, the range the customer is ranked in.")
+@xw.arg("a_share", doc="A while the share held by larger customers is below this (default 0.8).")
+@xw.arg("b_share", doc="B while that share is below this, else C (default 0.95).")
+@cell_function
+def ABC_CLASS(value, values, a_share=None, b_share=None):
+    """ABC class of a customer's value within the list: A, B, C, or N for none (value 0, negative or empty)."""
+    s = _settings(a_share=a_share, b_share=b_share)
+    lookup = _cache.get(("ABC_CLASS", values, s.a_share, s.b_share), lambda: _abc_lookup(values, s))
+    x = cells.numbers([value], "value")[0]
+    found = lookup.get(x)
+    if found is not None:
+        return found
+    return abc.abc_class_of(x, np.array(list(lookup.keys()) or [np.nan]), a_share=s.a_share, b_share=s.b_share,
+                            tolerance=s.tolerance)
+
+
+def _abc_lookup(values, s: Settings) -> dict:
+    nums = cells.numbers(cells.flat(values), "value")
+    result = abc.abc_classes(nums, a_share=s.a_share, b_share=s.b_share, tolerance=s.tolerance)
+    return dict(zip(nums.tolist(), result.classes.tolist()))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("values", doc="All customers' values (revenue or profit), one column.")
+@xw.arg("a_share", doc="A while the share held by larger customers is below this (default 0.8).")
+@xw.arg("b_share", doc="B while that share is below this, else C (default 0.95).")
+@xw.ret(expand="table")
+@cell_function
+def ABC_CLASSES(values, a_share=None, b_share=None):
+    """ABC class of every value in the column, spilled: A, B, C, or N."""
+    s = _settings(a_share=a_share, b_share=b_share)
+    nums = cells.numbers(cells.flat(values), "value")
+    return _column(abc.abc_classes(nums, a_share=s.a_share, b_share=s.b_share, tolerance=s.tolerance).classes)
+
+
+# --- XYZ -------------------------------------------------------------------------------------------------
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("period_values", doc="One customer's sums per month (or quarter), oldest first; blanks before the "
+                             "first purchase.")
+@xw.arg("x_cv", doc="X when the coefficient of variation is at most this (default 0.5).")
+@xw.arg("y_cv", doc="Y when it is at most this, else Z (default 1.0).")
+@xw.arg("method", doc='"cv" (default) or "frequency" (share of periods with a purchase).')
+@cell_function
+def XYZ_CLASS(period_values, x_cv=None, y_cv=None, method=None):
+    """XYZ class of a customer's period sums: X (even), Y (fluctuating), Z (irregular), or N (too short)."""
+    s = _settings(x_cv=x_cv, y_cv=y_cv, xyz_method=method)
+    nums = cells.numbers(cells.flat(period_values), "period value")
+    return xyz.xyz_class_of(nums, settings=s)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_ids", doc="The customers to classify, one column.")
+@xw.arg("tx_customers", doc="Customer id of each transaction.")
+@xw.arg("tx_dates", doc="Date of each transaction.")
+@xw.arg("tx_amounts", doc="Amount of each transaction (credit notes negative).")
+@xw.arg("period", doc='"month" (default) or "quarter".')
+@xw.arg("as_of", doc="Evaluation day; empty = the last transaction day.")
+@xw.arg("settings", doc="The Settings range (name and value columns); empty = defaults.")
+@xw.ret(expand="table")
+@cell_function
+def XYZ_CLASSES(customer_ids, tx_customers, tx_dates, tx_amounts, period=None, as_of=None, settings=None):
+    """XYZ class of every customer in the list, spilled, computed from the raw transactions."""
+    s = _settings(settings, xyz_period=period)
+    return _column(_analysis_columns(customer_ids, tx_customers, tx_dates, tx_amounts, None, None, None, s,
+                                     as_of, "xyz"))
+
+
+# --- types and key accounts ------------------------------------------------------------------------------
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("profit_share", doc="The customer's share of total profit (or revenue), 0 to 1.")
+@xw.arg("known_brand", doc="yes if the customer is a well-known name (image maker).")
+@xw.arg("high_demands", doc="yes if the customer has high demands on quality and service (expert).")
+@xw.arg("first_purchase", doc="Date of the first purchase; empty if none yet.")
+@xw.arg("budget", doc="The customer's budget for our products, in currency.")
+@xw.arg("as_of", doc="Evaluation day (needed to tell whether the first purchase is recent).")
+@xw.arg("settings", doc="The Settings range; empty = defaults.")
+@cell_function
+def CUSTOMER_TYPE(profit_share, known_brand, high_demands, first_purchase, budget, as_of=None, settings=None):
+    """Primary customer type: Breadwinner, Image maker, Expert, Prospect, or empty."""
+    return _types_of_one(profit_share, known_brand, high_demands, first_purchase, budget, as_of, settings).primary[0]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customers", doc="The Customers table with its header row (Customers[#All]).")
+@xw.arg("transactions", doc="The Transactions table with its header row (Transactions[#All]).")
+@xw.arg("settings", doc="The Settings range; empty = defaults.")
+@xw.arg("as_of", doc="Evaluation day; empty = the last transaction day.")
+@xw.ret(expand="table")
+@cell_function
+def CUSTOMER_TYPES(customers, transactions, settings=None, as_of=None):
+    """All types of every customer, spilled, e.g. "Breadwinner, Expert"."""
+    table = _analysis_from_tables(customers, transactions, None, settings, as_of, p_alive=False)
+    return _column(table["types"].iloc[:_customer_count(customers)])
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("override", doc="yes/no to decide by hand; empty = the rule decides.")
+@xw.arg("abc_class", doc="The customer's ABC class.")
+@xw.arg("types", doc='The customer\'s types, e.g. "Breadwinner, Expert".')
+@cell_function
+def KEY_ACCOUNT(override, abc_class, types):
+    """TRUE if the customer is a key account: the override if filled, else A-class, breadwinner, image maker
+    or expert."""
+    manual = cells.yes_no([override], "override")[0]
+    if not np.isnan(manual):
+        return bool(manual)
+    named = {t.strip() for t in str(types or "").split(",")}
+    return str(abc_class or "").strip().upper() == "A" or bool(named & set(schema.TYPE_ORDER[:3]))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("need", doc="yes if the prospect needs what we offer.")
+@xw.arg("ability_to_pay", doc="yes if the prospect can pay for it.")
+@xw.arg("authority", doc="yes if our contact has the authority to decide.")
+@cell_function
+def THREE_P(need, ability_to_pay, authority):
+    """TRUE if all three P hold: a potential key customer."""
+    return bool(three_p([need], [ability_to_pay], [authority])[0])
+
+
+# --- churn -----------------------------------------------------------------------------------------------
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("last_purchase", doc="Date of the last purchase; empty if none.")
+@xw.arg("interval_days", doc="The customer's normal days between purchases.")
+@xw.arg("complaints_90d", doc="Complaints in the last 90 days.")
+@xw.arg("complaints_prev_90d", doc="Complaints in the 90 days before those.")
+@xw.arg("as_of", doc="Evaluation day.")
+@xw.arg("settings", doc="The Settings range; empty = defaults.")
+@cell_function
+def CHURN_FLAG(last_purchase, interval_days, complaints_90d, complaints_prev_90d, as_of, settings=None):
+    """Churn flag of one customer: active, at risk, lost, or none (no purchase yet)."""
+    s = _settings(settings)
+    day = _required_as_of(as_of)
+    last = cells.days([last_purchase], "last purchase")[0]
+    silence = np.nan if np.isnat(last) else day - int(last.astype(np.int64))
+    counts = cells.numbers([complaints_90d, complaints_prev_90d], "complaints")
+    interval = cells.numbers([interval_days], "interval")
+    return churn.churn_flags(interval, [silence], np.nan_to_num(counts[:1]), np.nan_to_num(counts[1:]), s)[0]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_ids", doc="The customers to flag, one column.")
+@xw.arg("tx_customers", doc="Customer id of each transaction.")
+@xw.arg("tx_dates", doc="Date of each transaction.")
+@xw.arg("tx_amounts", doc="Amount of each transaction.")
+@xw.arg("complaint_customers", doc="Customer id of each complaint (optional).")
+@xw.arg("complaint_dates", doc="Date of each complaint (optional).")
+@xw.arg("as_of", doc="Evaluation day; empty = the last transaction day.")
+@xw.arg("settings", doc="The Settings range; empty = defaults.")
+@xw.ret(expand="table")
+@cell_function
+def CHURN_FLAGS(customer_ids, tx_customers, tx_dates, tx_amounts, complaint_customers=None, complaint_dates=None,
+                as_of=None, settings=None):
+    """Churn flag of every customer in the list, spilled: active, at risk, lost, or none."""
+    return _column(_analysis_columns(customer_ids, tx_customers, tx_dates, tx_amounts, complaint_customers,
+                                     complaint_dates, None, _settings(settings), as_of, "churn"))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_ids", doc="The customers, one column.")
+@xw.arg("tx_customers", doc="Customer id of each transaction.")
+@xw.arg("tx_dates", doc="Date of each transaction.")
+@xw.arg("tx_amounts", doc="Amount of each transaction.")
+@xw.arg("as_of", doc="Evaluation day; empty = the last transaction day.")
+@xw.ret(expand="table")
+@cell_function
+def P_ALIVE(customer_ids, tx_customers, tx_dates, tx_amounts, as_of=None):
+    """Probability that each customer is still buying (BG/NBD model), spilled; 1 for one-time buyers."""
+    return _column(_analysis_columns(customer_ids, tx_customers, tx_dates, tx_amounts, None, None, None,
+                                     Settings(), as_of, "p_alive", p_alive=True))
+
+
+# --- whole table -----------------------------------------------------------------------------------------
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customers", doc="The Customers table with its header row (Customers[#All]).")
+@xw.arg("transactions", doc="The Transactions table with its header row (Transactions[#All]).")
+@xw.arg("complaints", doc="The Complaints table with its header row (optional).")
+@xw.arg("settings", doc="The Settings range (name and value columns); empty = defaults.")
+@xw.arg("as_of", doc="Evaluation day; empty = the last transaction day.")
+@xw.ret(expand="table")
+@cell_function
+def CUSTOMER_ANALYSIS(customers, transactions, complaints=None, settings=None, as_of=None):
+    """The whole key-account analysis, one row per customer with a header row, spilled."""
+    table = _analysis_from_tables(customers, transactions, complaints, settings, as_of, p_alive=True)
+    return [list(table.columns)] + _rows(table)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("values", doc="All customers' values (revenue or profit).")
+@xw.arg("points", doc="Number of steps on the customer axis (default 100).")
+@xw.ret(expand="table")
+@cell_function
+def PARETO_CURVE(values, points=100):
+    """Pareto curve, spilled: share of customers (largest first, all non-blank values) and their cumulative
+    share of the positive total."""
+    nums = cells.numbers(cells.flat(values), "value")
+    steps = int(cells.numbers([points], "points")[0]) if not cells.is_blank(points) else 100
+    if steps < 1:
+        raise cells.CellError("points must be at least 1")
+    pos = np.sort(np.clip(nums[np.isfinite(nums)], 0.0, None))[::-1]
+    x = np.linspace(0.0, 1.0, steps + 1)
+    if pos.sum() <= 0:
+        return [[float(a), 0.0] for a in x]
+    cum = np.concatenate(([0.0], np.cumsum(pos) / pos.sum()))
+    y = np.interp(x * pos.size, np.arange(pos.size + 1), cum)
+    return [[float(a), float(b)] for a, b in zip(x, y)]
+
+
+# --- shared plumbing -------------------------------------------------------------------------------------
+
+
+def _required_as_of(as_of) -> int:
+    day = cells.as_of_day(as_of)
+    if day is None:
+        raise cells.CellError("as_of is needed: give the evaluation day")
+    return to_day(day)
+
+
+def _types_of_one(profit_share, known_brand, high_demands, first_purchase, budget, as_of, settings):
+    s = _settings(settings)
+    first = cells.days([first_purchase], "first purchase")[0]
+    is_new = True
+    if not np.isnat(first):
+        is_new = int(first.astype(np.int64)) > months_before(_required_as_of(as_of), s.new_months)
+    return typology.customer_types(
+        np.nan_to_num(cells.numbers([profit_share], "profit share")), cells.yes_no([known_brand], "known brand") == 1,
+        cells.yes_no([high_demands], "high demands") == 1, [is_new], cells.numbers([budget], "budget"),
+        breadwinner_share=s.breadwinner_share, prospect_budget=s.prospect_budget, tolerance=s.tolerance)
+
+
+def _analysis_columns(customer_ids, tx_customers, tx_dates, tx_amounts, complaint_customers, complaint_dates,
+                      tx_margins, s: Settings, as_of, column: str, p_alive: bool = False):
+    key = ("columns", customer_ids, tx_customers, tx_dates, tx_amounts, complaint_customers, complaint_dates,
+           tx_margins, s, as_of, p_alive)
+
+    def compute():
+        ids = cells.texts(cells.flat(customer_ids))
+        tx = _transactions_from_columns(tx_customers, tx_dates, tx_amounts)
+        complaints = None
+        if complaint_customers is not None and complaint_dates is not None:
+            complaints = _frame({"customer_id": cells.texts(cells.flat(complaint_customers)),
+                                 "date": cells.days(cells.flat(complaint_dates), "complaint date")})
+        table = analyze(tx, pd.DataFrame({"customer_id": ids}), complaints, s, cells.as_of_day(as_of),
+                        p_alive=p_alive)
+        return table.iloc[:len(ids)]
+
+    return _cache.get(key, compute)[column]
+
+
+def _transactions_from_columns(tx_customers, tx_dates, tx_amounts) -> pd.DataFrame:
+    ids = cells.texts(cells.flat(tx_customers))
+    dates = cells.days(cells.flat(tx_dates), "transaction date")
+    amounts = cells.numbers(cells.flat(tx_amounts), "amount")
+    if not len(ids) == len(dates) == len(amounts):
+        raise cells.CellError("the transaction ranges must have the same number of rows")
+    return _frame({"customer_id": ids, "date": dates, "amount": amounts})
+
+
+def _frame(columns: dict) -> pd.DataFrame:
+    """Drop rows that are entirely blank (the empty rows at the end of a table range)."""
+    frame = pd.DataFrame(columns)
+    blank = np.ones(len(frame), bool)
+    for name, col in columns.items():
+        arr = np.asarray(col)
+        if arr.dtype.kind == "M":
+            blank &= np.isnat(arr)
+        elif arr.dtype.kind == "f":
+            blank &= np.isnan(arr)
+        else:
+            blank &= arr == ""
+    return frame[~blank].reset_index(drop=True)
+
+
+def _analysis_from_tables(customers, transactions, complaints, settings, as_of, p_alive: bool) -> pd.DataFrame:
+    key = ("tables", customers, transactions, complaints, settings, as_of, p_alive)
+
+    def compute():
+        s = _settings(settings)
+        cust = cells.table(customers, "customers")
+        tx_raw = cells.table(transactions, "transactions")
+        for need in ("customer_id", "date", "amount"):
+            if need not in tx_raw.columns:
+                raise cells.CellError(f"transactions: no column {need.replace('_', ' ').title()} in the headers")
+        tx = {"customer_id": cells.texts(tx_raw["customer_id"]),
+              "date": cells.days(tx_raw["date"], "transaction date"),
+              "amount": cells.numbers(tx_raw["amount"], "amount")}
+        if "margin" in tx_raw.columns:
+            tx["margin"] = cells.numbers(tx_raw["margin"], "margin")
+        comp = None
+        if complaints is not None:
+            c_raw = cells.table(complaints, "complaints")
+            if len(c_raw):
+                comp = _frame({"customer_id": cells.texts(c_raw["customer_id"]),
+                               "date": cells.days(c_raw["date"], "complaint date")})
+        cust_frame = cust.copy()
+        if "customer_id" not in cust_frame.columns:
+            raise cells.CellError("customers: no column Customer ID in the headers")
+        cust_frame["customer_id"] = cells.texts(cust_frame["customer_id"])
+        cust_frame = cust_frame[cust_frame["customer_id"] != ""]
+        if "budget" in cust_frame.columns:
+            cust_frame["budget"] = cells.numbers(cust_frame["budget"], "budget")
+        return analyze(_frame(tx), cust_frame, comp, s, cells.as_of_day(as_of), p_alive=p_alive)
+
+    return _cache.get(key, compute)
+
+
+def _customer_count(customers) -> int:
+    return sum(1 for row in cells.rows(customers)[1:] if row and not cells.is_blank(row[0]))
+
+
+def _rows(table: pd.DataFrame) -> list[list]:
+    """Table values as rows of plain cell values (NaN/NaT -> blank), converted a column at a time."""
+    columns = []
+    for name in table.columns:
+        col = table[name]
+        if col.dtype.kind == "M":
+            columns.append([None if pd.isna(v) else v.to_pydatetime() for v in col])
+        elif col.dtype.kind == "f":
+            arr = col.to_numpy()
+            columns.append(np.where(np.isnan(arr), None, arr).tolist())
+        else:
+            columns.append([cells.to_cell(v) for v in col.to_numpy(object)])
+    return [list(r) for r in zip(*columns)]

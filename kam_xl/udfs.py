@@ -28,6 +28,7 @@ from kam_xl.errors import InputError
 
 CATEGORY = "Key Accounts"
 _cache = ContentCache(size=16)
+_DEFAULTS = Settings()
 
 
 def cell_function(fn):
@@ -48,7 +49,7 @@ def cell_function(fn):
 
 def _settings(settings=None, **overrides) -> Settings:
     """Settings from the Settings range (or defaults), with a function's own arguments on top."""
-    base = cells.settings_from_range(settings) if settings is not None else Settings()
+    base = cells.settings_from_range(settings) if settings is not None else _DEFAULTS
     changes = {k: v for k, v in overrides.items() if not cells.is_blank(v)}
     if not changes:
         return base

@@ -1,0 +1,255 @@
+"""`kam-xl analyze`: the analysis table (ABC-XYZ, types, key accounts, churn) from transaction files.
+
+Reads and checks the inputs with :mod:`kam_xl.readers`, builds :class:`Settings` from the options,
+runs :func:`kam_xl.core.analysis.analyze` and writes one row per customer as CSV, JSON or XLSX.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+from dataclasses import MISSING, fields
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kam_xl import readers
+from kam_xl.core.settings import Settings, describe
+from kam_xl.errors import InputError
+
+FORMATS = ("csv", "json", "xlsx")
+_SETTING = "setting_"  # dest prefix of the options generated from Settings
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "analyze", help="analysis table per customer from a transactions file",
+        description="One row per customer: revenue, profit, ABC, XYZ, types, key account, churn, P(alive). "
+                    "Reads CSV (separator , ; tab or |, UTF-8 or Windows-1252) and .xlsx/.xlsm workbooks.")
+    parser.add_argument("tx_file", metavar="TX_FILE", help="transactions: CSV, or a workbook (sheet or Excel table)")
+    parser.add_argument("--sheet", metavar="S", help="sheet or Excel table of TX_FILE (default: a table or sheet "
+                                                     "named Transactions, else the first sheet with data)")
+    parser.add_argument("--sep", metavar="C", help="CSV separator: , ; tab or | (default: detected)")
+    parser.add_argument("--customers", metavar="F", help="customers file: id, known brand, high demands, budget, "
+                                                         "key account override")
+    parser.add_argument("--customers-sheet", metavar="S", help="sheet or Excel table of the customers file")
+    parser.add_argument("--complaints", metavar="F", help="complaints file: customer, date, category, severity")
+    parser.add_argument("--complaints-sheet", metavar="S", help="sheet or Excel table of the complaints file")
+    parser.add_argument("--customer-col", metavar="C", help="header of the customer id column (in every file that "
+                                                            "has it; default: Customer ID, Customer, Kunde, ...)")
+    parser.add_argument("--date-col", metavar="C", help="header of the date column (default: Date, Datum, ...)")
+    parser.add_argument("--amount-col", metavar="C", help="header of the amount column (default: Amount, Revenue, "
+                                                          "Umsatz, Betrag, ...)")
+    parser.add_argument("--margin-col", metavar="C", help="header of the margin column (default: Margin, Marge, "
+                                                          "Deckungsbeitrag, ...; none = no profit data)")
+    parser.add_argument("--date-format", metavar="FMT", help="how text dates are written when not ISO, e.g. "
+                                                             "%%d/%%m/%%Y or %%Y%%m%%d (ISO and Excel dates always "
+                                                             "work)")
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluation day (default: the last transaction day)")
+    parser.add_argument("--format", choices=FORMATS, help="output format (default: from --out, else csv)")
+    parser.add_argument("--out", metavar="PATH", help="output file (default: standard output; xlsx needs a file)")
+    group = parser.add_argument_group("analysis settings", "Defaults as in the Settings sheet.")
+    for field in fields(Settings):
+        default = field.default if field.default is not MISSING else None
+        group.add_argument(f"--{field.name.replace('_', '-')}", dest=_SETTING + field.name,
+                           metavar=_metavar(default), help=_help(field.name, default))
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _metavar(default) -> str:
+    if isinstance(default, bool):
+        return "true|false"
+    if isinstance(default, int):
+        return "N"
+    if isinstance(default, float):
+        return "X"
+    return "TEXT" if isinstance(default, str) else "N"
+
+
+def _help(name: str, default) -> str:
+    shown = "none" if default is None else str(default).lower() if isinstance(default, bool) else default
+    return f"{describe(name)} (default: {shown})".replace("%", "%%")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_mapping({name[len(_SETTING):]: value for name, value in vars(args).items()
+                                      if name.startswith(_SETTING) and value is not None})
+    as_of = _as_of(args.as_of)
+    fmt = _output_format(args.format, args.out)
+
+    raw, source = readers.read_table(args.tx_file, sheet=args.sheet, sep=args.sep, default_names=("Transactions",))
+    transactions = readers.transactions_frame(raw, source, customer_col=args.customer_col, date_col=args.date_col,
+                                              amount_col=args.amount_col, margin_col=args.margin_col,
+                                              date_format=args.date_format)
+    customers = complaints = None
+    if args.customers:
+        raw, source = readers.read_table(args.customers, sheet=args.customers_sheet, sep=args.sep,
+                                         default_names=("Customers",))
+        customers = readers.customers_frame(raw, source, customer_col=_if_present(raw, args.customer_col))
+    if args.complaints:
+        raw, source = readers.read_table(args.complaints, sheet=args.complaints_sheet, sep=args.sep,
+                                         default_names=("Complaints",))
+        complaints = readers.complaints_frame(raw, source, customer_col=_if_present(raw, args.customer_col),
+                                              date_col=_if_present(raw, args.date_col),
+                                              date_format=args.date_format)
+
+    from kam_xl.core.analysis import analyze  # imported late: reading errors need no analysis
+
+    result = analyze(transactions, customers=customers, complaints=complaints, settings=settings, as_of=as_of)
+    if args.out:
+        _write_atomic(Path(args.out), lambda path: WRITERS[fmt](result, path))
+    else:
+        _write_stdout(result, fmt)
+    return 0
+
+
+def _if_present(raw: pd.DataFrame, name: str | None) -> str | None:
+    """A column option applies to every file that has that column; others find theirs by the usual names."""
+    return name if name is not None and readers.has_column(raw, name) else None
+
+
+def _as_of(text: str | None) -> pd.Timestamp | None:
+    if text is None:
+        return None
+    try:
+        return pd.Timestamp(datetime.strptime(text.strip(), "%Y-%m-%d"))
+    except ValueError:
+        raise InputError(f"expected a date YYYY-MM-DD, found \"{text}\" — e.g. --as-of 2024-12-31.",
+                         source="--as-of") from None
+
+
+def _output_format(fmt: str | None, out: str | None) -> str:
+    if fmt is None:
+        suffix = Path(out).suffix.lower().lstrip(".") if out else ""
+        fmt = suffix if suffix in FORMATS else "csv"
+    if fmt == "xlsx" and not out:
+        raise InputError("xlsx output needs a file — add --out result.xlsx.", source="--format")
+    if out:
+        folder = Path(out).resolve().parent
+        if not folder.is_dir():
+            raise InputError(f"the folder {folder} does not exist — create it or choose another path.", source=out)
+        if Path(out).is_dir():
+            raise InputError("is a folder — name a file, e.g. result.csv.", source=out)
+    return fmt
+
+
+# --------------------------------------------------------------------------------------------------
+# Writing
+
+
+def _text_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Lists (such as several customer types) joined to one text cell."""
+    frame = frame.copy()
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == object and column.map(lambda v: isinstance(v, (list, tuple))).any():
+            frame[name] = column.map(lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+    return frame
+
+
+def _write_csv(result: pd.DataFrame, stream) -> None:
+    _text_cells(result).to_csv(stream, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+
+
+def _write_json(result: pd.DataFrame, stream) -> None:
+    records = [{key: _json_value(value) for key, value in row.items()}
+               for row in result.to_dict(orient="records")]
+    json.dump(records, stream, ensure_ascii=False, indent=1)
+    stream.write("\n")
+
+
+def _json_value(value):
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_json_value(v) for v in value]
+    if value is None or value is pd.NaT or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    if isinstance(value, (pd.Timestamp, datetime, date)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, np.generic):
+        return _json_value(value.item())
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def _write_xlsx(result: pd.DataFrame, path: str) -> None:
+    """One sheet "Analysis"; text always as text (an id like "=1+1" or "00042" stays as written)."""
+    import xlsxwriter
+
+    frame = _text_cells(result)
+    book = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_numbers": False,
+                                      "strings_to_urls": False})
+    sheet = book.add_worksheet("Analysis")
+    dated = book.add_format({"num_format": "yyyy-mm-dd"})
+    bold = book.add_format({"bold": True})
+    for c, name in enumerate(frame.columns):
+        sheet.write_string(0, c, str(name), bold)
+        column = frame[name]
+        is_date = pd.api.types.is_datetime64_any_dtype(column.dtype)
+        for r, value in enumerate(column.tolist(), start=1):
+            if value is None or value is pd.NaT or (isinstance(value, float) and not math.isfinite(value)):
+                continue
+            if is_date or isinstance(value, (datetime, date)):
+                sheet.write_datetime(r, c, pd.Timestamp(value).to_pydatetime(), dated)
+            elif isinstance(value, (bool, np.bool_)):
+                sheet.write_boolean(r, c, bool(value))
+            elif isinstance(value, (int, float, np.integer, np.floating)):
+                sheet.write_number(r, c, float(value))
+            else:
+                sheet.write_string(r, c, str(value))
+        sheet.set_column(c, c, max(10, min(40, len(str(name)) + 2)))
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, len(frame), max(len(frame.columns) - 1, 0))
+    book.close()
+
+
+def _write_text(writer):
+    def write(result: pd.DataFrame, path: str) -> None:
+        with open(path, "w", encoding="utf-8", newline="") as stream:
+            writer(result, stream)
+    return write
+
+
+WRITERS = {"csv": _write_text(_write_csv), "json": _write_text(_write_json), "xlsx": _write_xlsx}
+
+
+def _write_stdout(result: pd.DataFrame, fmt: str) -> None:
+    try:
+        (_write_csv if fmt == "csv" else _write_json)(result, sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `kam-xl analyze ... | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _write_atomic(path: Path, write) -> None:
+    """Write to a temporary file next to ``path``, then rename it over ``path``: never a half-written file."""
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.resolve().parent)
+    os.close(fd)
+    try:
+        write(temp)
+        with open(temp, "rb") as stream:
+            os.fsync(stream.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+        os.replace(temp, path)
+    except PermissionError:
+        raise InputError("cannot be written (permission denied) — close it in Excel or choose another path.",
+                         source=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot be written ({exc.strerror or exc}) — check the disk and the path.",
+                         source=str(path)) from None
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)

@@ -103,3 +103,11 @@ def test_p_alive_from_bgnbd_is_a_probability_and_one_for_one_time_buyers():
     out = analyze(tx(rows))
     assert out["p_alive"].between(0, 1).all()
     assert (out.loc[out["purchase_days"] == 1, "p_alive"] == 1.0).all()
+
+
+def test_customers_missing_from_master_data_get_no_flags():
+    t = tx([("1", "2025-01-05", 1.0, 0.1), ("2", "2025-01-06", 1000.0, 100.0), ("3", "2025-01-07", 1.0, 0.1)])
+    for customers in (None, pd.DataFrame({"customer_id": ["2"], "known_brand": ["yes"]})):
+        out = analyze(t, customers).set_index("customer_id")
+        assert out.loc["1", "types"] == "" and not out.loc["1", "key_account"]
+        assert out.loc["3", "types"] == "" and not out.loc["3", "key_account"]

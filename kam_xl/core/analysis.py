@@ -68,9 +68,9 @@ def analyze(transactions: pd.DataFrame, customers: pd.DataFrame | None = None,
     type_share = type_value / positive_total if positive_total > 0 else np.zeros(n)
     new_since = months_before(as_of_day, s.new_months)
     is_new = ~has | (np.nan_to_num(pdays.first, nan=0) > new_since)
-    flags = cust.reindex(index)
-    types = typology.customer_types(type_share, flags[schema.KNOWN_BRAND].to_numpy(bool),
-                                    flags[schema.HIGH_DEMANDS].to_numpy(bool), is_new,
+    flags = cust.reindex(index)  # customers only in transactions: no flags, no budget, no override
+    types = typology.customer_types(type_share, flags[schema.KNOWN_BRAND].fillna(False).to_numpy(bool),
+                                    flags[schema.HIGH_DEMANDS].fillna(False).to_numpy(bool), is_new,
                                     flags[schema.BUDGET].to_numpy(float), breadwinner_share=s.breadwinner_share,
                                     prospect_budget=s.prospect_budget, tolerance=s.tolerance)
     key = typology.key_accounts(flags[schema.KEY_OVERRIDE].to_numpy(float), ranked.classes, types.flags)

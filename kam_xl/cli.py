@@ -14,6 +14,7 @@ from kam_xl.errors import InputError
 COMMANDS = {
     "analyze": "analyze",
     "demo": "demo",
+    "build-workbook": "build_workbook",
 }
 
 

@@ -1,0 +1,100 @@
+"""The Analysis sheet: A1 holds one dynamic-array formula that spills the whole analysis table.
+
+    =CUSTOMER_ANALYSIS(Customers[#All],Transactions[#All],Complaints[#All],kam_settings,kam_as_of)
+
+The spill has a header row (the names of ``schema.ANALYSIS_COLUMNS``) and one row per customer. With an
+analysis DataFrame the builder stores the results as Excel does for a spill: the anchor carries the first
+value and the spill range in ``ref``, every other cell a plain value. Column formats and conditional formats
+cover rows 2..ANALYSIS_LAST_ROW, so they fit any spill up to MAX_CUSTOMERS rows.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from xlsxwriter.workbook import Workbook
+
+from kam_xl.core import schema
+from kam_xl.template.sheets import (AMBER, GREEN, GREY, OUTPUT_TAB, RED, SHEETS, Formats, cell_values,
+                                    column_letter, page_setup, write_value)
+
+SHEET = "Analysis"
+MAX_CUSTOMERS = 200_000
+ANALYSIS_LAST_ROW = MAX_CUSTOMERS + 1  # 1-based last row the formats and the Matrix formulas cover
+FORMULA = "=CUSTOMER_ANALYSIS(Customers[#All],Transactions[#All],Complaints[#All],kam_settings,kam_as_of)"
+
+#: Column -> (format name in Formats, width). Columns not listed are text, 12 wide.
+LAYOUT = {
+    "customer_id": ("text", 12), "revenue": ("money0", 12), "profit": ("money0", 12),
+    "share": ("percent1", 8), "cum_share_before": ("percent1", 10), "abc": ("centre", 6),
+    "periods": ("integer", 8), "cv": ("decimal", 7), "xyz": ("centre", 6), "abc_xyz": ("centre", 8),
+    "types": ("text", 26), "primary_type": ("text", 13), "key_account": ("boolean", 9),
+    "first_purchase": ("date", 11), "last_purchase": ("date", 11), "purchase_days": ("integer", 9),
+    "interval_days": ("decimal1", 9), "silence_days": ("integer", 8), "complaints_90d": ("integer", 11),
+    "complaints_prev_90d": ("integer", 11), "churn": ("centre", 8), "p_alive": ("decimal", 8),
+}
+
+#: Class colours: column -> value -> (fill, font).
+CLASS_COLOURS = {
+    "abc": {"A": GREEN, "B": AMBER, "C": GREY},
+    "xyz": {"X": GREEN, "Y": AMBER, "Z": GREY},
+    "churn": {schema.LOST: RED, schema.AT_RISK: AMBER},
+}
+
+
+def column_range(column: str) -> str:
+    """Bounded absolute reference to one column of the spill below its header, e.g. Analysis!$F$2:$F$200001."""
+    letter = column_letter(schema.ANALYSIS_COLUMNS.index(column))
+    return f"{SHEET}!${letter}$2:${letter}${ANALYSIS_LAST_ROW}"
+
+
+def write_analysis_sheet(workbook: Workbook, formats: Formats, analysis: pd.DataFrame | None,
+                         snapshot: bool = False) -> None:
+    """The Analysis sheet; ``snapshot`` writes the analysis as plain values instead of the formula."""
+    sheet = workbook.add_worksheet(SHEET)
+    sheet.set_vba_name(SHEETS[SHEET])
+    sheet.set_tab_color(OUTPUT_TAB)
+    columns = list(schema.ANALYSIS_COLUMNS)
+    cell_formats = []
+    for col, name in enumerate(columns):
+        fmt_name, width = LAYOUT.get(name, ("text", 12))
+        fmt = getattr(formats, fmt_name)
+        cell_formats.append(fmt)
+        sheet.set_column(col, col, max(width, 1.1 * len(name) + 1.5), fmt)  # room for the bold header
+    sheet.set_row(0, 30, formats.header)
+
+    if analysis is None:
+        sheet.write_dynamic_array_formula(0, 0, 0, 0, FORMULA, formats.header, "")
+    else:
+        missing = [c for c in columns if c not in analysis.columns]
+        if missing:
+            raise ValueError(f"analysis table lacks columns {missing}; build it with kam_xl.core.analysis.analyze")
+        rows = len(analysis)
+        if snapshot:
+            sheet.write_string(0, 0, columns[0], formats.header)
+        else:
+            sheet.write_dynamic_array_formula(0, 0, rows, len(columns) - 1, FORMULA, formats.header, columns[0])
+        for col, name in enumerate(columns[1:], start=1):
+            sheet.write_string(0, col, name, formats.header)
+        for col, (name, fmt) in enumerate(zip(columns, cell_formats)):
+            for offset, value in enumerate(cell_values(analysis[name])):
+                write_value(sheet, 1 + offset, col, value, fmt)
+
+    _conditional_formats(workbook, sheet, columns)
+    sheet.freeze_panes(1, 1)
+    page_setup(sheet, repeat_rows=(0, 0))
+
+
+def _conditional_formats(workbook: Workbook, sheet, columns: list[str]) -> None:
+    last = ANALYSIS_LAST_ROW - 1
+    for name, colours in CLASS_COLOURS.items():
+        col = columns.index(name)
+        for value, (fill, font) in colours.items():
+            sheet.conditional_format(1, col, last, col, {
+                "type": "cell", "criteria": "==", "value": f'"{value}"',
+                "format": workbook.add_format({"bg_color": fill, "font_color": font}),
+            })
+    key = column_letter(columns.index("key_account"))
+    sheet.conditional_format(1, 0, last, len(columns) - 1, {
+        "type": "formula", "criteria": f"=${key}2=TRUE",
+        "format": workbook.add_format({"bold": True}),
+    })

@@ -1,0 +1,125 @@
+"""The Settings sheet: one row per field of :class:`kam_xl.core.settings.Settings`, each value a named cell.
+
+    Settings!A1    title, note
+    row 4          As of | <date, named kam_as_of> | what an empty cell means
+    row 6          table "Settings": Setting | Value | Description, one row per field (declaration order)
+
+Each Value cell is named ``kam_<field>``; ``kam_settings`` names the Setting:Value block (without the header)
+that the cell functions read. Defaults and help texts come from the Settings class, nothing is restated
+here; the validation follows the field's type and the choices the settings module declares.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from xlsxwriter.workbook import Workbook
+
+from kam_xl.core import settings as core_settings
+from kam_xl.core.settings import Settings, describe
+from kam_xl.template.labels import caption, label_formula
+from kam_xl.template.sheets import CONFIG_TAB, SHEETS, TABLE_STYLE, Formats, page_setup, write_value
+
+SHEET = "Settings"
+AS_OF_ROW = 3          # 0-based: row 4
+TABLE_ROW = 5          # 0-based header row of the table: row 6
+AS_OF_NAME = "kam_as_of"
+SETTINGS_NAME = "kam_settings"
+
+#: Fields with a fixed set of values -> the values (from the settings module).
+CHOICES = {
+    "abc_value": core_settings.ABC_VALUES,
+    "xyz_method": core_settings.XYZ_METHODS,
+    "xyz_period": core_settings.XYZ_PERIODS,
+    "language": core_settings.LANGUAGES,
+}
+#: Upper bound of "tolerance", the epsilon of threshold comparisons (the settings module checks the same).
+TOLERANCE_MAX = 0.01
+
+
+def cell_name(field: str) -> str:
+    """Workbook name of a setting's value cell."""
+    return f"kam_{field}"
+
+
+def write_settings_sheet(workbook: Workbook, formats: Formats, language: str = "EN") -> None:
+    sheet = workbook.add_worksheet(SHEET)
+    sheet.set_vba_name(SHEETS[SHEET])
+    sheet.set_tab_color(CONFIG_TAB)
+    defaults = Settings()
+    fields = dataclasses.fields(Settings)
+
+    sheet.set_column(0, 0, 22)
+    sheet.set_column(1, 1, 14)
+    sheet.set_column(2, 2, 96)
+    sheet.set_row(0, 30)
+    _caption(sheet, 0, 0, "settings.title", formats.title, language)
+    _caption(sheet, 1, 0, "settings.note", formats.subtitle, language)
+
+    _caption(sheet, AS_OF_ROW, 0, "settings.as_of", formats.heading, language)
+    sheet.write_blank(AS_OF_ROW, 1, None, formats.setting_value_date)
+    _caption(sheet, AS_OF_ROW, 2, "settings.as_of.note", formats.note, language)
+    sheet.set_row(AS_OF_ROW, 30)
+    sheet.data_validation(AS_OF_ROW, 1, AS_OF_ROW, 1, {
+        "validate": "date", "criteria": ">=", "value": dt.date(1990, 1, 1),
+        "input_title": "As of", "input_message": "A date, or empty for the day of the last transaction.",
+        "error_title": "As of", "error_message": "Enter a date, e.g. 2026-09-30, or leave the cell empty."})
+    workbook.define_name(AS_OF_NAME, f"={SHEET}!$B${AS_OF_ROW + 1}")
+
+    first, last = TABLE_ROW + 1, TABLE_ROW + len(fields)
+    sheet.add_table(TABLE_ROW, 0, last, 2, {
+        "name": "Settings", "style": TABLE_STYLE, "autofilter": False,
+        "columns": [{"header": h, "header_format": formats.header} for h in ("Setting", "Value", "Description")],
+    })
+    for row, f in enumerate(fields, start=first):
+        value = getattr(defaults, f.name)
+        sheet.write_string(row, 0, f.name, formats.code)
+        fmt = formats.setting_value_bool if isinstance(value, bool) else formats.setting_value
+        write_value(sheet, row, 1, value, fmt)
+        if value is None:
+            sheet.write_blank(row, 1, None, fmt)
+        sheet.write_string(row, 2, describe(f.name), formats.note)
+        sheet.data_validation(row, 1, row, 1, validation(f, value))
+        workbook.define_name(cell_name(f.name), f"={SHEET}!$B${row + 1}")
+    workbook.define_name(SETTINGS_NAME, f"={SHEET}!$A${first + 1}:$B${last + 1}")
+
+    sheet.freeze_panes(TABLE_ROW + 1, 0)
+    page_setup(sheet, repeat_rows=(TABLE_ROW, TABLE_ROW))
+
+
+def validation(f: dataclasses.Field, default) -> dict:
+    """Data validation of a setting's value cell, from its type and declared choices."""
+    name = f.name
+    message = {"error_title": name[:32], "input_title": name[:32], "input_message": describe(name)[:255]}
+    if name in CHOICES:
+        values = list(CHOICES[name])
+        return {"validate": "list", "source": values,
+                "error_message": f"{name}: choose one of {', '.join(values)}."} | message
+    if isinstance(default, bool):
+        return {"validate": "list", "source": ["TRUE", "FALSE"],
+                "error_message": f"{name}: choose TRUE or FALSE."} | message
+    if isinstance(default, int) or (default is None and "int" in str(f.type)):
+        return {"validate": "integer", "criteria": ">=", "value": 1,
+                "error_message": f"{name}: enter a whole number of at least 1"
+                                 f"{' or leave it empty' if default is None else ''}."} | message
+    if isinstance(default, float):
+        if name == "tolerance":
+            low, high = 0, TOLERANCE_MAX
+        elif _is_share(name):
+            low, high = 0, 1
+        else:
+            return {"validate": "decimal", "criteria": ">=", "value": 0,
+                    "error_message": f"{name}: enter a number of at least 0."} | message
+        return {"validate": "decimal", "criteria": "between", "minimum": low, "maximum": high,
+                "error_message": f"{name}: enter a number from {low:g} to {high:g}."} | message
+    raise TypeError(f"setting {name}: no validation rule for a {type(default).__name__}; "
+                    "extend kam_xl/template/sheet_settings.py")
+
+
+def _is_share(name: str) -> bool:
+    return name.endswith("_share") or "_share_" in name or name.endswith("_frequency")
+
+
+def _caption(sheet, row: int, col: int, key: str, fmt, language: str) -> None:
+    sheet.write_formula(row, col, label_formula(key), fmt, caption(key, language))

@@ -1,0 +1,134 @@
+"""Build workbook/KeyAccounts.xlsm: the sheets (XlsxWriter), the VBA project and the ribbon.
+
+    build_workbook(path, data=None, analysis=None) -> Path
+    workbook_bytes(data=None, analysis=None) -> bytes
+
+Without data the result is the template: every input table has one empty row and the formulas carry no
+results. With data (a :class:`kam_xl.demo.DemoData` or a mapping of table name -> DataFrame with canonical
+columns) the tables are filled and every formula gets its cached result, from ``analysis`` (computed with
+the default settings when not given), so viewers that do not calculate still show numbers.
+
+The same inputs always give the same bytes: fixed document dates, fixed zip timestamps (XlsxWriter's
+in-memory mode and :func:`add_ribbon` both write 1980-01-01), and no wall clock anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+
+import kam_xl
+from kam_xl.core.analysis import analyze
+from kam_xl.core.settings import Settings
+from kam_xl.template import CUSTOM_UI, add_ribbon, embed_vba
+from kam_xl.template.labels import LABEL_COLUMN_NAME, label_column_formula
+from kam_xl.template.sheet_about import UDF_MODULE, write_about_sheet, write_labels_sheet, write_xlwings_conf_sheet
+from kam_xl.template.sheet_analysis import write_analysis_sheet
+from kam_xl.template.sheet_inputs import write_input_sheets
+from kam_xl.template.sheet_matrix import write_matrix_sheet
+from kam_xl.template.sheet_settings import write_settings_sheet
+from kam_xl.template.sheets import SHEETS, Formats
+
+#: Document date of every build (core.xml created/modified): fixed, so builds are reproducible.
+DOCUMENT_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
+WORKBOOK_OPTIONS = {
+    "in_memory": True,
+    # Defence in depth: cells are written with typed writers anyway; never turn data text into formulas.
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
+
+
+def build_workbook(path: str | os.PathLike, data=None, analysis: pd.DataFrame | None = None, *,
+                   snapshot: bool = False) -> Path:
+    """Write the workbook to ``path`` atomically (temporary file in the same folder, then rename)."""
+    target = Path(path)
+    content = workbook_bytes(data, analysis, snapshot=snapshot)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot: bool = False) -> bytes:
+    """The .xlsm package as bytes.
+
+    ``snapshot`` writes the results of the kam_xl cell functions (the Analysis spill, the Pareto block,
+    the three-P column) as plain values instead of formulas: a picture of the workbook for programs that
+    cannot run the functions. LibreOffice recalculates every array formula and every formula with a table
+    reference when it opens a file, whatever its settings, so unknown functions show #NAME? there in spite
+    of the cached results; the snapshot is what renders. It is no working workbook; Excel users get the
+    formulas.
+    """
+    tables = _tables(data)
+    if tables is not None and analysis is None:
+        analysis = analyze(tables["transactions"], tables.get("customers"), tables.get("complaints"), Settings())
+    language = Settings().language
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
+    workbook.set_properties({
+        "title": "Key Accounts",
+        "subject": "Key-account management: ABC-XYZ analysis, customer types, churn, dossiers, win-back",
+        "author": "kam_xl",
+        "company": "",
+        "comments": f"Built by kam_xl {kam_xl.__version__}",
+        "created": DOCUMENT_DATE,
+    })
+    workbook.set_calc_mode("auto")
+    workbook.set_size(1600, 1000)
+    formats = Formats.of(workbook)
+
+    write_about_sheet(workbook, formats, language)
+    write_input_sheets(workbook, formats, tables, snapshot)
+    write_analysis_sheet(workbook, formats, analysis, snapshot)
+    write_matrix_sheet(workbook, formats, analysis, language, snapshot)
+    write_settings_sheet(workbook, formats, language)
+    write_labels_sheet(workbook, formats)
+    write_xlwings_conf_sheet(workbook, formats)
+    workbook.define_name(LABEL_COLUMN_NAME, label_column_formula())
+
+    names = [sheet.name for sheet in workbook.worksheets()]
+    if names != list(SHEETS):
+        raise RuntimeError(f"sheets written in the order {names}, expected {list(SHEETS)}")
+    embed_vba(workbook, UDF_MODULE)
+    workbook.close()
+    return add_ribbon(buffer.getvalue(), CUSTOM_UI.read_bytes())
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _tables(data) -> dict[str, pd.DataFrame] | None:
+    """Input tables by lower-case name, from DemoData (``tables()``) or a mapping; None without data."""
+    if data is None:
+        return None
+    if hasattr(data, "tables"):
+        data = data.tables()
+    if not isinstance(data, Mapping):
+        raise TypeError(f"data: expected DemoData or a mapping of table name -> DataFrame, found "
+                        f"{type(data).__name__}")
+    tables = {str(name).lower(): frame for name, frame in data.items()}
+    if "transactions" not in tables:
+        raise ValueError("data: the transactions table is missing; the analysis needs it")
+    return tables

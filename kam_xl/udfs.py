@@ -91,7 +91,6 @@ def _abc_lookup(values, s: Settings) -> dict:
 @xw.arg("values", doc="All customers' values (revenue or profit), one column.")
 @xw.arg("a_share", doc="A while the share held by larger customers is below this (default 0.8).")
 @xw.arg("b_share", doc="B while that share is below this, else C (default 0.95).")
-@xw.ret(expand="table")
 @cell_function
 def ABC_CLASSES(values, a_share=None, b_share=None):
     """ABC class of every value in the column, spilled: A, B, C, or N."""
@@ -125,7 +124,6 @@ def XYZ_CLASS(period_values, x_cv=None, y_cv=None, method=None):
 @xw.arg("period", doc='"month" (default) or "quarter".')
 @xw.arg("as_of", doc="Evaluation day; empty = the last transaction day.")
 @xw.arg("settings", doc="The Settings range (name and value columns); empty = defaults.")
-@xw.ret(expand="table")
 @cell_function
 def XYZ_CLASSES(customer_ids, tx_customers, tx_dates, tx_amounts, period=None, as_of=None, settings=None):
     """XYZ class of every customer in the list, spilled, computed from the raw transactions."""
@@ -156,7 +154,6 @@ def CUSTOMER_TYPE(profit_share, known_brand, high_demands, first_purchase, budge
 @xw.arg("transactions", doc="The Transactions table with its header row (Transactions[#All]).")
 @xw.arg("settings", doc="The Settings range; empty = defaults.")
 @xw.arg("as_of", doc="Evaluation day; empty = the last transaction day.")
-@xw.ret(expand="table")
 @cell_function
 def CUSTOMER_TYPES(customers, transactions, settings=None, as_of=None):
     """All types of every customer, spilled, e.g. "Breadwinner, Expert"."""
@@ -220,7 +217,6 @@ def CHURN_FLAG(last_purchase, interval_days, complaints_90d, complaints_prev_90d
 @xw.arg("complaint_dates", doc="Date of each complaint (optional).")
 @xw.arg("as_of", doc="Evaluation day; empty = the last transaction day.")
 @xw.arg("settings", doc="The Settings range; empty = defaults.")
-@xw.ret(expand="table")
 @cell_function
 def CHURN_FLAGS(customer_ids, tx_customers, tx_dates, tx_amounts, complaint_customers=None, complaint_dates=None,
                 as_of=None, settings=None):
@@ -235,7 +231,6 @@ def CHURN_FLAGS(customer_ids, tx_customers, tx_dates, tx_amounts, complaint_cust
 @xw.arg("tx_dates", doc="Date of each transaction.")
 @xw.arg("tx_amounts", doc="Amount of each transaction.")
 @xw.arg("as_of", doc="Evaluation day; empty = the last transaction day.")
-@xw.ret(expand="table")
 @cell_function
 def P_ALIVE(customer_ids, tx_customers, tx_dates, tx_amounts, as_of=None):
     """Probability that each customer is still buying (BG/NBD model), spilled; 1 for one-time buyers."""
@@ -252,7 +247,6 @@ def P_ALIVE(customer_ids, tx_customers, tx_dates, tx_amounts, as_of=None):
 @xw.arg("complaints", doc="The Complaints table with its header row (optional).")
 @xw.arg("settings", doc="The Settings range (name and value columns); empty = defaults.")
 @xw.arg("as_of", doc="Evaluation day; empty = the last transaction day.")
-@xw.ret(expand="table")
 @cell_function
 def CUSTOMER_ANALYSIS(customers, transactions, complaints=None, settings=None, as_of=None):
     """The whole key-account analysis, one row per customer with a header row, spilled."""
@@ -263,7 +257,6 @@ def CUSTOMER_ANALYSIS(customers, transactions, complaints=None, settings=None, a
 @xw.func(category=CATEGORY)
 @xw.arg("values", doc="All customers' values (revenue or profit).")
 @xw.arg("points", doc="Number of steps on the customer axis (default 100).")
-@xw.ret(expand="table")
 @cell_function
 def PARETO_CURVE(values, points=100):
     """Pareto curve, spilled: share of customers (largest first, all non-blank values) and their cumulative

@@ -38,6 +38,8 @@ def add_parser(subparsers) -> None:
                         help="approximate number of transaction lines (default 20 per customer)")
     parser.add_argument("--out", default="demo-data", metavar="DIR",
                         help="folder for the CSV files, created if missing (default demo-data)")
+    parser.add_argument("--workbook", default=None, metavar="OUT.xlsm",
+                        help="also write a copy of the KeyAccounts workbook filled with the data and its analysis")
     parser.set_defaults(run=run)
 
 
@@ -65,6 +67,13 @@ def run(args: argparse.Namespace) -> int:
     analysis = analyze(data.transactions, customers=data.customers, complaints=data.complaints)
     status.print(f"Analysed as of {analysis.attrs.get('as_of')} in {time.perf_counter() - started:.1f} s")
 
+    if args.workbook:
+        from kam_xl.template.workbook import build_workbook
+
+        started = time.perf_counter()
+        path = build_workbook(args.workbook, data, analysis)
+        status.print(f"Wrote the workbook {path} in {time.perf_counter() - started:.1f} s")
+
     settings = Settings()
     out.print(matrix_table(analysis))
     out.print(key_account_table(analysis, settings))
@@ -78,9 +87,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def revenue_shares(analysis: pd.DataFrame) -> pd.Series:
-    """Each customer's share of total revenue (0 for everyone when the total is not positive)."""
+    """Each customer's share of the positive revenue total, as in ABC and the Matrix sheet (0 when there is none)."""
     revenue = analysis["revenue"].astype(float).fillna(0.0)
-    total = revenue.sum()
+    total = revenue[revenue > 0].sum()
     return revenue / total if total > 0 else revenue * 0.0
 
 

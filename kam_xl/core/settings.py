@@ -27,7 +27,7 @@ class Settings:
     abc_value: str = "revenue"
     """Value ranked by ABC: "revenue" (sum of amounts) or "profit" (sum of margins)."""
     abc_months: int | None = None
-    """Only the last N months before the as-of day count for ABC; None = all history."""
+    """Only the last N months before the as-of day count for ABC; empty = all history."""
     a_share: float = 0.80
     """A while the share held by strictly larger customers is below this."""
     b_share: float = 0.95

@@ -1,7 +1,6 @@
 """Churn rules: interval, silence, lost / at risk / active, complaint trend, one-time buyers."""
 
 import numpy as np
-import pandas as pd
 
 from kam_xl.core.churn import churn_flags, complaint_counts, intervals, purchase_days
 from kam_xl.core.settings import Settings

@@ -8,19 +8,22 @@ the real workbook is only checked to open and render.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import require_tools
 
 from kam_xl import demo
 from kam_xl.template.workbook import build_workbook
 
 TOOLS = ("soffice", "pdftotext", "pdftoppm", "pdfinfo")
-MISSING = [tool for tool in TOOLS if shutil.which(tool) is None]
-pytestmark = pytest.mark.skipif(
-    bool(MISSING), reason=f"{', '.join(MISSING)} not installed: apt-get install libreoffice-calc-nogui poppler-utils")
+
+
+@pytest.fixture(autouse=True)
+def _libreoffice():
+    require_tools(*TOOLS, install="libreoffice-calc-nogui poppler-utils")
+
 
 VISIBLE_SHEETS = ["About", "Customers", "Transactions", "Complaints", "Tenders", "Contacts", "Competitors",
                   "Prospects", "Analysis", "Matrix", "Settings", "xlwings.conf"]

@@ -496,3 +496,9 @@ def test_snapshot_has_values_where_the_workbook_has_cell_functions(data, analysi
     assert book["Matrix"]["I5"].value == 0.0
     assert not any(isinstance(c.value, str) and c.value.startswith("=THREE_P")
                    for row in book["Prospects"].iter_rows() for c in row)
+
+
+def test_committed_workbook_equals_a_fresh_build(capsys):
+    from kam_xl.cli import main
+
+    assert main(["build-workbook", "--check"]) == 0, capsys.readouterr().err

@@ -117,8 +117,7 @@ def test_customer_analysis_equals_the_core_analysis(book_ranges):
 def test_spilled_columns_follow_the_customer_list(book_ranges):
     customers, tx, complaints = book_ranges
     ids = [[r[0]] for r in customers[1:]]
-    tx_c, tx_d, tx_a = ([r[i]] for r in tx[1:]) if False else ([[r[1]] for r in tx[1:]], [[r[0]] for r in tx[1:]],
-                                                              [[r[3]] for r in tx[1:]])
+    tx_c, tx_d, tx_a = ([[r[i]] for r in tx[1:]] for i in (1, 0, 3))
     full = pd.DataFrame(udfs.CUSTOMER_ANALYSIS(customers, tx)[1:], columns=ANALYSIS_COLUMNS)
     assert [r[0] for r in udfs.XYZ_CLASSES(ids, tx_c, tx_d, tx_a)] == list(full["xyz"])
     assert [r[0] for r in udfs.CHURN_FLAGS(ids, tx_c, tx_d, tx_a)] == list(full["churn"])

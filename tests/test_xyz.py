@@ -1,7 +1,6 @@
 """XYZ rule of DESIGN.md: window, zero-fill from the first purchase, N for short history, STDEV.P."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from kam_xl.core.periods import last_complete_period, period_of_days, to_day

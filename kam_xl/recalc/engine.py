@@ -1,0 +1,181 @@
+"""Recalculate every formula of a workbook without Excel, our cell functions included (formualizer).
+
+    recalculate(path_or_bytes, *, as_of=None) -> RecalcResult
+
+The steps, each a few lines below:
+
+1. Present the package as .xlsx in memory, array footprints cleared (:mod:`kam_xl.recalc.xlsx_view`).
+2. Load it with formualizer's default ``native`` backend and define the workbook's tables on it. (0.13's
+   ``native`` loader reads no table definitions; its ``umya`` loader does, but silently drops names defined
+   by a formula, such as ``kam_label_column = IF(kam_language="DE",2,1)``, which then show #NAME?.)
+3. Register every public function of :mod:`kam_xl.udfs` (:mod:`kam_xl.recalc.functions`).
+4. Rewrite structured references to the A1 ranges they mean; formualizer 0.13 gets several wrong
+   (:mod:`kam_xl.recalc.structured`).
+5. Pin TODAY()/NOW() to ``as_of`` (midnight UTC) when given; otherwise they read the host clock.
+6. Evaluate everything; read back every formula cell and every spilled cell, dates as serial numbers.
+7. Name what the engine could not do: functions it lacks, errors it invents (#CIRC!, #N/IMPL!). A cell
+   showing #NAME? counts as not computed even when no unknown function explains it (an undefined name, or
+   one the engine failed to load): Excel should have the last word on it.
+
+``all_computed`` is True only when every formula got a value Excel would also show, so a writer may then
+drop ``fullCalcOnLoad``; otherwise Excel must recalculate on open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import formualizer as fz
+from formualizer.visitor import collect_function_names
+
+from kam_xl.recalc import functions, xlsx_view
+from kam_xl.recalc.structured import pin_table_references
+from kam_xl.recalc.values import ErrorValue, engine_failure, from_engine_value
+
+BACKEND = "native"
+
+_FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+
+
+@dataclass
+class RecalcResult:
+    """What a recalculation computed.
+
+    ``values[sheet][A1]`` holds the value of every formula cell and of every cell its spill covers: float,
+    str, bool, ``None`` (empty) or :class:`ErrorValue`. ``spills[(sheet, anchor)]`` is the range a dynamic
+    array filled, e.g. "A1:V2001". ``errors`` counts error values by code ("#N/A": 3); ``unsupported``
+    counts, per function the engine lacks, the formula cells calling it (each shows #NAME?)."""
+
+    values: dict[str, dict[str, object]] = field(default_factory=dict)
+    formulas: int = 0
+    computed: int = 0
+    errors: Counter = field(default_factory=Counter)
+    unsupported: Counter = field(default_factory=Counter)
+    spills: dict[tuple[str, str], str] = field(default_factory=dict)
+    failures: dict[tuple[str, str], str] = field(default_factory=dict)
+    seconds: float = 0.0
+    all_computed: bool = False
+    clock: dt.datetime | None = None   # what TODAY()/NOW() saw; None = the host clock
+
+    def summary(self) -> str:
+        parts = [f"{self.computed} of {self.formulas} formulas computed in {self.seconds:.2f} s"]
+        if self.spills:
+            parts.append(f"{len(self.spills)} spilled")
+        if self.errors:
+            parts.append("errors " + ", ".join(f"{k} {v}" for k, v in sorted(self.errors.items())))
+        if self.unsupported:
+            parts.append("not supported by the engine: " + ", ".join(sorted(self.unsupported)))
+        return "; ".join(parts)
+
+
+def recalculate(source: str | os.PathLike | bytes, *, as_of: dt.date | None = None) -> RecalcResult:
+    """Recalculate every formula of the workbook ``source`` (a path or the file's bytes); the file is only read."""
+    started = time.perf_counter()
+    data = bytes(source) if isinstance(source, (bytes, bytearray, memoryview)) else Path(source).read_bytes()
+    view = xlsx_view.present(data)
+    book = fz.Workbook.from_bytes(view.data, backend=BACKEND)
+    book.set_temporal_egress("serial")
+    for t in view.tables:
+        book.add_table(t.name, t.sheet, (t.first_row, t.first_col, t.last_row, t.last_col), list(t.headers),
+                       header_row=t.header_row, totals_row=t.totals_row)
+    registered = functions.register_udfs(book)
+    clock = None
+    if as_of is not None:
+        clock = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.timezone.utc)
+        book.set_deterministic_clock(clock, "utc")
+    _pin_table_formulas(book, view)
+    book.evaluate_all()
+
+    result = RecalcResult(formulas=view.formula_count, clock=clock)
+    _read_back(book, view, result)
+    missing = _unsupported(view, registered)
+    for sheet in view.sheets:
+        for (row, col), text_id in zip(sheet.cells, sheet.text_of):
+            names = missing.get(text_id)
+            if names:
+                result.unsupported.update(names)
+                result.failures[(sheet.name, xlsx_view.rc_to_a1(row, col))] = "unsupported: " + ", ".join(
+                    sorted(names))
+    result.computed = result.formulas - len(result.failures)
+    result.all_computed = not result.failures
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _pin_table_formulas(book: fz.Workbook, view: xlsx_view.XlsxView) -> None:
+    """Rewrite the structured references formualizer gets wrong (see :mod:`kam_xl.recalc.structured`)."""
+    tables = {t.name.lower(): t for t in view.tables}
+    if not tables:
+        return
+    names = [re.compile(rf"(?<![\w.]){re.escape(name)}(?![\w.(!])", re.I) for name in tables]
+    candidates = {i for i, text in enumerate(view.texts) if "[" in text or any(n.search(text) for n in names)}
+    for sheet in view.sheets:
+        for (row, col), text_id in zip(sheet.cells, sheet.text_of):
+            if text_id not in candidates:
+                continue
+            formula = book.get_formula(sheet.name, row, col) or ""
+            pinned = pin_table_references(formula, row, col, sheet.name, tables)
+            if pinned != formula:
+                book.set_formula(sheet.name, row, col, pinned)
+
+
+def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult) -> None:
+    """Fill ``result.values``, ``spills``, ``errors`` and the engine's ``failures``."""
+    for sheet in view.sheets:
+        values = result.values.setdefault(sheet.name, {})
+        for row, col in sheet.cells:
+            address = xlsx_view.rc_to_a1(row, col)
+            raw = book.get_value(sheet.name, row, col)
+            value = values[address] = from_engine_value(raw)
+            failure = engine_failure(raw)
+            if failure is None and isinstance(value, ErrorValue) and value.code == "#NAME?":
+                failure = "#NAME?"
+            if failure:
+                result.failures[(sheet.name, address)] = failure
+            spill = book.inspect_cell(f"{_quoted(sheet.name)}!{address}", include_values=False).cell.spill
+            if spill is not None and spill.extent:
+                extent = spill.extent.rsplit("!", 1)[-1].replace("$", "")
+                result.spills[(sheet.name, address)] = extent
+                r1, c1, r2, c2 = xlsx_view.range_to_rc(extent)
+                block = book.sheet(sheet.name).get_values(fz.RangeAddress(sheet.name, r1, c1, r2, c2))
+                for i, line in enumerate(block):
+                    for j, item in enumerate(line):
+                        values[xlsx_view.rc_to_a1(r1 + i, c1 + j)] = from_engine_value(item)
+    for name, values in result.values.items():
+        for address, value in values.items():
+            if isinstance(value, ErrorValue):
+                failure = result.failures.get((name, address), "")
+                result.errors[failure if failure.startswith("#") else value.code] += 1
+
+
+def _unsupported(view: xlsx_view.XlsxView, registered: list[str]) -> dict[int, set[str]]:
+    """Text index -> the functions in that formula text the engine lacks (each cell shows #NAME?)."""
+    names_of = {i: _function_names(text) for i, text in enumerate(view.texts)}
+    missing = functions.missing_functions(set().union(*names_of.values()) if names_of else set(), registered)
+    return {i: names & missing for i, names in names_of.items() if names & missing}
+
+
+def _function_names(text: str) -> set[str]:
+    """Upper-case function names a formula calls, without Excel's _xlfn./_xlws. storage prefixes."""
+    try:
+        names = collect_function_names(fz.parse("=" + text))
+    except Exception:  # the engine cannot parse it either; fall back to a plain scan
+        names = _FUNCTION_CALL.findall(_STRING.sub('""', text))
+    out = set()
+    for name in names:
+        name = name.upper()
+        while name.startswith(("_XLFN.", "_XLWS.")):
+            name = name[6:]
+        out.add(name)
+    return out
+
+
+def _quoted(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"

@@ -1,0 +1,471 @@
+"""Headless recalculation with formualizer, on real files written by XlsxWriter.
+
+The workbooks are built here (``native_book``, ``table_book``, ``kam_book``) and reused by
+test_crosscheck.py, which recalculates the same files with LibreOffice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import math
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xlsxwriter
+
+from kam_xl import udfs
+from kam_xl.core.analysis import analyze
+from kam_xl.core.schema import ANALYSIS_COLUMNS
+from kam_xl.core.settings import Settings
+from kam_xl.demo import generate
+from kam_xl.recalc import ErrorValue, RecalcResult, recalculate
+from kam_xl.recalc import functions
+from kam_xl.recalc.structured import pin_table_references
+from kam_xl.recalc.xlsx_view import Table, present
+
+AS_OF = dt.date(2026, 9, 30)
+EPOCH = dt.date(1899, 12, 30)
+
+
+def serial(day: dt.date) -> float:
+    return float((day - EPOCH).days)
+
+
+# --- workbooks -----------------------------------------------------------------------------------------------
+
+#: (cell, formula, value Excel gives) on the sheet "Native" of native_book.
+NATIVE = [
+    ("E2", "=SUM(B2:B7)", 210.0),
+    ("E3", '=SUMIFS(B2:B7,A2:A7,"North",B2:B7,">15")', 80.0),
+    ("E4", '=COUNTIFS(A2:A7,"North")', 3.0),
+    ("E5", "=AVERAGE(B2:B7)", 35.0),
+    ("E6", '=INDEX(B2:B7,MATCH("South",A2:A7,0))', 20.0),
+    ("E7", '=_xlfn.XLOOKUP("West",A2:A7,B2:B7,"none")', 40.0),
+    ("E8", '=_xlfn.XLOOKUP("Nowhere",A2:A7,B2:B7,"none")', "none"),
+    ("E9", '=IF(E2>100,"big","small")', "big"),
+    ("E10", "=IFERROR(1/0,-1)", -1.0),
+    ("E11", "=DATE(2024,1,31)", serial(dt.date(2024, 1, 31))),
+    ("E12", "=EDATE(C2,1)", serial(dt.date(2024, 2, 29))),
+    ("E13", "=EOMONTH(C3,0)", serial(dt.date(2024, 2, 29))),
+    ("E14", "=YEAR(C4)", 2025.0),
+    ("E15", "=LEFT(A2,3)", "Nor"),
+    ("E16", '=_xlfn.CONCAT(A2,"-",A3)', "North-South"),
+    ("E17", '=TEXT(C2,"yyyy-mm-dd")', "2024-01-31"),
+    ("E18", "=UPPER(A5)", "WEST"),
+    ("E19", "=1/0", ErrorValue("#DIV/0!")),
+    ("E20", "=NA()", ErrorValue("#N/A")),
+    ("E21", "=ROUND(AVERAGEIFS(B2:B7,A2:A7,\"North\"),2)", 30.0),
+    ("E22", "=MAX(C2:C4)-MIN(C2:C4)", float((dt.date(2025, 3, 15) - dt.date(2024, 1, 31)).days)),
+    ("E23", '=COUNTIF(B2:B7,">=30")', 4.0),
+    ("E24", "=SUMPRODUCT((A2:A7=\"North\")*B2:B7)", 90.0),
+    ("E25", "=ISNUMBER(E2)", True),
+    ("E26", "=E19+1", ErrorValue("#DIV/0!")),
+]
+#: Shared formula in F2:F7 (Excel stores one text and points the other cells to it): =B2*2+1.
+SHARED = [(f"F{r}", None, 2.0 * v + 1) for r, v in zip(range(2, 8), (10, 20, 30, 40, 50, 60))]
+
+
+def native_book(path: Path) -> Path:
+    """Native functions only, with a shared formula; expected values in NATIVE and SHARED."""
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("Native")
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, ["Region", "Value", "Day"])
+    regions = ["North", "South", "North", "West", "North", "East"]
+    days = [dt.date(2024, 1, 31), dt.date(2024, 2, 10), dt.date(2025, 3, 15)]
+    for i, (region, value) in enumerate(zip(regions, (10, 20, 30, 40, 50, 60))):
+        sheet.write_string(1 + i, 0, region)
+        sheet.write_number(1 + i, 1, value)
+        if i < len(days):
+            sheet.write_datetime(1 + i, 2, dt.datetime.combine(days[i], dt.time()), date_format)
+    for cell, formula, _ in NATIVE:
+        sheet.write_formula(cell, formula, date_format if "DATE(" in formula or "EDATE" in formula else None, 0)
+    for r in range(2, 8):
+        sheet.write_formula(f"F{r}", f"=B{r}*2+1", None, 0)
+    book.close()
+    _share(path, "xl/worksheets/sheet1.xml", "F", 2, 7, "B{r}*2+1")
+    return path
+
+
+def _share(path: Path, part: str, column: str, first: int, last: int, pattern: str) -> None:
+    """Rewrite column cells first..last into one shared formula, as Excel saves a filled-down formula."""
+    with zipfile.ZipFile(path) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, body in entries:
+            if info.filename == part:
+                xml = body.decode()
+                for r in range(first, last + 1):
+                    old = f"<f>{pattern.format(r=r)}</f>"
+                    new = (f'<f t="shared" ref="{column}{first}:{column}{last}" si="0">{pattern.format(r=r)}</f>'
+                           if r == first else '<f t="shared" si="0"/>')
+                    assert old in xml, old
+                    xml = xml.replace(old, new)
+                body = xml.encode()
+            target.writestr(info, body)
+    path.write_bytes(out.getvalue())
+
+
+#: (sheet, cell, value) expected in table_book.
+TABLE_EXPECTED = [
+    ("Sales", "E2", 20.0), ("Sales", "E3", 7.5), ("Sales", "E4", 120.0), ("Sales", "E5", 2.5),
+    ("Sales", "F2", 20.0 / 150.0), ("Sales", "F4", 120.0 / 150.0),
+    ("Report", "B1", 150.0), ("Report", "B2", 140.0), ("Report", "B3", 4.0), ("Report", "B4", 5.0),
+    ("Report", "B5", 18.0), ("Report", "B6", "Gadget"), ("Report", "B7", 2.0), ("Report", "B8", "Bolt"),
+    ("Report", "B9", 7.5),
+]
+
+
+def table_book(path: Path) -> Path:
+    """An Excel table with a calculated column (this-row references as Excel saves them), a column that sums
+    its own table, and structured references from another sheet."""
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("Sales")
+    rows = [("North", "Widget", 4, 5.0), ("South", "Bolt", 3, 2.5), ("North", "Gadget", 10, 12.0),
+            ("East", "Bolt", 1, 2.5)]
+    for i, row in enumerate(rows, start=1):
+        sheet.write_row(i, 0, row)
+    sheet.add_table(0, 0, len(rows), 5, {"name": "Sales", "columns": [
+        {"header": "Region"}, {"header": "Product"}, {"header": "Qty"}, {"header": "Price"},
+        {"header": "Amount", "formula": "=Sales[@[Qty]]*Sales[@[Price]]"},
+        {"header": "Share", "formula": "=[@Amount]/SUM(Sales[Amount])"},
+    ]})
+    report = book.add_worksheet("Report")
+    formulas = ["=SUM(Sales[Amount])", '=SUMIFS(Sales[Amount],Sales[Region],"North")', "=ROWS(Sales[#Data])",
+                "=ROWS(Sales[#All])", "=SUM(Sales[[#Data],[Qty]:[Qty]])",
+                '=INDEX(Sales[Product],MATCH(MAX(Sales[Amount]),Sales[Amount],0))',
+                '=COUNTIFS(Sales[Product],"Bolt")', "=INDEX(Sales[Product],2)", '=VLOOKUP("Bolt",Sales[[Product]:[Amount]],4,FALSE)']
+    for i, formula in enumerate(formulas):
+        report.write_formula(i, 1, formula, None, 0)
+    book.close()
+    return path
+
+
+def kam_book(path: Path, data, *, settings: dict | None = None, as_of: dt.date | None = AS_OF,
+             stale_rows: int = 3, extra: dict[str, str] | None = None) -> Path:
+    """The workbook's layout in small: tables Customers, Transactions, Complaints; a Settings sheet with the
+    2-column range kam_settings and the cell kam_as_of; Analysis!A1 spilling CUSTOMER_ANALYSIS. The spill
+    area holds stale values in ``stale_rows`` rows, as a saved file does. ``extra`` adds formulas to a
+    sheet "Extra" (cell -> formula)."""
+    book = xlsxwriter.Workbook(path)
+    formats = {"date": book.add_format({"num_format": "yyyy-mm-dd"})}
+    _write_table(book, "Customers", data.customers, formats)
+    _write_table(book, "Transactions", data.transactions, formats)
+    _write_table(book, "Complaints", data.complaints, formats)
+    sheet = book.add_worksheet("Settings")
+    sheet.write_row(0, 0, ["Setting", "Value"])
+    pairs = list((settings or {"a_share": 0.8}).items())
+    for i, (name, value) in enumerate(pairs, start=1):
+        sheet.write(i, 0, name)
+        sheet.write(i, 1, value)
+    book.define_name("kam_settings", f"=Settings!$A$2:$B${len(pairs) + 1}")
+    row = len(pairs) + 3
+    sheet.write(row - 1, 0, "As of")
+    if as_of is not None:
+        sheet.write_datetime(row - 1, 1, dt.datetime.combine(as_of, dt.time()), formats["date"])
+    book.define_name("kam_as_of", f"=Settings!$B${row}")
+    analysis = book.add_worksheet("Analysis")
+    formula = "=CUSTOMER_ANALYSIS(Customers[#All],Transactions[#All],Complaints[#All],kam_settings,kam_as_of)"
+    last_col = len(ANALYSIS_COLUMNS) - 1
+    analysis.write_dynamic_array_formula(0, 0, stale_rows, last_col, formula, None, "stale")
+    for r in range(stale_rows + 1):
+        for c in range(last_col + 1):
+            if r or c:
+                analysis.write(r, c, "stale")
+    if extra:
+        sheet = book.add_worksheet("Extra")
+        for cell, text in extra.items():
+            sheet.write_formula(cell, text, None, 0)
+    book.close()
+    return path
+
+
+def _write_table(book, name: str, frame: pd.DataFrame, formats) -> None:
+    sheet = book.add_worksheet(name)
+    headers = [c.replace("_", " ").capitalize().replace("id", "ID") for c in frame.columns]
+    for col, column in enumerate(frame.columns):
+        values = frame[column]
+        for row, value in enumerate(values, start=1):
+            if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+                continue
+            if isinstance(value, (bool, np.bool_)):
+                sheet.write_string(row, col, "yes" if value else "no")
+            elif isinstance(value, (pd.Timestamp, dt.datetime)):
+                sheet.write_datetime(row, col, pd.Timestamp(value).to_pydatetime(), formats["date"])
+            elif isinstance(value, (int, float, np.integer, np.floating)):
+                sheet.write_number(row, col, float(value))
+            else:
+                sheet.write_string(row, col, str(value))
+    sheet.add_table(0, 0, max(len(frame), 1), len(frame.columns) - 1,
+                    {"name": name, "columns": [{"header": h} for h in headers]})
+
+
+# --- native functions --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def native(tmp_path_factory) -> tuple[Path, RecalcResult]:
+    path = native_book(tmp_path_factory.mktemp("native") / "native.xlsx")
+    return path, recalculate(path, as_of=AS_OF)
+
+
+def test_native_functions_give_excels_values(native):
+    _, result = native
+    values = result.values["Native"]
+    for cell, formula, expected in NATIVE + SHARED:
+        _assert_same(values[cell], expected, f"{cell} {formula}")
+
+
+def test_every_formula_counts_and_errors_are_counted_by_code(native):
+    _, result = native
+    assert result.formulas == len(NATIVE) + len(SHARED)
+    assert result.computed == result.formulas and result.all_computed
+    assert result.errors == {"#DIV/0!": 2, "#N/A": 1}
+    assert not result.unsupported and not result.failures
+    assert result.seconds > 0
+
+
+def test_shared_formula_children_are_read_back(native):
+    path, result = native
+    with zipfile.ZipFile(path) as archive:
+        assert archive.read("xl/worksheets/sheet1.xml").count(b'<f t="shared" si="0"/>') == 5
+    assert [result.values["Native"][f"F{r}"] for r in range(2, 8)] == [21.0, 41.0, 61.0, 81.0, 101.0, 121.0]
+
+
+def test_today_is_pinned_to_as_of(tmp_path):
+    path = tmp_path / "today.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("S")
+    sheet.write_formula("A1", "=TODAY()")
+    sheet.write_formula("A2", "=NOW()")
+    sheet.write_formula("A3", "=DATEDIF(DATE(2026,1,1),TODAY(),\"d\")")
+    book.close()
+    result = recalculate(path, as_of=dt.date(2026, 9, 30))
+    assert result.values["S"] == {"A1": serial(dt.date(2026, 9, 30)), "A2": serial(dt.date(2026, 9, 30)),
+                                  "A3": 272.0}
+    assert result.clock == dt.datetime(2026, 9, 30, tzinfo=dt.timezone.utc)
+    later = recalculate(path, as_of=dt.date(2027, 1, 1))
+    assert later.values["S"]["A1"] == serial(dt.date(2027, 1, 1))
+
+
+def test_file_is_only_read_and_bytes_work_too(native):
+    path, result = native
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    again = recalculate(path.read_bytes(), as_of=AS_OF)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert again.values == result.values
+
+
+def test_unknown_functions_are_named_and_never_count_as_computed(tmp_path):
+    path = tmp_path / "unknown.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("S")
+    sheet.write_formula("A1", "=FOO_BAR(1)+1")
+    sheet.write_formula("A2", "=IFERROR(FOO_BAR(2),0)")   # hides the #NAME?, must still be reported
+    sheet.write_formula("A3", "=SUM(1,2)")
+    sheet.write_formula("A4", "=no_such_name*2")
+    book.close()
+    result = recalculate(path)
+    assert result.unsupported == {"FOO_BAR": 2}
+    assert result.values["S"]["A1"] == ErrorValue("#NAME?")
+    assert result.values["S"]["A3"] == 3.0
+    assert result.failures == {("S", "A1"): "unsupported: FOO_BAR", ("S", "A2"): "unsupported: FOO_BAR",
+                               ("S", "A4"): "#NAME?"}
+    assert (result.formulas, result.computed, result.all_computed) == (4, 1, False)
+    assert "FOO_BAR" in result.summary()
+
+
+def test_missing_functions_knows_the_builtins():
+    assert functions.missing_functions(["SUM", "XLOOKUP", "EOMONTH", "TEXTJOIN", "NOPE_NOPE"]) == {"NOPE_NOPE"}
+    assert functions.missing_functions(["ABC_CLASS"], registered=["ABC_CLASS"]) == set()
+
+
+# --- tables ------------------------------------------------------------------------------------------------
+
+
+def test_structured_references_and_calculated_columns(tmp_path):
+    path = table_book(tmp_path / "tables.xlsx")
+    with zipfile.ZipFile(path) as archive:  # the form Excel saves, which formualizer alone makes circular
+        assert b"Sales[[#This Row],[Qty]]" in archive.read("xl/worksheets/sheet1.xml")
+    result = recalculate(path)
+    for sheet, cell, expected in TABLE_EXPECTED:
+        _assert_same(result.values[sheet][cell], expected, f"{sheet}!{cell}")
+    assert result.all_computed, result.failures
+
+
+def test_table_references_become_the_ranges_they_mean():
+    sales = Table("Sales", "Data", 1, 1, 11, 4, ("Name", "Qty", "Price", "Amount"))
+    other = Table("Other", "Data", 1, 8, 5, 9, ("X", "Y"))
+    tables = {"sales": sales, "other": other}
+
+    def pin(formula, row=3, col=4, sheet="Data"):
+        return pin_table_references(formula, row, col, sheet, tables)
+
+    assert pin("=Sales[[#This Row],[Qty]]*Sales[@Price]") == "=$B$3*$C$3"
+    assert pin("=[@[Qty]]+[@Qty]") == "=$B$3+$B$3"
+    assert pin("=[[#This Row],Qty]") == "=$B$3"  # XlsxWriter's spelling
+    assert pin("=SUM(Sales[@[Qty]:[Price]])") == "=SUM($B$3:$C$3)"
+    assert pin("=SUM(Sales[Qty])/ROWS(Sales[#All])") == "=SUM($B$2:$B$11)/ROWS($A$1:$D$11)"
+    assert pin('="[@Qty] Sales"&Sales[[#Headers],[Name]]') == '="[@Qty] Sales"&$A$1'
+    assert pin("=SUM(Other[X])+Other[@Y]") == "=SUM($H$2:$H$5)+$I$3"
+    assert pin("=Sales[[#Data],[Qty]:[Price]]", sheet="Report") == "='Data'!$B$2:$C$11"
+    assert pin("=VLOOKUP(1,Sales,2,FALSE)+Sales!A1+'Sales'!B2") == "=VLOOKUP(1,$A$2:$D$11,2,FALSE)+Sales!A1+'Sales'!B2"
+    assert pin("=Sales[@Nope]") == "=Sales[@Nope]"                 # unknown column: left to the engine
+    assert pin("=Sales[@Qty]", row=30) == "=Sales[@Qty]"           # no intersection: the engine says #VALUE!
+    assert pin("=[1]Sheet1!A1+NoTable[x]") == "=[1]Sheet1!A1+NoTable[x]"
+
+
+# --- our cell functions ------------------------------------------------------------------------------------
+
+
+def test_every_public_udf_is_registered_as_the_same_function_object():
+    names = set(functions.public_udfs())
+    assert {"ABC_CLASS", "ABC_CLASSES", "XYZ_CLASS", "XYZ_CLASSES", "CUSTOMER_TYPE", "CUSTOMER_TYPES",
+            "KEY_ACCOUNT", "THREE_P", "CHURN_FLAG", "CHURN_FLAGS", "P_ALIVE", "CUSTOMER_ANALYSIS",
+            "PARETO_CURVE"} <= names
+    for name, function in functions.public_udfs().items():
+        assert function is getattr(udfs, name)
+        assert functions.shim(function).__wrapped__ is function
+
+
+def test_arguments_arrive_as_xlwings_hands_them():
+    error = {"type": "Error", "kind": "Na"}
+    assert functions.from_engine([[1.0, None], ["a", error]]) == [[1.0, None], ["a", None]]
+    assert functions.from_engine(error) is None
+    assert functions.from_engine(45000.0) == 45000.0
+
+
+def test_results_go_back_as_xlwings_writes_them():
+    assert functions.to_engine(None) == ""
+    assert functions.to_engine(float("nan")) == ""
+    assert functions.to_engine(np.float64(2.5)) == 2.5 and type(functions.to_engine(np.int64(3))) is float
+    assert functions.to_engine(np.bool_(True)) is True
+    assert functions.to_engine(dt.date(2024, 1, 31)) == serial(dt.date(2024, 1, 31))
+    assert functions.to_engine(dt.datetime(2024, 1, 31, 12)) == serial(dt.date(2024, 1, 31)) + 0.5
+    assert functions.to_engine(pd.Timestamp("2024-01-31")) == serial(dt.date(2024, 1, 31))
+    assert functions.to_engine(pd.NaT) == ""
+    assert functions.to_engine([1, 2]) == [[1.0, 2.0]]                    # a 1-D list is one row
+    assert functions.to_engine([[1, None], [np.nan, "x"]]) == [[1.0, ""], ["", "x"]]
+    assert functions.to_engine("#KAM: settings range must have two columns") == \
+        "#KAM: settings range must have two columns"
+
+
+def test_three_p_per_row_in_a_table(tmp_path):
+    path = tmp_path / "prospects.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("Prospects")
+    rows = [("P1", "yes", "yes", "yes"), ("P2", "yes", "no", "yes"), ("P3", "ja", "x", "1"), ("P4", "", "", "")]
+    for i, row in enumerate(rows, start=1):
+        sheet.write_row(i, 0, row)
+    sheet.add_table(0, 0, len(rows), 4, {"name": "Prospects", "columns": [
+        {"header": "Prospect ID"}, {"header": "Need"}, {"header": "Ability to pay"}, {"header": "Authority"},
+        {"header": "Potential key customer",
+         "formula": "=THREE_P(Prospects[@[Need]],Prospects[@[Ability to pay]],Prospects[@[Authority]])"}]})
+    book.close()
+    result = recalculate(path)
+    assert [result.values["Prospects"][f"E{r}"] for r in range(2, 6)] == [True, False, True, False]
+    assert result.all_computed
+
+
+def test_abc_class_per_cell_ranks_once_per_distinct_range(tmp_path, monkeypatch):
+    path = tmp_path / "abc.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("S")
+    revenue = [900.0, 50.0, 30.0, 10.0, 5.0, 0.0, 5.0]
+    other = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    for i, (a, b) in enumerate(zip(revenue, other), start=1):
+        sheet.write_number(i, 0, a)
+        sheet.write_number(i, 2, b)
+        sheet.write_formula(i, 1, f"=ABC_CLASS(A{i + 1},A$2:A$8)")
+        sheet.write_formula(i, 3, f"=ABC_CLASS(C{i + 1},C$2:C$8)")
+    sheet.write_dynamic_array_formula("F2:F8", "=ABC_CLASSES(A2:A8)")
+    book.close()
+    rankings = []
+    original = udfs._abc_lookup
+    monkeypatch.setattr(udfs, "_abc_lookup", lambda values, s: rankings.append(1) or original(values, s))
+    udfs._cache.clear()
+    result = recalculate(path)
+    per_cell = [result.values["S"][f"B{r}"] for r in range(2, 9)]
+    assert per_cell == ["A", "B", "C", "C", "C", "N", "C"]
+    assert [result.values["S"][f"F{r}"] for r in range(2, 9)] == per_cell
+    assert {result.values["S"][f"D{r}"] for r in range(2, 9)} == {"A"}
+    assert len(rankings) == 2  # 14 calls, two distinct ranges
+    assert result.spills == {("S", "F2"): "F2:F8"}
+
+
+def test_customer_analysis_spills_what_analyze_computes(tmp_path):
+    data = generate(60, seed=11, end=AS_OF, years=2)
+    settings = {"a_share": 0.7, "xyz_months": 12, "lost_days": 300}
+    path = kam_book(tmp_path / "kam.xlsx", data, settings=settings, as_of=dt.date(2026, 8, 31), stale_rows=80)
+    result = recalculate(path)
+    expected = analyze(data.transactions, data.customers, data.complaints, Settings.from_mapping(settings),
+                       dt.date(2026, 8, 31))
+    rows, cols = len(expected) + 1, len(ANALYSIS_COLUMNS)
+    assert result.spills == {("Analysis", "A1"): f"A1:{_letters(cols)}{rows}"}
+    values = result.values["Analysis"]
+    assert [values[f"{_letters(c + 1)}1"] for c in range(cols)] == list(ANALYSIS_COLUMNS)
+    for i, record in enumerate(expected.to_dict("records"), start=2):
+        for c, name in enumerate(ANALYSIS_COLUMNS):
+            _assert_same(values[f"{_letters(c + 1)}{i}"], _as_cell(record[name]), f"row {i} {name}")
+    stale = [a for a, v in values.items() if v == "stale"]
+    assert not stale, stale  # the stale spill area was cleared, not read as input
+    assert result.all_computed and result.formulas == 1
+
+
+def test_macro_enabled_workbook_is_presented_as_xlsx_in_memory(tmp_path):
+    path = tmp_path / "book.xlsm"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("S")
+    sheet.write_number("A1", 2)
+    sheet.write_formula("A2", "=A1*3+THREE_P(\"yes\",\"yes\",\"yes\")")
+    vba = tmp_path / "vbaProject.bin"
+    vba.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    book.add_vba_project(str(vba))
+    book.close()
+    original = path.read_bytes()
+    assert b"macroEnabled.main+xml" in zipfile.ZipFile(path).read("[Content_Types].xml")
+    view = present(original)
+    types = zipfile.ZipFile(io.BytesIO(view.data)).read("[Content_Types].xml")
+    assert b"macroEnabled.main+xml" not in types and b"sheet.main+xml" in types
+    result = recalculate(path)
+    assert result.values["S"]["A2"] == 7.0
+    assert path.read_bytes() == original
+
+
+# --- helpers -----------------------------------------------------------------------------------------------
+
+
+def _as_cell(value):
+    """An analysis value as the spill shows it (functions.to_engine, then the engine's float egress)."""
+    converted = functions.to_engine(value)
+    return converted
+
+
+def _assert_same(actual, expected, where: str) -> None:
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        assert actual is expected, f"{where}: {actual!r} != {expected!r}"
+    elif isinstance(expected, float):
+        assert isinstance(actual, float), f"{where}: {actual!r} is not a number ({expected!r})"
+        assert math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-12), f"{where}: {actual!r} != {expected!r}"
+    else:
+        assert actual == expected, f"{where}: {actual!r} != {expected!r}"
+
+
+def _letters(col: int) -> str:
+    out = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def test_letters_helper():
+    assert [_letters(c) for c in (1, 22, 26, 27)] == ["A", "V", "Z", "AA"]
+    assert re.fullmatch(r"[A-Z]+", _letters(100))

@@ -135,11 +135,11 @@ def table_book(path: Path) -> Path:
     sheet.add_table(0, 0, len(rows), 5, {"name": "Sales", "columns": [
         {"header": "Region"}, {"header": "Product"}, {"header": "Qty"}, {"header": "Price"},
         {"header": "Amount", "formula": "=Sales[@[Qty]]*Sales[@[Price]]"},
-        {"header": "Share", "formula": "=[@Amount]/SUM(Sales[Amount])"},
+        {"header": "Share", "formula": "=Sales[@[Amount]]/SUM(Sales[Amount])"},
     ]})
     report = book.add_worksheet("Report")
-    formulas = ["=SUM(Sales[Amount])", '=SUMIFS(Sales[Amount],Sales[Region],"North")', "=ROWS(Sales[#Data])",
-                "=ROWS(Sales[#All])", "=SUM(Sales[[#Data],[Qty]:[Qty]])",
+    formulas = ["=SUM(Sales[Amount])", '=SUMIFS(Sales[Amount],Sales[Region],"North")', "=ROWS(Sales[Region])",
+                "=ROWS(Sales[[#All]])", "=SUM(Sales[[#Data],[Qty]:[Qty]])",
                 '=INDEX(Sales[Product],MATCH(MAX(Sales[Amount]),Sales[Amount],0))',
                 '=COUNTIFS(Sales[Product],"Bolt")', "=INDEX(Sales[Product],2)", '=VLOOKUP("Bolt",Sales[[Product]:[Amount]],4,FALSE)']
     for i, formula in enumerate(formulas):

@@ -1,0 +1,18 @@
+"""Surgical OOXML editing: computed values written back into a workbook as cached values.
+
+    from kam_xl.package import write_values, CellValue, ErrorValue, PackageError
+    report = write_values("Book.xlsm", {"Analysis": {"B7": 0.25, "C7": "A", "D7": ErrorValue("#DIV/0!")}},
+                          all_computed=True)
+
+One module per part of the file it touches: ``names`` (namespaces and types), ``workbook_part``,
+``sheet_part``, ``cell_values`` (how a value looks in a cell), ``zipcopy`` (the archive), ``lock``,
+``writer`` (the public entry).
+"""
+
+from kam_xl.package.cell_values import CellValue, ErrorValue
+from kam_xl.package.errors import PackageError
+from kam_xl.package.lock import workbook_lock
+from kam_xl.package.writer import Conflict, WriteReport, check_package, write_values
+
+__all__ = ["write_values", "check_package", "CellValue", "ErrorValue", "PackageError", "WriteReport", "Conflict",
+           "workbook_lock"]

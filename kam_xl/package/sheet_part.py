@@ -1,0 +1,555 @@
+"""Cached values into a worksheet part, edited in its bytes (ECMA-376 Part 1, 18.3.1.99 ``sheetData``,
+18.3.1.73 ``row``, 18.3.1.4 ``c``).
+
+    <sheetData>
+      <row r="7" …>
+        <c r="B7" s="3" t="str">       t: type of the cached value; s, cm (dynamic array), vm (rich value)
+          <f …>formula</f>            kept byte for byte, shared and array formulas alike
+          <v>cached value</v>         replaced, inserted or removed
+          <is>…</is>                  inline string: dropped when the value is written (t="str" + <v>)
+        </c>
+      </row>
+    </sheetData>
+
+The part is never parsed into a tree: a scanner walks the ``<row>`` start tags in order, looks at the rows that
+hold a target cell, and records edits as (start, end, new bytes) over the original; the new part is the
+original's slices and the edits joined once. Everything outside an edited ``<c>`` stays byte-identical.
+
+A value goes into a cell that has a formula, or into a cell of an array/spill range (the ``ref`` of an
+``<f t="array">``, which is how both legacy array formulas and dynamic-array spills are saved). Such a cell is
+created, with its row, when the file has none. A constant elsewhere is a conflict and stays as it is.
+Writing a value drops ``vm`` (the index of the rich value that described the old value).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import itemgetter
+
+from kam_xl.package.cell_values import EMPTY, Cached
+from kam_xl.package.names import MAIN_NS
+
+MAX_ROW, MAX_COL = 1_048_576, 16_384
+MAX_MISSES = 16  # cells not found by the quick forward search before it hands everything to the row walk
+
+CONSTANT = "holds a constant, not a formula, outside every array/spill range; left unchanged"
+NO_FORMULA = "has no formula and lies outside every array/spill range; not created"
+NO_REFERENCES = "its row has cells without an r reference, so a new cell cannot be placed; not created"
+
+
+class SheetError(ValueError):
+    """The part cannot be edited safely; the message says why (the caller adds the file and sheet)."""
+
+
+@dataclass
+class SheetResult:
+    data: bytes | None                      # the new part, None when no byte changed
+    written: list[str] = field(default_factory=list)     # existing cells whose value changed
+    created: list[str] = field(default_factory=list)     # cells (and rows) that did not exist
+    unchanged: int = 0                      # cells that already held the value
+    conflicts: list[tuple[str, str]] = field(default_factory=list)  # (cell, reason)
+
+
+# ---------------------------------------------------------------------------------------------- references
+
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+
+
+def parse_ref(ref: str) -> tuple[int, int]:
+    """``"B7"`` -> (7, 2); ``$`` signs and lower case are accepted. ValueError for anything else."""
+    m = _REF.fullmatch(ref) if isinstance(ref, str) else None
+    if not m:
+        raise ValueError(f"{ref!r} is not a cell reference like B7")
+    col, row = column_number(m.group(1)), int(m.group(2))
+    if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
+        raise ValueError(f"{ref!r} lies outside the sheet (A1:XFD1048576)")
+    return row, col
+
+
+@lru_cache(maxsize=4096)
+def column_number(letters: str) -> int:
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return col
+
+
+@lru_cache(maxsize=None)
+def column_letters(col: int) -> bytes:
+    letters = b""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = bytes((65 + rem,)) + letters
+    return letters
+
+
+def ref_bytes(row: int, col: int) -> bytes:
+    return column_letters(col) + str(row).encode("ascii")
+
+
+def _parse_ref_bytes(ref: bytes) -> tuple[int, int] | None:
+    try:
+        return parse_ref(ref.decode("ascii"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------------- markup
+
+_ATTR = re.compile(rb"""\s+([\w.:-]+)\s*=\s*("[^"]*"|'[^']*')""")
+_ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["']([0-9]+)["']""")
+_CHILD = re.compile(rb"<([\w.:-]+)([^>]*?)(/?)>")
+_ROOT = re.compile(rb"<(?![?!])(?:([\w.-]+):)?([\w.-]+)([^>]*)>")
+
+
+class _Markup:
+    """The compiled patterns of one namespace prefix ('' for the default namespace, 'x' for <x:c>)."""
+
+    def __init__(self, prefix: bytes):
+        p = re.escape(prefix)
+        self.prefix = prefix
+        self.sheet_data = re.compile(rb"<" + p + rb"sheetData\b[^>]*?(/?)>")
+        self.sheet_data_end = b"</" + prefix + b"sheetData>"
+        self.row = re.compile(rb"<" + p + rb'row\b(?: r="([0-9]+)")?([^>]*?)(/?)>')  # r when first
+        self.row_end = b"</" + prefix + b"row>"
+        self.cell = re.compile(rb"<" + p + rb"c\b([^>]*?)(/?)>")
+        self.cell_end = b"</" + prefix + b"c>"
+        self.cell_open = b"<" + prefix + b'c r="'
+        self.array_formula = re.compile(rb"<" + p + rb"f\s[^>]*?\bt\s*=\s*([\"'])array\1[^>]*>")
+        self.col = re.compile(rb"<" + p + rb"col\b([^>]*?)/?>")
+        self.cols_end = b"</" + prefix + b"cols>"
+        self.f, self.v, self.is_ = prefix + b"f", prefix + b"v", prefix + b"is"
+        self.c_open, self.v_open, self.v_close = b"<" + prefix + b"c", b"<" + self.v + b">", b"</" + self.v + b">"
+        # The shape nearly every formula cell has, whoever wrote it: r, s and t only, one <f>, at most one
+        # <v>. Groups: r and s as written, t, the <f> element, the <v> text, an empty <v/>.
+        self.formula_cell = re.compile(
+            rb"<" + p + rb'c( r="[A-Z]{1,3}[0-9]{1,7}"(?: s="[0-9]+")?)(?: t="([a-zA-Z]+)")?>'
+            rb"(<" + p + rb"f(?:\s[^>]*)?(?:/>|>[^<]*</" + p + rb"f>))"
+            rb"(?:<" + p + rb"v>([^<]*)</" + p + rb"v>|(<" + p + rb"v/>))?</" + p + rb"c>")
+
+    def v_element(self, text: bytes) -> bytes:
+        return self.v_open + text + self.v_close
+
+
+@lru_cache(maxsize=8)
+def _markup(prefix: bytes) -> _Markup:
+    return _Markup(prefix)
+
+
+def _attributes(tag_attrs: bytes) -> dict[bytes, tuple[int, int, bytes]]:
+    """name -> (start of the leading space, end of the closing quote, value) within ``tag_attrs``."""
+    return {m.group(1): (m.start(), m.end(), m.group(2)[1:-1]) for m in _ATTR.finditer(tag_attrs)}
+
+
+def _root_markup(xml: bytes) -> _Markup:
+    if xml[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise SheetError("the part is UTF-16; only UTF-8 worksheets are supported")
+    m = _ROOT.search(xml)
+    if not m or m.group(2) != b"worksheet":
+        found = m.group(2).decode("ascii", "replace") if m else "nothing"
+        raise SheetError(f"expected a <worksheet> part, found <{found}>")
+    prefix = m.group(1) or b""
+    decl = b"xmlns:" + prefix if prefix else b"xmlns"
+    ns = _attributes(m.group(3)).get(decl)
+    if ns is None or ns[2].decode("utf-8", "replace") not in MAIN_NS:
+        raise SheetError("the <worksheet> element is not in the SpreadsheetML namespace")
+    return _markup(prefix + b":" if prefix else b"")
+
+
+# ---------------------------------------------------------------------------------------------- footprints
+
+class _Footprints:
+    """Array and spill ranges (``<f t="array" ref="D1:D9">``), queried in ascending row order."""
+
+    def __init__(self, rects: list[tuple[int, int, int, int]]):
+        self._pending = sorted(rects, reverse=True)  # pop() gives the smallest first row
+        self._active: list[tuple[int, int, int, int]] = []
+        self._row = 0
+
+    def covers(self, row: int, col: int) -> bool:
+        if row != self._row:
+            self._row = row
+            self._active = [r for r in self._active if r[2] >= row]
+            while self._pending and self._pending[-1][0] <= row:
+                rect = self._pending.pop()
+                if rect[2] >= row:
+                    self._active.append(rect)
+        return any(c1 <= col <= c2 for _, c1, _, c2 in self._active)
+
+
+def _footprints(xml: bytes, mk: _Markup, start: int, end: int) -> _Footprints:
+    rects = []
+    for m in mk.array_formula.finditer(xml, start, end):
+        ref = _attributes(m.group(0)).get(b"ref")
+        if ref is None:
+            continue
+        corners = [_parse_ref_bytes(part) for part in ref[2].split(b":")]
+        if None in corners or len(corners) > 2:
+            continue
+        (r1, c1), (r2, c2) = corners[0], corners[-1]
+        if (r1, c1) != (r2, c2):
+            rects.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+    return _Footprints(rects)
+
+
+# ---------------------------------------------------------------------------------------------- the editor
+
+class _Editor:
+    def __init__(self, xml: bytes, targets: dict[tuple[int, int], Cached]):
+        self.xml = xml
+        self.mk = _root_markup(xml)
+        self.result = SheetResult(None)
+        self.edits: list[tuple[int, int, bytes]] = []
+        self.targets = targets
+        self.by_row: dict[int, list[tuple[int, Cached]]] = {}  # what the row walk has to do, in order
+        self._col_styles: list[tuple[int, int, bytes]] | None = None
+        self._written: list[bytes] = []
+
+    # -- the story of the part, in document order
+    def run(self) -> SheetResult:
+        xml, mk = self.xml, self.mk
+        sd = mk.sheet_data.search(xml)
+        if sd is None:
+            raise SheetError("the worksheet has no <sheetData>")
+        if sd.group(1):  # <sheetData/>: nothing to anchor a value at
+            for (row, col), value in sorted(self.targets.items()):
+                self._no_cell(row, col, value)
+            return self.result
+        self.sd_start = sd.end()
+        self.sd_end = xml.find(mk.sheet_data_end, self.sd_start)
+        if self.sd_end < 0:
+            raise SheetError("<sheetData> is not closed")
+        if xml.find(b"<!", self.sd_start, self.sd_end) >= 0:
+            raise SheetError("<sheetData> holds comments or CDATA sections, which kam_xl does not edit")
+        self.footprints = _footprints(xml, mk, self.sd_start, self.sd_end)
+        self._write_plain_cells()
+        self._write_rows()
+        self.result.data = self._joined() if self.edits else None
+        self.result.written = [ref.decode() for ref in self._written]
+        return self.result
+
+    def _write_plain_cells(self) -> None:
+        """First pass, for speed: every target whose cell is found by ``<c r="REF"`` and has the plain formula
+        shape is written here and leaves ``by_row``; the row walk below does the rest (other shapes, cells to
+        create, conflicts), row by row and each row's cells in column order. References are unique, so the
+        search needs no row; it runs forward from the last hit, and after a few misses (each one a scan to the
+        end) the pass leaves the remaining targets to the row walk."""
+        xml, mk, sd_end = self.xml, self.mk, self.sd_end
+        cell_open, formula_cell, rest = mk.cell_open, mk.formula_cell, self.by_row
+        cursor, misses = self.sd_start, 0
+        # (row, column) keys are unique, so sorting the items never compares two values.
+        for (r, col), value in sorted(self.targets.items()):
+            ref = column_letters(col) + b"%d" % r
+            at = xml.find(cell_open + ref + b'"', cursor, sd_end) if misses < MAX_MISSES else -1
+            if at >= 0:
+                cursor = at
+                simple = formula_cell.match(xml, at, sd_end)
+                if simple:
+                    self._write_plain_cell(simple, ref, value)
+                    continue
+            else:
+                misses += 1
+            if r in rest:
+                rest[r].append((col, value))
+            else:
+                rest[r] = [(col, value)]
+
+    def _write_plain_cell(self, m: re.Match, ref: bytes, value: Cached) -> None:
+        """A cell matched by ``formula_cell``: t and <v> rebuilt around the untouched r, s and <f>."""
+        new_t, new_v = value.t, value.v
+        old_t, old_text, empty_v = m.group(2, 4, 5)
+        if old_text is None and empty_v:
+            old_text = b""
+        if (None if old_t == b"n" else old_t) == new_t and old_text == new_v:
+            self.result.unchanged += 1
+            return
+        mk = self.mk
+        if new_t is not None:
+            t = b' t="%s"' % new_t
+        else:
+            t = b' t="n"' if old_t == b"n" else b""  # keep LibreOffice's explicit t="n" on numbers
+        v = mk.v_open + new_v + mk.v_close if new_v is not None else b""
+        self.edits.append((m.start(), m.end(), b"".join((mk.c_open, m.group(1), t, b">", m.group(3), v,
+                                                         mk.cell_end))))
+        self._written.append(ref)
+
+    def _write_rows(self) -> None:
+        xml, mk, sd_end = self.xml, self.mk, self.sd_end
+        rows = sorted(self.by_row)
+        ti, previous = 0, 0
+        for m in mk.row.finditer(xml, self.sd_start, sd_end):
+            if ti == len(rows):
+                return
+            if m.group(1):
+                r = int(m.group(1))
+            else:
+                number = _ROW_NUMBER.search(m.group(2))
+                r = int(number.group(1)) if number else previous + 1
+            if r <= previous:
+                raise SheetError(f"row {r} follows row {previous}; rows must be in ascending order")
+            previous = r
+            while ti < len(rows) and rows[ti] < r:
+                self._write_new_row(m.start(), rows[ti])
+                ti += 1
+            if ti < len(rows) and rows[ti] == r:
+                self._write_row(m, r)
+                ti += 1
+        for row in rows[ti:]:
+            self._write_new_row(sd_end, row)
+
+    def _write_row(self, m: re.Match, r: int) -> None:
+        """The target cells of one existing row: edit those that exist, create the others in column order."""
+        xml, mk = self.xml, self.mk
+        if m.group(3):  # <row …/>
+            content_start = content_end = m.end()
+        else:
+            content_start = m.end()
+            content_end = xml.find(mk.row_end, content_start, self.sd_end)
+            if content_end < 0:
+                raise SheetError(f"row {r} is not closed")
+        cells = None  # every cell of the row, listed when the quick search for a reference fails
+        created: list[tuple[int, bytes]] = []
+        row_number = b"%d" % r
+        for col, value in self.by_row[r]:  # in column order
+            ref = column_letters(col) + row_number
+            # Nearly always the reference is the first attribute: one search finds the cell, one match
+            # takes a plain formula cell apart.
+            start = xml.find(mk.cell_open + ref + b'"', content_start, content_end)
+            if start >= 0:
+                simple = mk.formula_cell.match(xml, start, content_end)
+                if simple:
+                    self._write_plain_cell(simple, ref, value)
+                    continue
+            else:
+                start = self._find_cell(ref, content_start, content_end)
+            if start < 0:
+                if cells is None:
+                    cells = self._cells(content_start, content_end)
+                start = next((s for c, s, _ in cells if c == col), -1)
+            if start >= 0:
+                self._write_cell(start, content_end, r, col, ref, value)
+                continue
+            placeable = all(explicit for _, _, explicit in cells)
+            new = self._new_cell(r, col, ref, value, row_attrs=m.group(2), placeable=placeable)
+            if new is not None:
+                created.append((col, new))
+        if not created:
+            return
+        if m.group(3):  # <row …/> becomes <row …>cells</row>
+            self.edits.append((m.end() - 2, m.end(),
+                               b">" + b"".join(c for _, c in created) + mk.row_end))
+            return
+        for col, new in created:
+            before = next((s for c, s, _ in cells if c > col), content_end)
+            self.edits.append((before, before, new))
+
+    def _find_cell(self, ref: bytes, start: int, end: int) -> int:
+        """Start of ``<c … r="REF" …>`` in [start, end), or -1; checks the hit is inside a <c> start tag."""
+        xml, prefix_c = self.xml, b"<" + self.mk.prefix + b"c"
+        at = xml.find(b'r="' + ref + b'"', start, end)
+        if at < 1 or not xml[at - 1:at].isspace():
+            return -1
+        lt = xml.rfind(b"<", start, at)
+        if lt < 0 or not xml.startswith(prefix_c, lt) or xml.find(b">", lt, at) >= 0:
+            return -1
+        after = xml[lt + len(prefix_c): lt + len(prefix_c) + 1]
+        return lt if after.isspace() else -1
+
+    def _cells(self, start: int, end: int) -> list[tuple[int, int, bool]]:
+        """(column, start, has an r reference) of every cell of the row, in document order; a cell without
+        a reference sits in the column after the previous cell's (18.3.1.4)."""
+        cells, col = [], 0
+        for m in self.mk.cell.finditer(self.xml, start, end):
+            ref = _attributes(m.group(1)).get(b"r")
+            parsed = _parse_ref_bytes(ref[2]) if ref else None
+            col = parsed[1] if parsed else col + 1
+            cells.append((col, m.start(), parsed is not None))
+        return cells
+
+    # -- one cell
+    def _write_cell(self, start: int, limit: int, r: int, col: int, ref: bytes, value: Cached) -> None:
+        xml, mk = self.xml, self.mk
+        simple = mk.formula_cell.match(xml, start, limit)
+        if simple:
+            self._write_formula_cell(simple, ref, value)
+            return
+        tag = mk.cell.match(xml, start, limit)
+        if tag is None:
+            raise SheetError(f"cell {ref.decode()} has a malformed start tag")
+        self_closing = bool(tag.group(2))
+        if self_closing:
+            end = content_end = tag.end()
+        else:
+            content_end = xml.find(mk.cell_end, tag.end(), limit)
+            if content_end < 0:
+                raise SheetError(f"cell {ref.decode()} is not closed")
+            end = content_end + len(mk.cell_end)
+        children = self._children(tag.end(), content_end)
+        attrs = _attributes(tag.group(1))
+        has_formula = mk.f in children
+        old_v = children.get(mk.v)
+        old_text = xml[old_v[2]:old_v[3]] if old_v else None
+        has_value = bool(old_text) or mk.is_ in children
+        if not has_formula and not self.footprints.covers(r, col):
+            if has_value:
+                self.result.conflicts.append((ref.decode(), CONSTANT))
+            elif value is not EMPTY:
+                self.result.conflicts.append((ref.decode(), NO_FORMULA))
+            return
+        old_t = attrs[b"t"][2] if b"t" in attrs else None
+        if old_t == b"n":
+            old_t = None
+        if old_t == value.t and old_text == value.v and mk.is_ not in children:
+            self.result.unchanged += 1
+            return
+        new_tag = self._start_tag(tag.group(1), attrs, value.t)
+        if self_closing:
+            if value.v is None:
+                new = b"<" + mk.prefix + b"c" + new_tag + b"/>"
+            else:
+                new = b"<" + mk.prefix + b"c" + new_tag + b">" + mk.v_element(value.v) + mk.cell_end
+        else:
+            new = (b"<" + mk.prefix + b"c" + new_tag + b">"
+                   + self._content(tag.end(), content_end, children, value.v) + mk.cell_end)
+        self.edits.append((start, end, new))
+        self._written.append(ref)
+
+    def _children(self, start: int, end: int) -> dict[bytes, tuple[int, int, int, int]]:
+        """Top-level children of a cell: qname -> (start, end, text start, text end)."""
+        xml, children, i = self.xml, {}, start
+        while True:
+            lt = xml.find(b"<", i, end)
+            if lt < 0:
+                return children
+            m = _CHILD.match(xml, lt, end)
+            if m is None:
+                raise SheetError("a cell holds malformed markup")
+            name = m.group(1)
+            if m.group(3):
+                children.setdefault(name, (lt, m.end(), m.end(), m.end()))
+                i = m.end()
+                continue
+            close = xml.find(b"</" + name + b">", m.end(), end)
+            if close < 0:
+                raise SheetError(f"<{name.decode()}> in a cell is not closed")
+            i = close + len(name) + 3
+            children.setdefault(name, (lt, i, m.end(), close))
+
+    @staticmethod
+    def _start_tag(attr_bytes: bytes, attrs: dict, new_t: bytes | None) -> bytes:
+        """The attributes of <c> with t set to ``new_t`` (removed for numbers and empties) and vm dropped."""
+        edits = []  # (start, end, replacement) within attr_bytes
+        if b"t" in attrs:
+            a_start, a_end, old = attrs[b"t"]
+            if new_t is None:
+                if old != b"n":
+                    edits.append((a_start, a_end, b""))
+            elif old != new_t:
+                quote = attr_bytes[a_end - 1:a_end]
+                value_start = a_end - 1 - len(old)
+                edits.append((value_start - 1, a_end, quote + new_t + quote))
+        elif new_t is not None:
+            after = attrs.get(b"s") or attrs.get(b"r")
+            at = after[1] if after else len(attr_bytes.rstrip())
+            edits.append((at, at, b' t="' + new_t + b'"'))
+        if b"vm" in attrs:
+            a_start, a_end, _ = attrs[b"vm"]
+            edits.append((a_start, a_end, b""))
+        out, pos = [], 0
+        for s, e, text in sorted(edits, key=lambda x: (x[0], x[1])):
+            out += [attr_bytes[pos:s], text]
+            pos = e
+        out.append(attr_bytes[pos:])
+        return b"".join(out)
+
+    def _content(self, start: int, end: int, children: dict, new_v: bytes | None) -> bytes:
+        """The cell's children with <v> replaced, inserted after <f>, or removed, and <is> dropped."""
+        xml, mk = self.xml, self.mk
+        edits = []
+        if mk.is_ in children:
+            s, e, _, _ = children[mk.is_]
+            edits.append((s, e, b""))
+        v_element = mk.v_element(new_v) if new_v is not None else b""
+        if mk.v in children:
+            s, e, _, _ = children[mk.v]
+            edits.append((s, e, v_element))
+        elif v_element:
+            at = children[mk.f][1] if mk.f in children else start
+            edits.append((at, at, v_element))
+        out, pos = [], start
+        for s, e, text in sorted(edits, key=lambda x: (x[0], x[1])):
+            out += [xml[pos:s], text]
+            pos = e
+        out.append(xml[pos:end])
+        return b"".join(out)
+
+    # -- cells and rows that do not exist yet
+    def _new_cell(self, r: int, col: int, ref: bytes, value: Cached, row_attrs: bytes | None,
+                  placeable: bool = True) -> bytes | None:
+        if not self.footprints.covers(r, col):
+            self._no_cell(r, col, value)
+            return None
+        if value is EMPTY:
+            return None
+        if not placeable:
+            self.result.conflicts.append((ref.decode(), NO_REFERENCES))
+            return None
+        mk = self.mk
+        style = self._style(col, row_attrs)
+        attrs = b' r="' + ref + b'"'
+        if style is not None:
+            attrs += b' s="' + style + b'"'
+        if value.t is not None:
+            attrs += b' t="' + value.t + b'"'
+        self.result.created.append(ref.decode())
+        return b"<" + mk.prefix + b"c" + attrs + b">" + mk.v_element(value.v) + mk.cell_end
+
+    def _no_cell(self, r: int, col: int, value: Cached) -> None:
+        if value is not EMPTY:
+            self.result.conflicts.append((ref_bytes(r, col).decode(), NO_FORMULA))
+
+    def _write_new_row(self, at: int, r: int) -> None:
+        cells = [self._new_cell(r, col, ref_bytes(r, col), value, None) for col, value in self.by_row[r]]
+        cells = [c for c in cells if c is not None]
+        if cells:
+            mk = self.mk
+            self.edits.append((at, at, b"<" + mk.prefix + b'row r="' + str(r).encode() + b'">'
+                               + b"".join(cells) + mk.row_end))
+
+    def _style(self, col: int, row_attrs: bytes | None) -> bytes | None:
+        """What Excel gives a new cell: the row's style if the row is formatted, else its column's."""
+        if row_attrs:
+            attrs = _attributes(row_attrs)
+            if b"s" in attrs and attrs.get(b"customFormat", (0, 0, b"0"))[2] in (b"1", b"true"):
+                return attrs[b"s"][2]
+        if self._col_styles is None:
+            self._col_styles = []
+            end = self.xml.find(self.mk.cols_end, 0, self.sd_start)
+            for m in self.mk.col.finditer(self.xml, 0, end if end >= 0 else 0):
+                a = _attributes(m.group(1))
+                try:
+                    lo, hi = int(a[b"min"][2]), int(a[b"max"][2])
+                except (KeyError, ValueError):
+                    continue
+                if b"style" in a:
+                    self._col_styles.append((lo, hi, a[b"style"][2]))
+        return next((s for lo, hi, s in self._col_styles if lo <= col <= hi and s != b"0"), None)
+
+    def _joined(self) -> bytes:
+        xml, out, pos = self.xml, [], 0
+        # Insertions before a replacement at the same offset; several insertions at one offset keep the
+        # order they were made in (row, then column): the sort is stable.
+        for s, e, text in sorted(self.edits, key=itemgetter(0, 1)):
+            if s < pos:
+                raise SheetError("overlapping edits (two cells with the same reference?)")
+            out += [xml[pos:s], text]
+            pos = e
+        out.append(xml[pos:])
+        return b"".join(out)
+
+
+def write_cached(xml: bytes, targets: dict[tuple[int, int], Cached]) -> SheetResult:
+    """Write ``targets`` ((row, column) -> cached value) into the worksheet part ``xml``."""
+    return _Editor(xml, targets).run()

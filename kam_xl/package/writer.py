@@ -1,0 +1,363 @@
+"""``write_values``: computed results into a workbook as the cached values of its formula cells.
+
+The story of one call:
+
+1. take the kam-xl lock of the file written (lock.py) and remove temp files a killed run left behind;
+2. open the source, tell a zip package from an encrypted workbook or an .xls, find each sheet's part
+   (workbook_part.py);
+3. edit the cached values of each sheet in its bytes (sheet_part.py); a sheet with no changed value is not
+   touched; with ``all_computed``, drop ``fullCalcOnLoad`` from workbook.xml;
+4. write a new archive next to the target (``.~kam-xl-tmp.<name>.<pid>.<random>``): changed parts
+   recompressed, every other entry copied as raw bytes (zipcopy.py); fsync; read the changed parts back;
+5. ``os.replace`` it over the target (atomic on one file system), fsync the folder.
+
+Whatever fails, the source is left byte-identical, the temp file is removed, and a PackageError says what
+happened in one line. A process killed in step 4 leaves its temp file; the next run on the file removes it.
+"""
+
+from __future__ import annotations
+
+import errno
+import mmap
+import os
+import re
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kam_xl.package import cell_values, lock, sheet_part, workbook_part, zipcopy
+from kam_xl.package.cell_values import Cached
+from kam_xl.package.errors import PackageError
+from kam_xl.package.names import (
+    CFB_ENCRYPTED_PACKAGE, CFB_ENCRYPTION_INFO, CFB_SIGNATURE, CFB_XLS_WORKBOOK,
+)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A value that was not written: ``cell`` of ``sheet`` and why."""
+
+    sheet: str
+    cell: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.sheet}!{self.cell} {self.reason}"
+
+
+@dataclass
+class WriteReport:
+    source: Path                    # the workbook read
+    path: Path                      # the workbook written (the source itself, or ``out``)
+    sheets_rewritten: list[str] = field(default_factory=list)
+    cells_written: int = 0          # existing cells whose cached value changed
+    cells_created: int = 0          # cells of array/spill ranges that had no <c> element
+    cells_unchanged: int = 0        # cells that already held the value
+    conflicts: list[Conflict] = field(default_factory=list)
+    full_calc_cleared: bool = False  # fullCalcOnLoad removed from workbook.xml
+    errors_stored_as_value: int = 0  # #SPILL!, #CALC!, … written as #VALUE! (see cell_values)
+    bytes_before: int = 0
+    bytes_after: int = 0
+    written: bool = False           # False when nothing changed and the file was left alone
+    lock_taken_over_from: int | None = None    # pid of a dead run whose lock file was left behind
+    temp_files_removed: list[str] = field(default_factory=list)  # left behind by killed runs
+
+
+def write_values(path: str | os.PathLike, values: Mapping[str, Mapping[str, object]], *, all_computed: bool,
+                 out: str | os.PathLike | None = None, lock_timeout: float = 10.0) -> WriteReport:
+    """Write computed values as the cached values of a workbook's cells.
+
+    ``values`` maps a sheet name to {A1 reference: value}; a value is a number, text, bool,
+    :class:`ErrorValue`, date/datetime/time (stored as a serial number), or None (empty result).
+    ``all_computed``: every formula of the workbook was computed, so Excel need not recalculate on open
+    (``fullCalcOnLoad`` is removed). ``out``: write there instead of over ``path``, which stays untouched.
+    ``lock_timeout``: seconds to wait for another kam-xl run on the same target.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise PackageError(source, f"{source}: no such file")
+    source_real = source.resolve()
+    target = Path(out).resolve() if out is not None else source_real
+    requests = _requests(source, values)
+    report = WriteReport(source=source, path=Path(out) if out is not None else source)
+    with lock.workbook_lock(target, lock_timeout) as held:
+        report.lock_taken_over_from = held.taken_over_from
+        report.temp_files_removed = _remove_leftovers(target)
+        try:
+            handle = open(source_real, "rb")
+        except OSError as exc:
+            raise _os_error(source, exc, "cannot read it") from None
+        with handle:
+            stat = os.fstat(handle.fileno())
+            report.bytes_before = report.bytes_after = stat.st_size
+            _sniff(handle, source)
+            archive = _open_zip(handle, source)
+            replaced = _edits(source, archive, requests, all_computed, report)
+            if not replaced and out is None:
+                return report
+            _write_atomically(source_real, target, handle, archive, replaced, stat, in_place=out is None)
+        report.written = True
+        report.bytes_after = target.stat().st_size
+    return report
+
+
+def check_package(path: str | os.PathLike) -> None:
+    """PackageError unless ``path`` is a workbook ``write_values`` can write: not encrypted, not an .xls, a
+    readable zip, a SpreadsheetML workbook whose sheets' parts are there. Reads the directory and the
+    workbook's own parts only, so it is cheap to call before a long recalculation."""
+    source = Path(path)
+    if not source.is_file():
+        raise PackageError(source, f"{source}: no such file")
+    try:
+        handle = open(source, "rb")
+    except OSError as exc:
+        raise _os_error(source, exc, "cannot read it") from None
+    with handle:
+        _sniff(handle, source)
+        archive = _open_zip(handle, source)
+        workbook = _workbook(source, archive)
+        for sheet in workbook.sheets:
+            if sheet.kind == "worksheet" and sheet.part is None:
+                raise PackageError(source, f"{source}: sheet {sheet.name!r} points to {sheet.target}, which is "
+                                           "missing from the package (missing sheet part)")
+
+
+# ---------------------------------------------------------------------------------------------- the edits
+
+def _requests(source: Path, values) -> Mapping[str, Mapping[str, object]]:
+    """``values`` checked for shape; references and values are checked with the workbook at hand."""
+    if not isinstance(values, Mapping):
+        raise PackageError(source, f"{source}: values must map sheet names to {{cell: value}}, "
+                                   f"got {type(values).__name__}")
+    for sheet, cells in values.items():
+        if not isinstance(cells, Mapping):
+            raise PackageError(source, f"{source}: values of sheet {sheet!r} must map cell references to "
+                                       f"values, got {type(cells).__name__}")
+    return values
+
+
+def _targets(source: Path, sheet: str, cells: Mapping[str, object], date1904: bool) -> dict[tuple[int, int], Cached]:
+    """(row, column) -> cached value; PackageError names the first reference or value that cannot be."""
+    targets: dict[tuple[int, int], Cached] = {}
+    parse_ref, encode = sheet_part.parse_ref, cell_values.cached
+    for ref, value in cells.items():
+        try:
+            key = parse_ref(ref)
+            if key in targets:
+                raise ValueError(f"cell {ref!r} is given twice")
+            targets[key] = encode(value, date1904=date1904)
+        except (TypeError, ValueError) as exc:
+            raise PackageError(source, f"{source}: sheet {sheet!r}, cell {ref!r}: {exc}") from None
+    return targets
+
+
+def _edits(source: Path, archive: zipfile.ZipFile, requests, all_computed: bool,
+           report: WriteReport) -> dict[str, bytes]:
+    """Entry name -> new content, for every part whose bytes change."""
+    workbook = _workbook(source, archive)
+    replaced: dict[str, bytes] = {}
+    seen: dict[str, str] = {}
+    for name, cells in requests.items():
+        try:
+            sheet = workbook.sheet(name)
+        except workbook_part.WorkbookError as exc:
+            raise PackageError(source, f"{source}: {exc}") from None
+        if sheet.name in seen:
+            raise PackageError(source, f"{source}: sheet {sheet.name!r} is given twice "
+                                       f"(as {seen[sheet.name]!r} and {name!r})")
+        seen[sheet.name] = name
+        if sheet.kind != "worksheet":
+            raise PackageError(source, f"{source}: sheet {sheet.name!r} is a {sheet.kind}, which has no cells")
+        if sheet.part is None:
+            raise PackageError(source, f"{source}: sheet {sheet.name!r} points to {sheet.target}, which is "
+                                       "missing from the package (missing sheet part)")
+        targets = _targets(source, sheet.name, cells, workbook.date1904)
+        report.errors_stored_as_value += sum(v.downgraded for v in targets.values())
+        if not targets:
+            continue
+        xml = _read(source, archive, sheet.part)
+        try:
+            result = sheet_part.write_cached(xml, targets)
+        except sheet_part.SheetError as exc:
+            raise PackageError(source, f"{source}: sheet {sheet.name!r} ({sheet.part}): {exc}") from None
+        report.cells_written += len(result.written)
+        report.cells_created += len(result.created)
+        report.cells_unchanged += result.unchanged
+        report.conflicts += [Conflict(sheet.name, cell, reason) for cell, reason in result.conflicts]
+        if result.data is not None:
+            replaced[sheet.part] = result.data
+            report.sheets_rewritten.append(sheet.name)
+    if all_computed:
+        new = workbook_part.without_full_calc_on_load(_read(source, archive, workbook.part))
+        if new is not None:
+            replaced[workbook.part] = new
+            report.full_calc_cleared = True
+    return replaced
+
+
+def _workbook(source: Path, archive: zipfile.ZipFile) -> workbook_part.Workbook:
+    try:
+        return workbook_part.read_workbook(archive)
+    except workbook_part.WorkbookError as exc:
+        raise PackageError(source, f"{source}: {exc}") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as exc:
+        raise PackageError(source, f"{source}: damaged workbook part ({exc})") from None
+
+
+def _read(source: Path, archive: zipfile.ZipFile, part: str) -> bytes:
+    try:
+        return archive.read(part)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise PackageError(source, f"{source}: {part} is damaged ({exc})") from None
+    except RuntimeError as exc:  # zipfile: "File … is encrypted, password required"
+        raise PackageError(source, f"{source}: {part} cannot be read ({exc})") from None
+    except NotImplementedError as exc:
+        raise PackageError(source, f"{source}: {part} uses an unsupported compression ({exc})") from None
+
+
+# ---------------------------------------------------------------------------------------------- the source
+
+def _sniff(handle, source: Path) -> None:
+    """Refuse what is not a zip package, and say what it is when that can be told."""
+    head = handle.read(8)
+    handle.seek(0)
+    if head == CFB_SIGNATURE:
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            if view.find(CFB_ENCRYPTION_INFO) >= 0 or view.find(CFB_ENCRYPTED_PACKAGE) >= 0:
+                raise PackageError(source, f"{source}: encrypted workbook (password to open); kam-xl cannot "
+                                           "write it — save it without a password, or recalculate it in Excel")
+            if any(view.find(name) >= 0 for name in CFB_XLS_WORKBOOK):
+                raise PackageError(source, f"{source}: an Excel 97-2003 workbook (.xls), not .xlsx/.xlsm — "
+                                           "save it as .xlsx or .xlsm first")
+        raise PackageError(source, f"{source}: an OLE2 compound file, not an Excel .xlsx/.xlsm workbook")
+    if not head:
+        raise PackageError(source, f"{source}: the file is empty")
+    if head[:2] != b"PK":
+        raise PackageError(source, f"{source}: not an Excel .xlsx/.xlsm workbook (no zip signature)")
+
+
+def _open_zip(handle, source: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as exc:
+        raise PackageError(source, f"{source}: corrupt zip — not a readable workbook ({exc})") from None
+
+
+# ---------------------------------------------------------------------------------------------- the output
+
+def _write_atomically(source: Path, target: Path, handle, archive, replaced: dict[str, bytes],
+                      stat: os.stat_result, *, in_place: bool) -> None:
+    folder = target.parent
+    temp = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=lock.temp_prefix(target) + f"{os.getpid()}.", dir=folder)
+        temp = Path(name)
+        with os.fdopen(fd, "wb", buffering=1 << 20) as out:
+            if replaced:
+                zipcopy.copy_archive(handle, archive, replaced, out)
+            else:  # out= with nothing to change: the same bytes
+                handle.seek(0)
+                while chunk := handle.read(zipcopy.CHUNK):
+                    zipcopy._write(out, chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        _keep_permissions(temp, target if target.exists() and not in_place else source, stat)
+        _verify(temp, archive, replaced, source)
+        if in_place:
+            now = os.stat(source)
+            if (now.st_ino, now.st_size, now.st_mtime_ns) != (stat.st_ino, stat.st_size, stat.st_mtime_ns):
+                raise PackageError(source, f"{source}: changed on disk while kam-xl was writing it (saved by "
+                                           "someone else?); nothing written — run again")
+        os.replace(temp, target)
+        temp = None
+        _fsync_folder(folder)
+    except PackageError:
+        raise
+    except zipcopy.ZipCopyError as exc:
+        raise PackageError(source, f"{source}: {exc}") from None
+    except OSError as exc:
+        raise _os_error(target, exc, "writing the new workbook failed") from None
+    finally:
+        if temp is not None:
+            try:
+                temp.unlink()
+            except OSError:
+                pass
+
+
+def _keep_permissions(temp: Path, like: Path, stat: os.stat_result) -> None:
+    """mkstemp creates 0600; give the new file the mode (and, as root, the owner) of the file it replaces."""
+    try:
+        reference = os.stat(like)
+    except OSError:
+        reference = stat
+    os.chmod(temp, reference.st_mode & 0o7777)
+    if os.geteuid() == 0:
+        try:
+            os.chown(temp, reference.st_uid, reference.st_gid)
+        except OSError:
+            pass
+
+
+def _verify(temp: Path, archive: zipfile.ZipFile, replaced: dict[str, bytes], source: Path) -> None:
+    """Read the new archive's directory and every rewritten part back before it replaces anything."""
+    try:
+        with zipfile.ZipFile(temp) as written:
+            if written.namelist() != archive.namelist():
+                raise PackageError(source, f"{source}: the new archive lists other entries; nothing written")
+            for name, content in replaced.items():
+                if written.read(name) != content:
+                    raise PackageError(source, f"{source}: {name} did not read back; nothing written")
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise PackageError(source, f"{source}: the new archive did not read back ({exc}); nothing written") \
+            from None
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove_leftovers(target: Path) -> list[str]:
+    """Temp files of runs on ``target`` that were killed mid-write (we hold the lock: none is in use)."""
+    prefix = lock.temp_prefix(target)
+    pattern = re.compile(re.escape(prefix) + r"[0-9]+\.[A-Za-z0-9_]+")
+    removed = []
+    try:
+        names = os.listdir(target.parent)
+    except OSError:
+        return removed
+    for name in names:
+        if pattern.fullmatch(name):
+            try:
+                os.unlink(target.parent / name)
+                removed.append(name)
+            except OSError:
+                pass
+    return removed
+
+
+def _os_error(path: Path, exc: OSError, doing: str) -> PackageError:
+    folder = path.parent
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM):
+        what = f"cannot write in {folder} (permission denied): read-only folder or file"
+    elif exc.errno == errno.ENOSPC:
+        what = "disk full while writing the new workbook"
+    elif exc.errno == errno.EDQUOT:
+        what = "disk quota exceeded while writing the new workbook"
+    elif exc.errno == errno.EROFS:
+        what = f"{folder} is on a read-only file system"
+    else:
+        what = f"{doing} ({exc.strerror or exc})"
+    return PackageError(path, f"{path}: {what}; the original is unchanged")

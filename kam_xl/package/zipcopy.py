@@ -1,0 +1,220 @@
+"""Copy a zip package entry by entry, replacing the content of a few entries (PKWARE APPNOTE 6.3, 4.3).
+
+``zipfile`` can only write what it compresses itself, so this module writes the archive by hand:
+
+* an entry that is not replaced is copied as raw bytes: its local file header, its compressed data and its
+  data descriptor, exactly as they are in the source; its central-directory record is copied as it is, with
+  only the offset of the local header changed. Name, order, compression method, date and time, CRC, external
+  attributes, extra fields and comment stay identical, and nothing is recompressed.
+* a replaced entry keeps its local header and central record too, with the general-purpose flags, CRC and
+  sizes changed; its data is compressed with the same method (stored or deflate) at the level its flags
+  announce (bits 1-2: normal 6, maximum 9, fast/superfast 1). It gets no data descriptor.
+* the end-of-central-directory record keeps the archive comment.
+
+Archives that need ZIP64 records (over 65,535 entries or 4 GiB) and entries compressed with other methods
+than stored/deflate are refused rather than rewritten half-understood.
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+import zlib
+from typing import BinaryIO
+
+LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")      # zipfile.structFileHeader, 30 bytes
+CENTRAL_RECORD = struct.Struct("<4s4B4HL2L5H2L")  # zipfile.structCentralDir, 46 bytes
+LOCAL_SIGNATURE, CENTRAL_SIGNATURE = b"PK\x03\x04", b"PK\x01\x02"
+DESCRIPTOR_SIGNATURE, END_SIGNATURE = b"PK\x07\x08", b"PK\x05\x06"
+ZIP64_EXTRA = 0x0001
+FLAG_ENCRYPTED, FLAG_DESCRIPTOR = 0x0001, 0x0008
+STORED, DEFLATED = zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED
+DEFLATE_LEVELS = {0: 6, 1: 9, 2: 1, 3: 1}  # flag bits 1-2 -> zlib level
+CHUNK = 1 << 20
+U32, U16 = 0xFFFFFFFF, 0xFFFF
+
+# Offsets of fields in the two header records.
+L_FLAGS, L_CRC, L_CSIZE, L_USIZE = 6, 14, 18, 22
+C_FLAGS, C_CRC, C_CSIZE, C_USIZE, C_OFFSET = 8, 16, 20, 24, 42
+
+
+class ZipCopyError(ValueError):
+    """The archive cannot be copied faithfully; the message says why."""
+
+
+def _write(out: BinaryIO, data: bytes) -> None:
+    """Every byte of the new archive goes through here (tests patch it to fake a full disk or a crash)."""
+    out.write(data)
+
+
+def central_records(source: BinaryIO, archive: zipfile.ZipFile) -> list[bytes]:
+    """The raw central-directory records, in the order of ``archive.infolist()``."""
+    infos = archive.infolist()
+    source.seek(archive.start_dir)
+    records = []
+    for info in infos:
+        fixed = source.read(CENTRAL_RECORD.size)
+        if len(fixed) < CENTRAL_RECORD.size or fixed[:4] != CENTRAL_SIGNATURE:
+            raise ZipCopyError(f"central directory record of {info.filename} is damaged")
+        fields = CENTRAL_RECORD.unpack(fixed)
+        rest = source.read(fields[12] + fields[13] + fields[14])
+        records.append(fixed + rest)
+    return records
+
+
+def copy_archive(source: BinaryIO, archive: zipfile.ZipFile, replaced: dict[str, bytes], out: BinaryIO) -> int:
+    """Write ``archive`` (read from ``source``) to ``out`` with the entries in ``replaced`` given new content.
+
+    Returns the number of bytes written.
+    """
+    infos = archive.infolist()
+    if len(infos) > U16 - 1:
+        raise ZipCopyError(f"{len(infos)} entries need ZIP64 records, which kam_xl does not write")
+    records = central_records(source, archive)
+    position = 0
+    central = []
+    for info, record in zip(infos, records):
+        offset = position
+        if info.filename in replaced:
+            local, data, crc, flags = _replaced_entry(source, info, replaced[info.filename])
+            record = _patched(record, {C_FLAGS: ("H", flags), C_CRC: ("L", crc)},
+                              sizes=(len(replaced[info.filename]), len(data)), offset=offset)
+            _write(out, local)
+            _write(out, data)
+            position += len(local) + len(data)
+        else:
+            position += _copy_raw(source, info, out)
+            record = _patched(record, {}, sizes=None, offset=offset)
+        central.append(record)
+    directory = b"".join(central)
+    if position > U32 - 1 or position + len(directory) > U32 - 1:
+        raise ZipCopyError("the archive would exceed 4 GiB, which needs ZIP64 records kam_xl does not write")
+    comment = archive.comment
+    end = struct.pack("<4s4H2LH", END_SIGNATURE, 0, 0, len(infos), len(infos), len(directory), position,
+                      len(comment)) + comment
+    _write(out, directory)
+    _write(out, end)
+    return position + len(directory) + len(end)
+
+
+def _local_header(source: BinaryIO, info: zipfile.ZipInfo) -> tuple[bytes, tuple]:
+    source.seek(info.header_offset)
+    fixed = source.read(LOCAL_HEADER.size)
+    if len(fixed) < LOCAL_HEADER.size or fixed[:4] != LOCAL_SIGNATURE:
+        raise ZipCopyError(f"local header of {info.filename} is damaged")
+    fields = LOCAL_HEADER.unpack(fixed)
+    variable = source.read(fields[10] + fields[11])
+    return fixed + variable, fields
+
+
+def _copy_raw(source: BinaryIO, info: zipfile.ZipInfo, out: BinaryIO) -> int:
+    """Local header, compressed data and data descriptor, byte for byte; returns the length copied."""
+    header, fields = _local_header(source, info)
+    length = len(header) + info.compress_size
+    if info.flag_bits & FLAG_DESCRIPTOR:
+        source.seek(info.header_offset + length)
+        signature = source.read(4)
+        zip64 = _has_zip64(header[LOCAL_HEADER.size + fields[10]:])
+        length += (4 if signature == DESCRIPTOR_SIGNATURE else 0) + (20 if zip64 else 12)
+    source.seek(info.header_offset)
+    remaining = length
+    while remaining:
+        chunk = source.read(min(CHUNK, remaining))
+        if not chunk:
+            raise ZipCopyError(f"{info.filename} is cut short")
+        _write(out, chunk)
+        remaining -= len(chunk)
+    return length
+
+
+def _replaced_entry(source: BinaryIO, info: zipfile.ZipInfo, content: bytes) -> tuple[bytes, bytes, int, int]:
+    """(local header, compressed data, CRC, flags) for new content under an existing entry's header."""
+    header, fields = _local_header(source, info)
+    flags, method = fields[3], fields[4]
+    if flags & FLAG_ENCRYPTED:
+        raise ZipCopyError(f"{info.filename} is encrypted inside the zip")
+    if method == STORED:
+        data = content
+    elif method == DEFLATED:
+        packer = zlib.compressobj(DEFLATE_LEVELS[(flags >> 1) & 3], zlib.DEFLATED, -15)
+        data = packer.compress(content) + packer.flush()
+    else:
+        raise ZipCopyError(f"{info.filename} uses compression method {method}; kam_xl rewrites only "
+                           "stored or deflated parts")
+    flags &= ~FLAG_DESCRIPTOR
+    crc = zlib.crc32(content)
+    header = bytearray(header)
+    struct.pack_into("<H", header, L_FLAGS, flags)
+    struct.pack_into("<L", header, L_CRC, crc)
+    name_end = LOCAL_HEADER.size + fields[10]
+    extra = bytearray(header[name_end:])
+    usize, csize = len(content), len(data)
+    if fields[7] == U32 or fields[8] == U32:  # sizes live in the ZIP64 extra field: update them there
+        _set_zip64(extra, [usize, csize], info.filename)
+        header[name_end:] = extra
+    elif usize >= U32 or csize >= U32:
+        raise ZipCopyError(f"{info.filename} would exceed 4 GiB")
+    else:
+        struct.pack_into("<LL", header, L_CSIZE, csize, usize)
+    return bytes(header), data, crc, flags
+
+
+def _patched(record: bytes, fields: dict[int, tuple[str, int]], *, sizes: tuple[int, int] | None,
+             offset: int) -> bytes:
+    """A central record with fields replaced; sizes (uncompressed, compressed) and the local header offset
+    are written where the record keeps them: in the fixed part, or in its ZIP64 extra field."""
+    record = bytearray(record)
+    for at, (fmt, value) in fields.items():
+        struct.pack_into("<" + fmt, record, at, value)
+    name_len, extra_len = struct.unpack_from("<HH", record, 28)
+    extra_start = CENTRAL_RECORD.size + name_len
+    extra = bytearray(record[extra_start:extra_start + extra_len])
+    usize_32, csize_32, offset_32 = struct.unpack_from("<L", record, C_USIZE)[0], \
+        struct.unpack_from("<L", record, C_CSIZE)[0], struct.unpack_from("<L", record, C_OFFSET)[0]
+    in_zip64 = []  # values for the ZIP64 field, in its fixed order: usize, csize, offset
+    if sizes is not None:
+        usize, csize = sizes
+        for at, old, new in ((C_USIZE, usize_32, usize), (C_CSIZE, csize_32, csize)):
+            if old == U32:
+                in_zip64.append(new)
+            elif new >= U32:
+                raise ZipCopyError("an entry would exceed 4 GiB")
+            else:
+                struct.pack_into("<L", record, at, new)
+    else:
+        in_zip64 += [None] * ((usize_32 == U32) + (csize_32 == U32))
+    if offset_32 == U32:
+        in_zip64.append(offset)
+    elif offset >= U32:
+        raise ZipCopyError("the archive would exceed 4 GiB")
+    else:
+        struct.pack_into("<L", record, C_OFFSET, offset)
+    if in_zip64:
+        _set_zip64(extra, in_zip64, "an entry")
+        record[extra_start:extra_start + extra_len] = extra
+    return bytes(record)
+
+
+def _zip64_field(extra: bytes | bytearray) -> int:
+    """Offset of the ZIP64 extended-information field's data in ``extra``, or -1."""
+    i = 0
+    while i + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, i)
+        if kind == ZIP64_EXTRA:
+            return i + 4
+        i += 4 + size
+    return -1
+
+
+def _has_zip64(extra: bytes) -> bool:
+    return _zip64_field(extra) >= 0
+
+
+def _set_zip64(extra: bytearray, values: list[int | None], name: str) -> None:
+    """Overwrite the leading 8-byte values of the ZIP64 field in place (None keeps a value)."""
+    at = _zip64_field(extra)
+    if at < 0 or at + 8 * len(values) > len(extra):
+        raise ZipCopyError(f"{name} has a damaged ZIP64 extra field")
+    for i, value in enumerate(values):
+        if value is not None:
+            struct.pack_into("<Q", extra, at + 8 * i, value)

@@ -419,6 +419,46 @@ def test_customer_analysis_spills_what_analyze_computes(tmp_path):
     assert result.all_computed and result.formulas == 1
 
 
+def test_results_larger_than_the_engine_spills_are_placed_like_excel(tmp_path):
+    """formualizer spills at most 10,000 cells; Excel spills to the sheet's edge."""
+    path = tmp_path / "pareto.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("S")
+    for i, value in enumerate([900.0, 50.0, 30.0, 10.0, 5.0], start=1):
+        sheet.write_number(i, 0, value)
+    sheet.write_dynamic_array_formula("C1:D2", "=PARETO_CURVE(A2:A6,6000)")   # 6001 x 2 cells
+    sheet.write_dynamic_array_formula("F1:G2", "=PARETO_CURVE(A2:A6,5999)")   # the same function twice
+    sheet.write_dynamic_array_formula("I1:J2", "=PARETO_CURVE(A2:A6,6000)")   # blocked by a value below
+    sheet.write_string("J5000", "in the way")
+    sheet.write_formula("L1", "=COUNT(C1:D6001)+MAX(D1:D6001)")
+    sheet.write_formula("L2", "=ROWS(F1:F6000)-COUNT(F1:F6000)")
+    book.close()
+    result = recalculate(path)
+    assert result.spills == {("S", "C1"): "C1:D6001", ("S", "F1"): "F1:G6000"}
+    values = result.values["S"]
+    assert (values["C1"], values["D1"], values["C6001"], values["D6001"]) == (0.0, 0.0, 1.0, 1.0)
+    assert values["L1"] == 12002.0 + 1.0 and values["L2"] == 0.0  # the cells reading the spill see it
+    assert values["I1"] == ErrorValue("#SPILL!") and result.errors == {"#SPILL!": 1}
+
+
+def test_a_single_large_spill_is_placed_without_computing_it_twice(tmp_path, monkeypatch):
+    path = tmp_path / "one.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("S")
+    sheet.write_number("A1", 3.0)
+    sheet.write_dynamic_array_formula("C1", "=PARETO_CURVE(A1,5000)")
+    sheet.write_formula("F1", "=SUM(C1:C5001)")
+    book.close()
+    calls = []
+    original = functions.CallLog.record
+    monkeypatch.setattr(functions.CallLog, "record", lambda log, name, result: calls.append(name) or
+                        original(log, name, result))
+    result = recalculate(path)
+    assert calls == ["PARETO_CURVE"]
+    assert result.spills == {("S", "C1"): "C1:D5001"}
+    assert result.values["S"]["F1"] == pytest.approx(5001 / 2)
+
+
 def test_macro_enabled_workbook_is_presented_as_xlsx_in_memory(tmp_path):
     path = tmp_path / "book.xlsm"
     book = xlsxwriter.Workbook(path)

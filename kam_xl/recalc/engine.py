@@ -39,6 +39,9 @@ from kam_xl.recalc.structured import pin_table_references
 from kam_xl.recalc.values import ErrorValue, engine_failure, from_engine_value
 
 BACKEND = "native"
+#: formualizer 0.13 refuses to spill more cells than this (#SPILL!, "SpillTooLarge"; not configurable from
+#: Python). Excel spills up to the sheet's edge: 10,000 customers x 22 analysis columns is 220,000 cells.
+ENGINE_SPILL_LIMIT = 10_000
 
 _FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
 _STRING = re.compile(r'"(?:[^"]|"")*"')
@@ -85,16 +88,20 @@ def recalculate(source: str | os.PathLike | bytes, *, as_of: dt.date | None = No
     for t in view.tables:
         book.add_table(t.name, t.sheet, (t.first_row, t.first_col, t.last_row, t.last_col), list(t.headers),
                        header_row=t.header_row, totals_row=t.totals_row)
-    registered = functions.register_udfs(book)
+    log = functions.CallLog(large=ENGINE_SPILL_LIMIT)
+    registered = functions.register_udfs(book, log)
     clock = None
     if as_of is not None:
         clock = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.timezone.utc)
         book.set_deterministic_clock(clock, "utc")
     _pin_table_formulas(book, view)
     book.evaluate_all()
+    placed = _place_large_spills(book, view, set(registered), log)
+    if placed:
+        book.evaluate_all()  # the cells that read the placed values
 
     result = RecalcResult(formulas=view.formula_count, clock=clock)
-    _read_back(book, view, result)
+    _read_back(book, view, result, placed)
     missing = _unsupported(view, registered)
     for sheet in view.sheets:
         for (row, col), text_id in zip(sheet.cells, sheet.text_of):
@@ -126,7 +133,62 @@ def _pin_table_formulas(book: fz.Workbook, view: xlsx_view.XlsxView) -> None:
                 book.set_formula(sheet.name, row, col, pinned)
 
 
-def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult) -> None:
+def _place_large_spills(book: fz.Workbook, view: xlsx_view.XlsxView, registered: set[str],
+                        log: functions.CallLog) -> dict[tuple[str, int, int], tuple[int, int, int, int]]:
+    """Spill our functions' results that are larger than the engine allows, as Excel would.
+
+    For a formula ``=OUR_FUNCTION(...)`` showing #SPILL!, find its result: the one large result of that
+    function when it ran only once, else by evaluating the cell once more (the udfs' cache makes that
+    cheap). When the result is larger than ENGINE_SPILL_LIMIT and the area it needs is empty, it is written
+    into the area as values (the anchor included, in the engine's copy) so that the cells reading it see it.
+    Returns anchor -> area of every result placed this way."""
+    candidates = []
+    for sheet in view.sheets:
+        for (row, col), text_id in zip(sheet.cells, sheet.text_of):
+            raw = book.get_value(sheet.name, row, col)
+            if isinstance(raw, dict) and raw.get("kind") == "Spill":
+                name = _top_level_function(view.texts[text_id])
+                if name in registered:
+                    candidates.append((sheet.name, row, col, name))
+    placed = {}
+    per_function = Counter(name for *_, name in candidates)
+    for sheet, row, col, name in candidates:
+        if per_function[name] == 1 and log.calls[name] == 1:
+            rows = log.large_results.get(name)  # its only call was this cell's
+        else:
+            log.last = None
+            book.set_formula(sheet, row, col, book.get_formula(sheet, row, col))
+            book.evaluate_cell(sheet, row, col)
+            rows = log.last
+        if not isinstance(rows, list) or len(rows) * len(rows[0]) <= ENGINE_SPILL_LIMIT:
+            continue  # blocked by a real value: Excel shows #SPILL! too
+        area = (row, col, row + len(rows) - 1, col + len(rows[0]) - 1)
+        if area[2] > 1_048_576 or area[3] > 16_384:
+            continue
+        current = book.sheet(sheet).get_values(fz.RangeAddress(sheet, *area))
+        if any(v is not None for i, r in enumerate(current) for j, v in enumerate(r) if i or j):
+            continue  # something stands in the way (the anchor itself holds the #SPILL!)
+        book.set_value(sheet, row, col, rows[0][0])
+        if len(rows[0]) > 1:
+            book.set_values_batch(sheet, row, col + 1, [rows[0][1:]])
+        if len(rows) > 1:
+            book.set_values_batch(sheet, row + 1, col, rows[1:])
+        placed[(sheet, row, col)] = area
+    return placed
+
+
+def _top_level_function(text: str) -> str | None:
+    """The name of the function a formula consists of (``=F(...)``), upper case, else None."""
+    try:
+        node = fz.parse("=" + text)
+    except Exception:
+        return None
+    name = node.get_function_name() if node.node_type() == "Function" else None
+    return name.upper() if name else None
+
+
+def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult,
+               placed: dict[tuple[str, int, int], tuple[int, int, int, int]]) -> None:
     """Fill ``result.values``, ``spills``, ``errors`` and the engine's ``failures``."""
     for sheet in view.sheets:
         values = result.values.setdefault(sheet.name, {})
@@ -139,11 +201,14 @@ def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult
                 failure = "#NAME?"
             if failure:
                 result.failures[(sheet.name, address)] = failure
-            spill = book.inspect_cell(f"{_quoted(sheet.name)}!{address}", include_values=False).cell.spill
-            if spill is not None and spill.extent:
-                extent = spill.extent.rsplit("!", 1)[-1].replace("$", "")
-                result.spills[(sheet.name, address)] = extent
-                r1, c1, r2, c2 = xlsx_view.range_to_rc(extent)
+            area = placed.get((sheet.name, row, col))
+            if area is None:
+                spill = book.inspect_cell(f"{_quoted(sheet.name)}!{address}", include_values=False).cell.spill
+                if spill is not None and spill.extent:
+                    area = xlsx_view.range_to_rc(spill.extent.rsplit("!", 1)[-1].replace("$", ""))
+            if area is not None:
+                r1, c1, r2, c2 = area
+                result.spills[(sheet.name, address)] = f"{xlsx_view.rc_to_a1(r1, c1)}:{xlsx_view.rc_to_a1(r2, c2)}"
                 block = book.sheet(sheet.name).get_values(fz.RangeAddress(sheet.name, r1, c1, r2, c2))
                 for i, line in enumerate(block):
                     for j, item in enumerate(line):

@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable
 
 import formualizer as fz
@@ -53,22 +54,43 @@ def public_udfs() -> dict[str, Callable]:
     return out
 
 
-def register_udfs(workbook: fz.Workbook) -> list[str]:
-    """Register every public udf on ``workbook``; returns the names."""
+class CallLog:
+    """What the shimmed calls returned, for engine._place_large_spills: the most recent result, the number
+    of calls per function and each function's last result with more than ``large`` cells."""
+
+    def __init__(self, large: int):
+        self.large = large
+        self.last = None
+        self.calls: Counter = Counter()
+        self.large_results: dict[str, list] = {}
+
+    def record(self, name: str, result) -> None:
+        self.last = result
+        self.calls[name] += 1
+        if isinstance(result, list) and len(result) * len(result[0]) > self.large:
+            self.large_results[name] = result
+
+
+def register_udfs(workbook: fz.Workbook, log: CallLog | None = None) -> list[str]:
+    """Register every public udf on ``workbook``; returns the names. ``log`` records each call's result."""
     names = []
     for name, function in public_udfs().items():
         required, total = _arity(function)
-        workbook.register_function(name, shim(function), min_args=required, max_args=total,
+        workbook.register_function(name, shim(function, log), min_args=required, max_args=total,
                                    volatile=False, deterministic=True)
         names.append(name)
     return names
 
 
-def shim(function: Callable) -> Callable:
+def shim(function: Callable, log: CallLog | None = None) -> Callable:
     """``function`` taking engine arguments and returning an engine value."""
+    name = function.__name__.upper()
 
     def call(*args):
-        return to_engine(function(*(from_engine(a) for a in args)))
+        result = to_engine(function(*(from_engine(a) for a in args)))
+        if log is not None:
+            log.record(name, result)
+        return result
 
     call.__name__ = function.__name__
     call.__doc__ = function.__doc__
@@ -78,9 +100,9 @@ def shim(function: Callable) -> Callable:
 
 def from_engine(value):
     """An argument as formualizer passes it, as xlwings would hand it over."""
-    if isinstance(value, list):
-        return [[None if isinstance(c, dict) else c for c in row] if isinstance(row, list)
-                else (None if isinstance(row, dict) else row) for row in value]
+    if isinstance(value, list):  # rows without an error cell pass as they are (a type scan runs in C)
+        return [row if dict not in map(type, row) else [None if type(c) is dict else c for c in row]
+                for row in value]
     if isinstance(value, dict):  # an error value
         return None
     return value
@@ -97,7 +119,8 @@ def to_engine(value):
         width = max(len(r) for r in rows)
         if width == 0:
             return ""
-        return [[_scalar(c) for c in r] + [""] * (width - len(r)) for r in rows]
+        return [[c if type(c) is str or (type(c) is float and c == c) else _scalar(c) for c in r]
+                + [""] * (width - len(r)) for r in rows]
     return _scalar(value)
 
 

@@ -50,6 +50,9 @@ _FORMULA_CELL = re.compile(rb'<c\b([^>]*)>\s*<f\b([^>]*?)(?:/>|>(.*?)</f>)', re.
 _ANY_F = re.compile(rb'<f[\s>/]')
 _CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>.*?</c>)', re.S)
 _ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+_ROW = re.compile(rb'(<row\b[^>]*?)(?:/>|>(.*?)</row>)', re.S)
+_ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
+_CELL_REF = re.compile(rb'<c\b[^>]*?\sr="([A-Z]+\d+)"')
 _A1 = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 
 
@@ -301,20 +304,38 @@ def _footprints(arrays: dict[tuple[int, int], tuple[int, int, int, int]]) -> lis
 
 
 def _clear_cells(xml: bytes, footprints) -> bytes:
-    """The sheet without the cells inside array footprints (their anchors stay)."""
+    """The sheet without the cells inside array footprints (their anchors stay).
+
+    Works a row at a time: a row whose cells all lie inside one footprint (the usual spill area) is emptied
+    in one step; only mixed rows are looked at cell by cell."""
     top = min(f[0] for f in footprints)
     bottom = max(f[2] for f in footprints)
+    anchors = {(f[4], f[5]) for f in footprints}
 
-    def keep_or_drop(m: re.Match) -> bytes:
-        ref = _attrs(m.group(1)).get(b"r")
-        if ref is None:
+    def inside(row: int, col: int) -> bool:
+        return (row, col) not in anchors and any(r1 <= row <= r2 and c1 <= col <= c2
+                                                 for r1, c1, r2, c2, _, _ in footprints)
+
+    def cell(row: int):
+        def keep_or_drop(m: re.Match) -> bytes:
+            ref = _attrs(m.group(1)).get(b"r")
+            return b"" if ref is not None and inside(*a1_to_rc(ref.decode())) else m.group(0)
+        return keep_or_drop
+
+    def row_element(m: re.Match) -> bytes:
+        number = _ROW_NUMBER.search(m.group(1))
+        body = m.group(2)
+        if number is None or body is None:
             return m.group(0)
-        row, col = a1_to_rc(ref.decode())
+        row = int(number.group(1))
         if row < top or row > bottom:
             return m.group(0)
-        for r1, c1, r2, c2, ar, ac in footprints:
-            if r1 <= row <= r2 and c1 <= col <= c2 and (row, col) != (ar, ac):
-                return b""
-        return m.group(0)
+        refs = _CELL_REF.findall(body)
+        if refs and len(refs) == body.count(b"<c ") + body.count(b"<c>"):
+            first, last = a1_to_rc(refs[0].decode())[1], a1_to_rc(refs[-1].decode())[1]
+            for r1, c1, r2, c2, ar, ac in footprints:
+                if r1 <= row <= r2 and c1 <= first and last <= c2 and (row != ar or not c1 <= ac <= c2):
+                    return m.group(1) + b"></row>"
+        return m.group(1) + b">" + _CELL.sub(cell(row), body) + b"</row>"
 
-    return _CELL.sub(keep_or_drop, xml)
+    return _ROW.sub(row_element, xml)

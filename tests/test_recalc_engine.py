@@ -24,8 +24,7 @@ from kam_xl.core.analysis import analyze
 from kam_xl.core.schema import ANALYSIS_COLUMNS
 from kam_xl.core.settings import Settings
 from kam_xl.demo import generate
-from kam_xl.recalc import ErrorValue, RecalcResult, recalculate
-from kam_xl.recalc import functions
+from kam_xl.recalc import ErrorValue, RecalcResult, functions, recalculate
 from kam_xl.recalc.structured import pin_table_references
 from kam_xl.recalc.xlsx_view import Table, present
 
@@ -250,9 +249,29 @@ def test_today_is_pinned_to_as_of(tmp_path):
     result = recalculate(path, as_of=dt.date(2026, 9, 30))
     assert result.values["S"] == {"A1": serial(dt.date(2026, 9, 30)), "A2": serial(dt.date(2026, 9, 30)),
                                   "A3": 272.0}
-    assert result.clock == dt.datetime(2026, 9, 30, tzinfo=dt.timezone.utc)
+    assert result.clock == dt.datetime(2026, 9, 30, tzinfo=dt.UTC)
     later = recalculate(path, as_of=dt.date(2027, 1, 1))
     assert later.values["S"]["A1"] == serial(dt.date(2027, 1, 1))
+
+
+def test_formula_map_reads_cells_without_r_attributes(native):
+    """The fast scan needs r="A1" on every cell; a sheet without them goes through the XML parser."""
+    path, _ = native
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    fast = present(_zip(parts))
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(b'<c r="F3">', b"<c>")
+    slow = present(_zip(parts))
+    assert slow.sheets[0].cells == fast.sheets[0].cells and len(fast.sheets[0].cells) == 31
+    assert [slow.texts[i] for i in slow.sheets[0].text_of] == [fast.texts[i] for i in fast.sheets[0].text_of]
+
+
+def _zip(parts: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, body in parts.items():
+            archive.writestr(name, body)
+    return out.getvalue()
 
 
 def test_file_is_only_read_and_bytes_work_too(native):

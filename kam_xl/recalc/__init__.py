@@ -12,4 +12,4 @@ package writer's job (:mod:`kam_xl.package`).
 from kam_xl.recalc.engine import RecalcResult, recalculate
 from kam_xl.recalc.values import ErrorValue
 
-__all__ = ["recalculate", "RecalcResult", "ErrorValue"]
+__all__ = ["ErrorValue", "RecalcResult", "recalculate"]

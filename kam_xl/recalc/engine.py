@@ -12,7 +12,9 @@ The steps, each a few lines below:
 4. Rewrite structured references to the A1 ranges they mean; formualizer 0.13 gets several wrong
    (:mod:`kam_xl.recalc.structured`).
 5. Pin TODAY()/NOW() to ``as_of`` (midnight UTC) when given; otherwise they read the host clock.
-6. Evaluate everything; read back every formula cell and every spilled cell, dates as serial numbers.
+6. Evaluate everything. formualizer spills at most 10,000 cells; a larger result of one of our functions
+   is placed into its area as values and the cells reading it are evaluated again (Excel spills it).
+   Read back every formula cell and every spilled cell, dates as serial numbers.
 7. Name what the engine could not do: functions it lacks, errors it invents (#CIRC!, #N/IMPL!). A cell
    showing #NAME? counts as not computed even when no unknown function explains it (an undefined name, or
    one the engine failed to load): Excel should have the last word on it.
@@ -52,9 +54,12 @@ class RecalcResult:
     """What a recalculation computed.
 
     ``values[sheet][A1]`` holds the value of every formula cell and of every cell its spill covers: float,
-    str, bool, ``None`` (empty) or :class:`ErrorValue`. ``spills[(sheet, anchor)]`` is the range a dynamic
-    array filled, e.g. "A1:V2001". ``errors`` counts error values by code ("#N/A": 3); ``unsupported``
-    counts, per function the engine lacks, the formula cells calling it (each shows #NAME?)."""
+    str, bool, ``None`` (empty) or ``ErrorValue`` (the package writer's, with valid Excel codes only).
+    ``spills[(sheet, anchor)]`` is the range a dynamic array filled, e.g. "A1:V2001". ``errors`` counts
+    error values by code ("#N/A": 3), the engine's own failures under their own names ("#CIRC!", stored as
+    #VALUE!). ``unsupported`` counts, per function the engine lacks, the formula cells calling it (each
+    shows #NAME?). ``failures[(sheet, A1)]`` says why a formula cell does not count as computed ("#CIRC!",
+    "#NAME?", "unsupported: FOO"); ``computed`` = ``formulas`` - len(failures)."""
 
     values: dict[str, dict[str, object]] = field(default_factory=dict)
     formulas: int = 0
@@ -92,7 +97,7 @@ def recalculate(source: str | os.PathLike | bytes, *, as_of: dt.date | None = No
     registered = functions.register_udfs(book, log)
     clock = None
     if as_of is not None:
-        clock = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.timezone.utc)
+        clock = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.UTC)
         book.set_deterministic_clock(clock, "utc")
     _pin_table_formulas(book, view)
     book.evaluate_all()
@@ -121,7 +126,7 @@ def _pin_table_formulas(book: fz.Workbook, view: xlsx_view.XlsxView) -> None:
     tables = {t.name.lower(): t for t in view.tables}
     if not tables:
         return
-    names = [re.compile(rf"(?<![\w.]){re.escape(name)}(?![\w.(!])", re.I) for name in tables]
+    names = [re.compile(rf"(?<![\w.]){re.escape(name)}(?![\w.(!])", re.IGNORECASE) for name in tables]
     candidates = {i for i, text in enumerate(view.texts) if "[" in text or any(n.search(text) for n in names)}
     for sheet in view.sheets:
         for (row, col), text_id in zip(sheet.cells, sheet.text_of):
@@ -181,7 +186,7 @@ def _top_level_function(text: str) -> str | None:
     """The name of the function a formula consists of (``=F(...)``), upper case, else None."""
     try:
         node = fz.parse("=" + text)
-    except Exception:
+    except (fz.ParserError, fz.TokenizerError):
         return None
     name = node.get_function_name() if node.node_type() == "Function" else None
     return name.upper() if name else None
@@ -231,7 +236,7 @@ def _function_names(text: str) -> set[str]:
     """Upper-case function names a formula calls, without Excel's _xlfn./_xlws. storage prefixes."""
     try:
         names = collect_function_names(fz.parse("=" + text))
-    except Exception:  # the engine cannot parse it either; fall back to a plain scan
+    except (fz.ParserError, fz.TokenizerError):  # the engine cannot parse it either: a plain scan
         names = _FUNCTION_CALL.findall(_STRING.sub('""', text))
     out = set()
     for name in names:

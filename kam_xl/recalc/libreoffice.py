@@ -67,7 +67,8 @@ def libreoffice_recalculate(src: str | os.PathLike, out_dir: str | os.PathLike, 
                    "--nologo", "--nodefault", "--convert-to", "xlsx:Calc MS Excel 2007 XML",
                    "--outdir", str(produced), str(copy)]
         try:
-            run = subprocess.run(command, capture_output=True, timeout=timeout, env=_environment(scratch))
+            run = subprocess.run(command, capture_output=True, timeout=timeout, env=_environment(scratch),
+                                 check=False)
         except subprocess.TimeoutExpired as exc:
             raise LibreOfficeError(f"LibreOffice did not finish {src.name} within {timeout:.0f} s") from exc
         result = produced / (src.stem + ".xlsx")

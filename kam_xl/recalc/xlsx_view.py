@@ -46,11 +46,11 @@ OTHER_MAINS = (
     b"application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
 )
 
-_FORMULA_CELL = re.compile(rb'<c\b([^>]*)>\s*<f\b([^>]*?)(?:/>|>(.*?)</f>)', re.S)
+_FORMULA_CELL = re.compile(rb'<c\b([^>]*)>\s*<f\b([^>]*?)(?:/>|>(.*?)</f>)', re.DOTALL)
 _ANY_F = re.compile(rb'<f[\s>/]')
-_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>.*?</c>)', re.S)
+_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>.*?</c>)', re.DOTALL)
 _ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
-_ROW = re.compile(rb'(<row\b[^>]*?)(?:/>|>(.*?)</row>)', re.S)
+_ROW = re.compile(rb'(<row\b[^>]*?)(?:/>|>(.*?)</row>)', re.DOTALL)
 _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
 _CELL_REF = re.compile(rb'<c\b[^>]*?\sr="([A-Z]+\d+)"')
 _A1 = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")

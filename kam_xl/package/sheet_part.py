@@ -11,9 +11,14 @@
       </row>
     </sheetData>
 
-The part is never parsed into a tree: a scanner walks the ``<row>`` start tags in order, looks at the rows that
-hold a target cell, and records edits as (start, end, new bytes) over the original; the new part is the
-original's slices and the edits joined once. Everything outside an edited ``<c>`` stays byte-identical.
+The part is never parsed into a tree. Edits are recorded as (start, end, new bytes) over the original, and the
+new part is the original's slices and the edits joined once; everything outside an edited ``<c>`` stays
+byte-identical. Two passes, both forward only, so the work is linear in the size of the part:
+
+1. cells found by ``<c r="B7"`` that have the plain shape of a formula cell (nearly all, from any writer) are
+   edited at once;
+2. the rest (other shapes, cells to create, conflicts) in a walk over the ``<row>`` start tags that looks
+   inside the rows holding a target cell.
 
 A value goes into a cell that has a formula, or into a cell of an array/spill range (the ``ref`` of an
 ``<f t="array">``, which is how both legacy array formulas and dynamic-array spills are saved). Such a cell is
@@ -25,7 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from operator import itemgetter
 
 from kam_xl.package.cell_values import EMPTY, Cached
@@ -76,7 +81,7 @@ def column_number(letters: str) -> int:
     return col
 
 
-@lru_cache(maxsize=None)
+@cache
 def column_letters(col: int) -> bytes:
     letters = b""
     while col:
@@ -368,13 +373,10 @@ class _Editor:
             cells.append((col, m.start(), parsed is not None))
         return cells
 
-    # -- one cell
+    # -- one cell of any shape
     def _write_cell(self, start: int, limit: int, r: int, col: int, ref: bytes, value: Cached) -> None:
+        """Any cell: its start tag's attributes and its children taken apart, t and <v> edited in place."""
         xml, mk = self.xml, self.mk
-        simple = mk.formula_cell.match(xml, start, limit)
-        if simple:
-            self._write_formula_cell(simple, ref, value)
-            return
         tag = mk.cell.match(xml, start, limit)
         if tag is None:
             raise SheetError(f"cell {ref.decode()} has a malformed start tag")
@@ -527,7 +529,7 @@ class _Editor:
         if self._col_styles is None:
             self._col_styles = []
             end = self.xml.find(self.mk.cols_end, 0, self.sd_start)
-            for m in self.mk.col.finditer(self.xml, 0, end if end >= 0 else 0):
+            for m in self.mk.col.finditer(self.xml, 0, max(end, 0)):
                 a = _attributes(m.group(1))
                 try:
                     lo, hi = int(a[b"min"][2]), int(a[b"max"][2])

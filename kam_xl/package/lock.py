@@ -58,8 +58,10 @@ def temp_prefix(target: Path) -> str:
 
 @contextmanager
 def workbook_lock(target: Path | str, timeout: float = 10.0):
-    """Hold the kam-xl lock of ``target``; yields a :class:`Lock`. PackageError if another run keeps it."""
-    target = Path(target)
+    """Hold the kam-xl lock of ``target``; yields a :class:`Lock`. PackageError if another run keeps it.
+
+    The lock belongs to the real file: a symlink and its target share one lock."""
+    target = Path(target).resolve()
     path = lock_path(target)
     key = str(path.absolute())
     me = threading.get_ident()
@@ -144,12 +146,3 @@ def _holder(fd: int) -> tuple[int, str] | None:
     except (OSError, ValueError, IndexError):
         return None
 
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -14,5 +14,5 @@ from kam_xl.package.errors import PackageError
 from kam_xl.package.lock import workbook_lock
 from kam_xl.package.writer import Conflict, WriteReport, check_package, write_values
 
-__all__ = ["write_values", "check_package", "CellValue", "ErrorValue", "PackageError", "WriteReport", "Conflict",
-           "workbook_lock"]
+__all__ = ["CellValue", "Conflict", "ErrorValue", "PackageError", "WriteReport", "check_package", "workbook_lock",
+           "write_values"]

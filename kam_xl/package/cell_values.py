@@ -15,7 +15,7 @@ import datetime as dt
 import numbers
 import re
 from dataclasses import dataclass
-from typing import NamedTuple, Union
+from typing import NamedTuple
 
 # The error values ECMA-376 allows in <v> (18.18.11, and #GETTING_DATA from MS-OI29500).
 ECMA_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"})
@@ -55,7 +55,7 @@ class ErrorValue:
         return self.code
 
 
-CellValue = Union[float, int, str, bool, ErrorValue, dt.datetime, dt.date, dt.time, None]
+CellValue = float | int | str | bool | ErrorValue | dt.datetime | dt.date | dt.time | None
 
 
 class Cached(NamedTuple):
@@ -137,7 +137,7 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;", "_": "_x005F
 
 def _escape_one(match: re.Match) -> str:
     ch = match.group()
-    return _ENTITIES.get(ch) or "_x%04X_" % ord(ch)
+    return _ENTITIES.get(ch) or f"_x{ord(ch):04X}_"
 
 
 def escape_text(text: str) -> bytes:

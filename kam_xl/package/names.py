@@ -50,4 +50,4 @@ CFB_XLS_WORKBOOK = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
 
 def qname(ns: str, local: str) -> str:
     """ElementTree's spelling of a namespaced name: ``{ns}local``."""
-    return "{%s}%s" % (ns, local)
+    return f"{{{ns}}}{local}"

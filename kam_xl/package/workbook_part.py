@@ -21,8 +21,16 @@ from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from kam_xl.package.names import (
-    MAIN_NS, OFFICE_REL_NS, PACKAGE_REL_NS, PACKAGE_RELS, REL_CHARTSHEET, REL_DIALOGSHEET, REL_MACROSHEET,
-    REL_OFFICE_DOCUMENT, REL_WORKSHEET, qname,
+    MAIN_NS,
+    OFFICE_REL_NS,
+    PACKAGE_REL_NS,
+    PACKAGE_RELS,
+    REL_CHARTSHEET,
+    REL_DIALOGSHEET,
+    REL_MACROSHEET,
+    REL_OFFICE_DOCUMENT,
+    REL_WORKSHEET,
+    qname,
 )
 
 

@@ -32,7 +32,10 @@ from kam_xl.package import cell_values, lock, sheet_part, workbook_part, zipcopy
 from kam_xl.package.cell_values import Cached
 from kam_xl.package.errors import PackageError
 from kam_xl.package.names import (
-    CFB_ENCRYPTED_PACKAGE, CFB_ENCRYPTION_INFO, CFB_SIGNATURE, CFB_XLS_WORKBOOK,
+    CFB_ENCRYPTED_PACKAGE,
+    CFB_ENCRYPTION_INFO,
+    CFB_SIGNATURE,
+    CFB_XLS_WORKBOOK,
 )
 
 
@@ -87,7 +90,7 @@ def write_values(path: str | os.PathLike, values: Mapping[str, Mapping[str, obje
         report.lock_taken_over_from = held.taken_over_from
         report.temp_files_removed = _remove_leftovers(target)
         try:
-            handle = open(source_real, "rb")
+            handle = open(source_real, "rb")  # noqa: SIM115 - closed by the with below
         except OSError as exc:
             raise _os_error(source, exc, "cannot read it") from None
         with handle:
@@ -112,7 +115,7 @@ def check_package(path: str | os.PathLike) -> None:
     if not source.is_file():
         raise PackageError(source, f"{source}: no such file")
     try:
-        handle = open(source, "rb")
+        handle = open(source, "rb")  # noqa: SIM115 - closed by the with below
     except OSError as exc:
         raise _os_error(source, exc, "cannot read it") from None
     with handle:

@@ -26,8 +26,15 @@ from hypothesis import strategies as st
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.formula import ArrayFormula
 
-from kam_xl.package import ErrorValue, PackageError, write_values
-from kam_xl.package.cell_values import ECMA_ERRORS, RICH_ERRORS, cached, escape_text, number_text
+from kam_xl.package import Conflict, ErrorValue, write_values
+from kam_xl.package.cell_values import (
+    ECMA_ERRORS,
+    RICH_ERRORS,
+    cached,
+    escape_text,
+    number_text,
+)
+from kam_xl.package.sheet_part import CONSTANT, NO_REFERENCES
 
 AUDIT = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "openxml-audit"
 
@@ -97,8 +104,8 @@ def assert_same_but_values(before: bytes, after: bytes, created: list[str]) -> N
 
 def audit_errors(path: Path) -> int:
     """(4) openxml-audit's error count (its summary reads "Errors: N", then "Warnings: N" if any)."""
-    out = subprocess.run([str(AUDIT), str(path)], capture_output=True, text=True, timeout=120).stdout
-    return int(re.findall(r"^Errors: (\d+)$", out, re.M)[-1])
+    out = subprocess.run([str(AUDIT), str(path)], capture_output=True, text=True, timeout=120, check=False).stdout
+    return int(re.findall(r"^Errors: (\d+)$", out, re.MULTILINE)[-1])
 
 
 def read_back(path: Path, sheet: str) -> dict[str, object]:
@@ -320,7 +327,8 @@ def test_shared_formulas_stay_shared_and_inline_results_become_str(tmp_path):
     assert_only_changed(source, book, {SHEET1})
     assert_same_but_values(part(source, SHEET1), xml, [])
     assert read_back(book, "Data") == {"A1": 1, "A2": 2, "A3": 3, "B1": 3, "B2": 6, "B3": "nine",
-                                             "C3": "new", "D3": 1}
+                                       "C3": "new", "D3": 1}
+    assert audit_errors(book) <= audit_errors(source)  # the minimal package lacks a theme: one error in both
 
 
 def test_prefixed_namespace_self_closing_rows_and_styles_of_new_cells(tmp_path):
@@ -342,6 +350,7 @@ def test_prefixed_namespace_self_closing_rows_and_styles_of_new_cells(tmp_path):
     assert (b'<x:row r="3"><x:c r="A3"><x:v>31</x:v></x:c><x:c r="B3"><x:v>32</x:v></x:c>'
             b'<x:c r="C3" s="7"><x:v>33</x:v></x:c></x:row></x:sheetData>') in xml
     assert read_back(book, "Data") == values
+    assert audit_errors(book) <= audit_errors(source)
 
 
 def test_constants_are_never_overwritten_and_unanchored_cells_never_created(tmp_path):
@@ -512,3 +521,35 @@ def test_two_hundred_thousand_values_in_one_sheet(tmp_path):
     xml = part(path, SHEET1)
     assert xml.count(b"<f>") == n and b'<c r="B200000"><f>A200000*2</f><v>499997.5</v></c>' in xml
     print(f"\n200,000 cached values written in {elapsed:.2f} s")
+
+
+def test_pretty_printed_xml_single_quotes_and_cells_without_references(tmp_path):
+    rows = b"""
+    <row r='1'>
+      <c r='A1' s='0'>
+        <f>1+1</f>
+        <v>2</v>
+      </c>
+      <c>
+        <f t='array' ref='B1:B3'>ROW(B1:B3)</f>
+      </c>
+    </row>
+    <row>
+      <c r='A2'><v>7</v></c>
+    </row>
+    <row r='3'><c><v>9</v></c></row>
+  """
+    source = package(tmp_path / "source.xlsx", sheet(rows))
+    book = tmp_path / "book.xlsx"
+    shutil.copyfile(source, book)
+    report = write_values(book, {"Data": {"A1": 3, "B1": 1, "B2": 2, "B3": 3, "A2": 5}}, all_computed=True)
+    # A1 and B1 (found by position: the second cell of row 1) are written; B2 would go into row 2, whose cells
+    # have references; B3 into row 3, whose cell has none: it cannot be placed. A2 is a constant.
+    assert set(report.conflicts) == {Conflict("Data", "A2", CONSTANT), Conflict("Data", "B3", NO_REFERENCES)}
+    assert report.cells_written == 2 and report.cells_created == 1
+    xml = part(book, SHEET1)
+    assert b"<c r='A1' s='0'>\n        <f>1+1</f>\n        <v>3</v>\n      </c>" in xml
+    assert b"<c>\n        <f t='array' ref='B1:B3'>ROW(B1:B3)</f><v>1</v>\n      </c>" in xml
+    assert b"<c r='A2'><v>7</v></c>\n    <c r=\"B2\"><v>2</v></c></row>" in xml
+    assert_same_but_values(part(source, SHEET1), xml.replace(b'<c r="B2"><v>2</v></c>', b""), [])
+    assert read_back(book, "Data") == {"A1": 3, "B1": 1, "A2": 7, "B2": 2, "A3": 9}

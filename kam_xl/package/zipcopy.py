@@ -149,7 +149,7 @@ def _replaced_entry(source: BinaryIO, info: zipfile.ZipInfo, content: bytes) -> 
     name_end = LOCAL_HEADER.size + fields[10]
     extra = bytearray(header[name_end:])
     usize, csize = len(content), len(data)
-    if fields[7] == U32 or fields[8] == U32:  # sizes live in the ZIP64 extra field: update them there
+    if fields[8] == U32 or fields[9] == U32:  # sizes live in the ZIP64 extra field: update them there
         _set_zip64(extra, [usize, csize], info.filename)
         header[name_end:] = extra
     elif usize >= U32 or csize >= U32:

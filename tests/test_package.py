@@ -553,3 +553,23 @@ def test_pretty_printed_xml_single_quotes_and_cells_without_references(tmp_path)
     assert b"<c r='A2'><v>7</v></c>\n    <c r=\"B2\"><v>2</v></c></row>" in xml
     assert_same_but_values(part(source, SHEET1), xml.replace(b'<c r="B2"><v>2</v></c>', b""), [])
     assert read_back(book, "Data") == {"A1": 3, "B1": 1, "A2": 7, "B2": 2, "A3": 9}
+
+
+def test_entries_with_zip64_extra_fields(tmp_path):
+    """Some writers put sizes in ZIP64 extra fields even for small parts; copied and rewritten in place."""
+    rows = b'<row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row>'
+    plain = package(tmp_path / "plain.xlsx", sheet(rows))
+    book = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            with out.open(zipfile.ZipInfo(info.filename, info.date_time), "w", force_zip64=True) as entry:
+                entry.write(src.read(info))
+    with open(book, "rb") as fh:
+        assert struct.unpack("<LL", fh.read(26)[18:26]) == (0xFFFFFFFF, 0xFFFFFFFF)  # sizes in the extra field
+    original = tmp_path / "original.xlsx"
+    shutil.copyfile(book, original)
+    write_values(book, {"Data": {"A1": 3}}, all_computed=True)
+    assert_only_changed(original, book, {SHEET1})
+    with zipfile.ZipFile(book) as archive:
+        assert archive.testzip() is None
+    assert read_back(book, "Data") == {"A1": 3}

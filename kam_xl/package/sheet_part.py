@@ -42,6 +42,9 @@ MAX_MISSES = 16  # cells not found by the quick forward search before it hands e
 CONSTANT = "holds a constant, not a formula, outside every array/spill range; left unchanged"
 NO_FORMULA = "has no formula and lies outside every array/spill range; not created"
 NO_REFERENCES = "its row has cells without an r reference, so a new cell cannot be placed; not created"
+NO_ANCHOR = "holds no array formula to spill from; its spill range was not changed"
+NOT_DYNAMIC = "is an array formula without dynamic-array metadata (cm); its range is fixed and was not changed"
+BAD_SPILL = "spill range does not start at the formula's cell; not changed"
 
 
 class SheetError(ValueError):
@@ -55,6 +58,7 @@ class SheetResult:
     created: list[str] = field(default_factory=list)     # cells (and rows) that did not exist
     unchanged: int = 0                      # cells that already held the value
     conflicts: list[tuple[str, str]] = field(default_factory=list)  # (cell, reason)
+    resized: list[str] = field(default_factory=list)     # spill ranges changed, as "I5:J105"
 
 
 # ---------------------------------------------------------------------------------------------- references
@@ -184,26 +188,74 @@ class _Footprints:
         return any(c1 <= col <= c2 for _, c1, _, c2 in self._active)
 
 
-def _footprints(xml: bytes, mk: _Markup, start: int, end: int) -> _Footprints:
-    rects = []
+def _rect(ref: bytes) -> tuple[int, int, int, int] | None:
+    """``b"D1:E9"`` or ``b"D1"`` -> (first row, first column, last row, last column)."""
+    corners = [_parse_ref_bytes(part) for part in ref.split(b":")]
+    if None in corners or len(corners) > 2:
+        return None
+    (r1, c1), (r2, c2) = corners[0], corners[-1]
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+def _footprints(xml: bytes, mk: _Markup, start: int, end: int, extra=()) -> _Footprints:
+    rects = list(extra)
     for m in mk.array_formula.finditer(xml, start, end):
         ref = _attributes(m.group(0)).get(b"ref")
-        if ref is None:
-            continue
-        corners = [_parse_ref_bytes(part) for part in ref[2].split(b":")]
-        if None in corners or len(corners) > 2:
-            continue
-        (r1, c1), (r2, c2) = corners[0], corners[-1]
-        if (r1, c1) != (r2, c2):
-            rects.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+        rect = _rect(ref[2]) if ref else None
+        if rect and rect[:2] != rect[2:]:
+            rects.append(rect)
     return _Footprints(rects)
+
+
+def _resize_spills(xml: bytes, mk: _Markup, start: int, end: int, spills: dict[tuple[int, int], tuple],
+                   result: SheetResult) -> tuple[bytes, list[tuple[tuple, tuple]]]:
+    """The ``ref`` of each dynamic-array anchor in ``spills`` set to the range its result now fills (Excel
+    records the spill range there); returns the new part and the (old, new) ranges moved. Only the value of that one
+    attribute changes; an anchor without ``cm`` (a legacy array formula: its range is the user's) is left."""
+    spills, edits, moved = dict(spills), [], []
+    for m in mk.array_formula.finditer(xml, start, end):
+        ref = _attributes(m.group(0)).get(b"ref")
+        rect = _rect(ref[2]) if ref else None
+        if rect is None or (rect[0], rect[1]) not in spills:
+            continue
+        new = spills.pop((rect[0], rect[1]))
+        anchor = ref_bytes(rect[0], rect[1]).decode()
+        cell = xml.rfind(b"<" + mk.prefix + b"c", start, m.start())
+        tag = mk.cell.match(xml, cell, m.start()) if cell >= 0 else None
+        if tag is None or b"cm" not in _attributes(tag.group(1)):
+            result.conflicts.append((anchor, NOT_DYNAMIC))
+            continue
+        if new[:2] != rect[:2]:
+            result.conflicts.append((anchor, BAD_SPILL))
+            continue
+        if new == rect:
+            continue
+        text = ref_bytes(new[0], new[1])
+        if new[:2] != new[2:]:
+            text += b":" + ref_bytes(new[2], new[3])
+        value_end = m.start() + ref[1] - 1  # before the closing quote
+        edits.append((value_end - len(ref[2]), value_end, text))
+        moved.append((rect, new))
+        result.resized.append(text.decode())
+    for (row, col) in spills:
+        result.conflicts.append((ref_bytes(row, col).decode(), NO_ANCHOR))
+    if not edits:
+        return xml, moved
+    out, pos = [], 0
+    for s_, e_, text in edits:  # found in document order
+        out += [xml[pos:s_], text]
+        pos = e_
+    out.append(xml[pos:])
+    return b"".join(out), moved
 
 
 # ---------------------------------------------------------------------------------------------- the editor
 
 class _Editor:
-    def __init__(self, xml: bytes, targets: dict[tuple[int, int], Cached]):
+    def __init__(self, xml: bytes, targets: dict[tuple[int, int], Cached], spills: dict | None = None):
         self.xml = xml
+        self.original = xml
+        self.spills = spills or {}
         self.mk = _root_markup(xml)
         self.result = SheetResult(None)
         self.edits: list[tuple[int, int, bytes]] = []
@@ -218,9 +270,10 @@ class _Editor:
         sd = mk.sheet_data.search(xml)
         if sd is None:
             raise SheetError("the worksheet has no <sheetData>")
-        if sd.group(1):  # <sheetData/>: nothing to anchor a value at
+        if sd.group(1):  # <sheetData/>: nothing to anchor a value or a spill at
             for (row, col), value in sorted(self.targets.items()):
                 self._no_cell(row, col, value)
+            self.result.conflicts += [(ref_bytes(*anchor).decode(), NO_ANCHOR) for anchor in self.spills]
             return self.result
         self.sd_start = sd.end()
         self.sd_end = xml.find(mk.sheet_data_end, self.sd_start)
@@ -228,12 +281,29 @@ class _Editor:
             raise SheetError("<sheetData> is not closed")
         if xml.find(b"<!", self.sd_start, self.sd_end) >= 0:
             raise SheetError("<sheetData> holds comments or CDATA sections, which kam_xl does not edit")
-        self.footprints = _footprints(xml, mk, self.sd_start, self.sd_end)
+        moved = []
+        if self.spills:
+            xml, moved = _resize_spills(xml, mk, self.sd_start, self.sd_end, self.spills, self.result)
+            self.xml, self.sd_end = xml, xml.find(mk.sheet_data_end, self.sd_start)
+            self._clear_shrunk(moved)
+        # Old spill ranges count as footprints too, so that the cells they leave can be emptied.
+        self.footprints = _footprints(xml, mk, self.sd_start, self.sd_end, [old for old, _ in moved])
         self._write_plain_cells()
         self._write_rows()
-        self.result.data = self._joined() if self.edits else None
+        changed = self.edits or self.xml is not self.original
+        self.result.data = self._joined() if changed else None
         self.result.written = [ref.decode() for ref in self._written]
         return self.result
+
+    def _clear_shrunk(self, moved: list[tuple[tuple, tuple]]) -> None:
+        """Cells of an old spill range that the new one leaves lose their cached value (unless given one)."""
+        targets = self.targets = dict(self.targets)
+        for (r1, c1, r2, c2), new in moved:
+            for row in range(r1, r2 + 1):
+                for col in range(c1, c2 + 1):
+                    inside = new[0] <= row <= new[2] and new[1] <= col <= new[3]
+                    if not inside and (row, col) not in targets:
+                        targets[(row, col)] = EMPTY
 
     def _write_plain_cells(self) -> None:
         """First pass, for speed: every target whose cell is found by ``<c r="REF"`` and has the plain formula
@@ -552,6 +622,11 @@ class _Editor:
         return b"".join(out)
 
 
-def write_cached(xml: bytes, targets: dict[tuple[int, int], Cached]) -> SheetResult:
-    """Write ``targets`` ((row, column) -> cached value) into the worksheet part ``xml``."""
-    return _Editor(xml, targets).run()
+def write_cached(xml: bytes, targets: dict[tuple[int, int], Cached],
+                 spills: dict[tuple[int, int], tuple[int, int, int, int]] | None = None) -> SheetResult:
+    """Write ``targets`` ((row, column) -> cached value) into the worksheet part ``xml``.
+
+    ``spills`` ((row, column) of a dynamic-array formula -> the range its result now fills, as
+    (first row, first column, last row, last column)) moves each spill range first: the anchor's ``ref`` is
+    set, cells of the new range are created as needed, cells the range no longer covers are emptied."""
+    return _Editor(xml, targets, spills).run()

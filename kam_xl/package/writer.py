@@ -59,7 +59,8 @@ class WriteReport:
     cells_written: int = 0          # existing cells whose cached value changed
     cells_created: int = 0          # cells of array/spill ranges that had no <c> element
     cells_unchanged: int = 0        # cells that already held the value
-    conflicts: list[Conflict] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)  # not written; fullCalcOnLoad then stays
+    spills_resized: list[str] = field(default_factory=list)  # "Matrix!I5:J105": dynamic arrays moved
     full_calc_cleared: bool = False  # fullCalcOnLoad removed from workbook.xml
     errors_stored_as_value: int = 0  # #SPILL!, #CALC!, … written as #VALUE! (see cell_values)
     bytes_before: int = 0
@@ -70,14 +71,19 @@ class WriteReport:
 
 
 def write_values(path: str | os.PathLike, values: Mapping[str, Mapping[str, object]], *, all_computed: bool,
-                 out: str | os.PathLike | None = None, lock_timeout: float = 10.0) -> WriteReport:
+                 out: str | os.PathLike | None = None, lock_timeout: float = 10.0,
+                 spills: Mapping[tuple[str, str], str] | None = None) -> WriteReport:
     """Write computed values as the cached values of a workbook's cells.
 
     ``values`` maps a sheet name to {A1 reference: value}; a value is a number, text, bool,
     :class:`ErrorValue`, date/datetime/time (stored as a serial number), or None (empty result).
     ``all_computed``: every formula of the workbook was computed, so Excel need not recalculate on open
-    (``fullCalcOnLoad`` is removed). ``out``: write there instead of over ``path``, which stays untouched.
+    (``fullCalcOnLoad`` is removed, unless a value could not be written: see ``WriteReport.conflicts``).
+    ``out``: write there instead of over ``path``, which stays untouched.
     ``lock_timeout``: seconds to wait for another kam-xl run on the same target.
+    ``spills``: {(sheet, anchor): range} for dynamic arrays whose result now fills another range than the file
+    records (``RecalcResult.spills``, e.g. ``{("Matrix", "I5"): "I5:J105"}``): the anchor's ``ref`` is set to
+    it, so the values of the new range can be written and the cells the range left are emptied.
     """
     source = Path(path)
     if not source.is_file():
@@ -98,7 +104,7 @@ def write_values(path: str | os.PathLike, values: Mapping[str, Mapping[str, obje
             report.bytes_before = report.bytes_after = stat.st_size
             _sniff(handle, source)
             archive = _open_zip(handle, source)
-            replaced = _edits(source, archive, requests, all_computed, report)
+            replaced = _edits(source, archive, requests, _spills(source, spills), all_computed, report)
             if not replaced and out is None:
                 return report
             _write_atomically(source_real, target, handle, archive, replaced, stat, in_place=out is None)
@@ -157,48 +163,70 @@ def _targets(source: Path, sheet: str, cells: Mapping[str, object], date1904: bo
     return targets
 
 
-def _edits(source: Path, archive: zipfile.ZipFile, requests, all_computed: bool,
+def _spills(source: Path, spills) -> dict[str, dict[tuple[int, int], tuple[int, int, int, int]]]:
+    """Sheet name -> anchor (row, column) -> (first row, first column, last row, last column)."""
+    by_sheet: dict[str, dict] = {}
+    for key, area in (spills or {}).items():
+        try:
+            sheet, anchor = key
+            first, _, last = str(area).partition(":")
+            r1, c1 = sheet_part.parse_ref(first)
+            r2, c2 = sheet_part.parse_ref(last) if last else (r1, c1)
+            by_sheet.setdefault(sheet, {})[sheet_part.parse_ref(anchor)] = (r1, c1, r2, c2)
+        except (TypeError, ValueError) as exc:
+            raise PackageError(source, f"{source}: spill {key!r} -> {area!r}: {exc}") from None
+    return by_sheet
+
+
+def _edits(source: Path, archive: zipfile.ZipFile, requests, spills, all_computed: bool,
            report: WriteReport) -> dict[str, bytes]:
     """Entry name -> new content, for every part whose bytes change."""
     workbook = _workbook(source, archive)
     replaced: dict[str, bytes] = {}
     seen: dict[str, str] = {}
-    for name, cells in requests.items():
-        try:
-            sheet = workbook.sheet(name)
-        except workbook_part.WorkbookError as exc:
-            raise PackageError(source, f"{source}: {exc}") from None
+    for name in dict.fromkeys([*requests, *spills]):
+        sheet = _worksheet(source, workbook, name)
         if sheet.name in seen:
             raise PackageError(source, f"{source}: sheet {sheet.name!r} is given twice "
                                        f"(as {seen[sheet.name]!r} and {name!r})")
         seen[sheet.name] = name
-        if sheet.kind != "worksheet":
-            raise PackageError(source, f"{source}: sheet {sheet.name!r} is a {sheet.kind}, which has no cells")
-        if sheet.part is None:
-            raise PackageError(source, f"{source}: sheet {sheet.name!r} points to {sheet.target}, which is "
-                                       "missing from the package (missing sheet part)")
-        targets = _targets(source, sheet.name, cells, workbook.date1904)
+        targets = _targets(source, sheet.name, requests.get(name, {}), workbook.date1904)
         report.errors_stored_as_value += sum(v.downgraded for v in targets.values())
-        if not targets:
+        if not targets and not spills.get(name):
             continue
         xml = _read(source, archive, sheet.part)
         try:
-            result = sheet_part.write_cached(xml, targets)
+            result = sheet_part.write_cached(xml, targets, spills.get(name))
         except sheet_part.SheetError as exc:
             raise PackageError(source, f"{source}: sheet {sheet.name!r} ({sheet.part}): {exc}") from None
         report.cells_written += len(result.written)
         report.cells_created += len(result.created)
         report.cells_unchanged += result.unchanged
         report.conflicts += [Conflict(sheet.name, cell, reason) for cell, reason in result.conflicts]
+        report.spills_resized += [f"{sheet.name}!{area}" for area in result.resized]
         if result.data is not None:
             replaced[sheet.part] = result.data
             report.sheets_rewritten.append(sheet.name)
-    if all_computed:
+    # A value that could not be written leaves the file short of a full calculation: Excel should still do one.
+    if all_computed and not report.conflicts:
         new = workbook_part.without_full_calc_on_load(_read(source, archive, workbook.part))
         if new is not None:
             replaced[workbook.part] = new
             report.full_calc_cleared = True
     return replaced
+
+
+def _worksheet(source: Path, workbook: workbook_part.Workbook, name: str) -> workbook_part.Sheet:
+    try:
+        sheet = workbook.sheet(name)
+    except workbook_part.WorkbookError as exc:
+        raise PackageError(source, f"{source}: {exc}") from None
+    if sheet.kind != "worksheet":
+        raise PackageError(source, f"{source}: sheet {sheet.name!r} is a {sheet.kind}, which has no cells")
+    if sheet.part is None:
+        raise PackageError(source, f"{source}: sheet {sheet.name!r} points to {sheet.target}, which is "
+                                   "missing from the package (missing sheet part)")
+    return sheet
 
 
 def _workbook(source: Path, archive: zipfile.ZipFile) -> workbook_part.Workbook:

@@ -134,7 +134,7 @@ def xlsxwriter_book(path: Path) -> Path:
     data.write_formula("B5", "=TODAY()", date_format, 0)
     data.write_array_formula("C1:C5", "{=A1:A5*3}", None, 30)
     data.write_dynamic_array_formula("D1:D5", "=SORT(A1:A5,,-1)", None, 50)
-    data.write_string("E1", "a constant")
+    data.write_string("G1", "a constant")
     other = workbook.add_worksheet("Other Sheet")
     other.write_formula("A1", "=Data!A1", None, 10)
     workbook.add_worksheet("Untouched").write_formula("A1", "=1+1", None, 2)
@@ -573,3 +573,49 @@ def test_entries_with_zip64_extra_fields(tmp_path):
     with zipfile.ZipFile(book) as archive:
         assert archive.testzip() is None
     assert read_back(book, "Data") == {"A1": 3}
+
+
+# ---------------------------------------------------------------------------------------------- spill ranges
+
+def test_a_dynamic_array_spills_further_and_back(tmp_path):
+    """The engine's result fills another range than the file records: ref follows it (RecalcResult.spills)."""
+    source = xlsxwriter_book(tmp_path / "source.xlsx")  # =SORT(A1:A5,,-1) in D1, spill D1:D5
+    book = tmp_path / "book.xlsx"
+    shutil.copyfile(source, book)
+    grown = {f"{c}{r}": r * 10 + (c == "E") for r in range(1, 8) for c in "DE"}
+    report = write_values(book, {"Data": grown}, all_computed=True, spills={("Data", "D1"): "D1:E7"})
+    assert report.spills_resized == ["Data!D1:E7"] and not report.conflicts and report.full_calc_cleared
+    assert report.cells_created == 9  # E1:E5 in existing rows, D6:E7 in two new rows
+    xml = part(book, SHEET1)
+    assert b'<c r="D1" cm="1"><f t="array" ref="D1:E7">_xlfn._xlws.SORT(A1:A5,,-1)</f><v>10</v></c>' in xml
+    created = [f"E{r}" for r in range(1, 6)] + ["D6", "E6", "D7", "E7"]
+    assert_same_but_values(part(source, SHEET1).replace(b'ref="D1:D5"', b'ref="D1:E7"'), xml, created)
+    assert_only_changed(source, book, {SHEET1, "xl/workbook.xml"})
+    assert {k: v for k, v in read_back(book, "Data").items() if k[0] in "DE"} == grown
+    assert b'<c r="E1"><v>11</v></c><c r="G1" t="s"><v>0</v></c>' in xml  # in column order
+    assert audit_errors(book) == 0
+
+    # and back to two cells: the cells it leaves lose their cached values
+    report = write_values(book, {"Data": {"D1": 1, "D2": 2}}, all_computed=True, spills={("Data", "D1"): "D1:D2"})
+    assert report.spills_resized == ["Data!D1:D2"]
+    xml = part(book, SHEET1)
+    assert b'ref="D1:D2"' in xml and b'<c r="E7"></c>' in xml and b'<c r="D3"></c>' in xml
+    values = read_back(book, "Data")
+    assert [values.get(f"D{r}") for r in range(1, 8)] == [1, 2, None, None, None, None, None]
+    assert not any(k.startswith("E") for k in values)
+    assert audit_errors(book) == 0
+
+
+def test_spill_ranges_of_legacy_arrays_and_of_nothing_stay_as_they_are(tmp_path):
+    source = xlsxwriter_book(tmp_path / "source.xlsx")
+    book = tmp_path / "book.xlsx"
+    shutil.copyfile(source, book)
+    report = write_values(book, {"Data": {"C1": 1, "C6": 6}}, all_computed=True,
+                          spills={("Data", "C1"): "C1:C6", ("Data", "H1"): "H1:H2"})
+    reasons = {c.cell: c.reason for c in report.conflicts}
+    assert reasons["C1"].startswith("is an array formula without dynamic-array metadata")
+    assert reasons["H1"].startswith("holds no array formula")
+    assert reasons["C6"].startswith("has no formula")
+    # A value could not be written, so Excel must still recalculate on open.
+    assert not report.full_calc_cleared and b'ref="C1:C5"' in part(book, SHEET1)
+    assert_only_changed(source, book, {SHEET1})

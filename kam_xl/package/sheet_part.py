@@ -13,7 +13,9 @@
 
 The part is never parsed into a tree. Edits are recorded as (start, end, new bytes) over the original, and the
 new part is the original's slices and the edits joined once; everything outside an edited ``<c>`` stays
-byte-identical. Two passes, both forward only, so the work is linear in the size of the part:
+byte-identical, but for two attribute values that must follow created cells: ``<dimension ref>`` (widened) and,
+when a spill range moves, the ``ref`` of its dynamic-array formula. Two passes, both forward only, so the work
+is linear in the size of the part:
 
 1. cells found by ``<c r="B7"`` that have the plain shape of a formula cell (nearly all, from any writer) are
    edited at once;
@@ -128,6 +130,7 @@ class _Markup:
         self.cell_open = b"<" + prefix + b'c r="'
         self.array_formula = re.compile(rb"<" + p + rb"f\s[^>]*?\bt\s*=\s*([\"'])array\1[^>]*>")
         self.col = re.compile(rb"<" + p + rb"col\b([^>]*?)/?>")
+        self.dimension = re.compile(rb"<" + p + rb"dimension\b([^>]*?)/?>")
         self.cols_end = b"</" + prefix + b"cols>"
         self.f, self.v, self.is_ = prefix + b"f", prefix + b"v", prefix + b"is"
         self.c_open, self.v_open, self.v_close = b"<" + prefix + b"c", b"<" + self.v + b">", b"</" + self.v + b">"
@@ -263,6 +266,7 @@ class _Editor:
         self.by_row: dict[int, list[tuple[int, Cached]]] = {}  # what the row walk has to do, in order
         self._col_styles: list[tuple[int, int, bytes]] | None = None
         self._written: list[bytes] = []
+        self._created_box: tuple[int, int, int, int] | None = None  # rows and columns of created cells
 
     # -- the story of the part, in document order
     def run(self) -> SheetResult:
@@ -290,10 +294,28 @@ class _Editor:
         self.footprints = _footprints(xml, mk, self.sd_start, self.sd_end, [old for old, _ in moved])
         self._write_plain_cells()
         self._write_rows()
+        self._write_dimension()
         changed = self.edits or self.xml is not self.original
         self.result.data = self._joined() if changed else None
         self.result.written = [ref.decode() for ref in self._written]
         return self.result
+
+    def _write_dimension(self) -> None:
+        """``<dimension ref>`` (the used range, 18.3.1.35) widened to cover created cells: some readers stop
+        where it says (openpyxl in read-only mode, so pandas)."""
+        if not self._created_box:
+            return
+        m = self.mk.dimension.search(self.xml, 0, self.sd_start)
+        ref = _attributes(m.group(1)).get(b"ref") if m else None
+        rect = _rect(ref[2]) if ref else None
+        if rect is None:
+            return
+        r1, c1, r2, c2 = self._created_box
+        union = min(rect[0], r1), min(rect[1], c1), max(rect[2], r2), max(rect[3], c2)
+        if union != rect:
+            value_end = m.start(1) + ref[1] - 1  # before the closing quote
+            text = ref_bytes(union[0], union[1]) + b":" + ref_bytes(union[2], union[3])
+            self.edits.append((value_end - len(ref[2]), value_end, text))
 
     def _clear_shrunk(self, moved: list[tuple[tuple, tuple]]) -> None:
         """Cells of an old spill range that the new one leaves lose their cached value (unless given one)."""
@@ -576,6 +598,8 @@ class _Editor:
         if value.t is not None:
             attrs += b' t="' + value.t + b'"'
         self.result.created.append(ref.decode())
+        box = self._created_box or (r, col, r, col)
+        self._created_box = min(box[0], r), min(box[1], col), max(box[2], r), max(box[3], col)
         return b"<" + mk.prefix + b"c" + attrs + b">" + mk.v_element(value.v) + mk.cell_end
 
     def _no_cell(self, r: int, col: int, value: Cached) -> None:

@@ -87,6 +87,11 @@ def column_number(letters: str) -> int:
     return col
 
 
+@lru_cache(maxsize=4096)
+def _column_of(letters: bytes) -> int:
+    return column_number(letters.decode("ascii"))
+
+
 @cache
 def column_letters(col: int) -> bytes:
     letters = b""
@@ -126,6 +131,7 @@ class _Markup:
         self.row = re.compile(rb"<" + p + rb'row\b(?: r="([0-9]+)")?([^>]*?)(/?)>')  # r when first
         self.row_end = b"</" + prefix + b"row>"
         self.cell = re.compile(rb"<" + p + rb"c\b([^>]*?)(/?)>")
+        self.cell_column = re.compile(rb"<" + p + rb'c\b(?:\s+r="([A-Z]{1,3})[0-9]+")?')  # letters when r is first
         self.cell_end = b"</" + prefix + b"c>"
         self.cell_open = b"<" + prefix + b'c r="'
         self.array_formula = re.compile(rb"<" + p + rb"f\s[^>]*?\bt\s*=\s*([\"'])array\1[^>]*>")
@@ -153,6 +159,14 @@ def _markup(prefix: bytes) -> _Markup:
 def _attributes(tag_attrs: bytes) -> dict[bytes, tuple[int, int, bytes]]:
     """name -> (start of the leading space, end of the closing quote, value) within ``tag_attrs``."""
     return {m.group(1): (m.start(), m.end(), m.group(2)[1:-1]) for m in _ATTR.finditer(tag_attrs)}
+
+
+def _row_style(row_attrs: bytes) -> bytes | None:
+    """The style a formatted row (``s`` with ``customFormat="1"``) gives its new cells, as Excel does."""
+    attrs = _attributes(row_attrs)
+    if b"s" in attrs and attrs.get(b"customFormat", (0, 0, b"0"))[2] in (b"1", b"true"):
+        return attrs[b"s"][2]
+    return None
 
 
 def _root_markup(xml: bytes) -> _Markup:
@@ -407,6 +421,7 @@ class _Editor:
             if content_end < 0:
                 raise SheetError(f"row {r} is not closed")
         cells = None  # every cell of the row, listed when the quick search for a reference fails
+        row_style = False  # not looked at yet
         created: list[tuple[int, bytes]] = []
         row_number = b"%d" % r
         for col, value in self.by_row[r]:  # in column order
@@ -429,7 +444,9 @@ class _Editor:
                 self._write_cell(start, content_end, r, col, ref, value)
                 continue
             placeable = all(explicit for _, _, explicit in cells)
-            new = self._new_cell(r, col, ref, value, row_attrs=m.group(2), placeable=placeable)
+            if row_style is False:
+                row_style = _row_style(m.group(2))
+            new = self._new_cell(r, col, ref, value, row_style, placeable=placeable)
             if new is not None:
                 created.append((col, new))
         if not created:
@@ -457,9 +474,14 @@ class _Editor:
     def _cells(self, start: int, end: int) -> list[tuple[int, int, bool]]:
         """(column, start, has an r reference) of every cell of the row, in document order; a cell without
         a reference sits in the column after the previous cell's (18.3.1.4)."""
-        cells, col = [], 0
-        for m in self.mk.cell.finditer(self.xml, start, end):
-            ref = _attributes(m.group(1)).get(b"r")
+        xml, cells, col = self.xml, [], 0
+        for m in self.mk.cell_column.finditer(xml, start, end):
+            if m.group(1):
+                col = _column_of(m.group(1))
+                cells.append((col, m.start(), True))
+                continue
+            tag = self.mk.cell.match(xml, m.start(), end)
+            ref = _attributes(tag.group(1)).get(b"r") if tag else None
             parsed = _parse_ref_bytes(ref[2]) if ref else None
             col = parsed[1] if parsed else col + 1
             cells.append((col, m.start(), parsed is not None))
@@ -580,7 +602,7 @@ class _Editor:
         return b"".join(out)
 
     # -- cells and rows that do not exist yet
-    def _new_cell(self, r: int, col: int, ref: bytes, value: Cached, row_attrs: bytes | None,
+    def _new_cell(self, r: int, col: int, ref: bytes, value: Cached, row_style: bytes | None,
                   placeable: bool = True) -> bytes | None:
         if not self.footprints.covers(r, col):
             self._no_cell(r, col, value)
@@ -591,7 +613,7 @@ class _Editor:
             self.result.conflicts.append((ref.decode(), NO_REFERENCES))
             return None
         mk = self.mk
-        style = self._style(col, row_attrs)
+        style = row_style if row_style is not None else self._column_style(col)
         attrs = b' r="' + ref + b'"'
         if style is not None:
             attrs += b' s="' + style + b'"'
@@ -607,19 +629,15 @@ class _Editor:
             self.result.conflicts.append((ref_bytes(r, col).decode(), NO_FORMULA))
 
     def _write_new_row(self, at: int, r: int) -> None:
-        cells = [self._new_cell(r, col, ref_bytes(r, col), value, None) for col, value in self.by_row[r]]
+        cells = [self._new_cell(r, col, ref_bytes(r, col), value, None) for col, value in self.by_row[r]]  # no row style
         cells = [c for c in cells if c is not None]
         if cells:
             mk = self.mk
             self.edits.append((at, at, b"<" + mk.prefix + b'row r="' + str(r).encode() + b'">'
                                + b"".join(cells) + mk.row_end))
 
-    def _style(self, col: int, row_attrs: bytes | None) -> bytes | None:
-        """What Excel gives a new cell: the row's style if the row is formatted, else its column's."""
-        if row_attrs:
-            attrs = _attributes(row_attrs)
-            if b"s" in attrs and attrs.get(b"customFormat", (0, 0, b"0"))[2] in (b"1", b"true"):
-                return attrs[b"s"][2]
+    def _column_style(self, col: int) -> bytes | None:
+        """The style of the ``<col>`` covering ``col``: what Excel gives a new cell in an unformatted row."""
         if self._col_styles is None:
             self._col_styles = []
             end = self.xml.find(self.mk.cols_end, 0, self.sd_start)

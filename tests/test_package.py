@@ -18,6 +18,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pytest
 import xlsxwriter
@@ -434,6 +435,7 @@ def test_value_forms():
     assert cached(dt.date(1900, 1, 1)).v == b"1" and cached(dt.date(1900, 3, 1)).v == b"61"
     assert cached(dt.datetime(2024, 1, 31, 12)).v == b"45322.5" and cached(dt.time(6)).v == b"0.25"
     assert cached(None).v is None
+    assert cached(np.float64(0.5)).v == b"0.5" and cached(np.int64(3)).v == b"3" and cached(np.bool_(True)).t == b"b"
     assert escape_text("a\x01b\rc_x0041_") == b"a_x0001_b&#13;c_x005F_x0041_"
     assert number_text(123456789012345.6) == b"123456789012345.6"
     for bad in (float("nan"), float("inf"), "x" * 32768, object(), dt.date(1899, 12, 31)):

@@ -75,6 +75,8 @@ def cached(value: object, *, date1904: bool = False) -> Cached:
         return Cached(None, number_text(value))
     if value is None:
         return EMPTY
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        value = value.item()  # numpy.bool_, numpy.int64, numpy.str_ … as the Python value they hold
     if isinstance(value, bool):
         return Cached(b"b", b"1" if value else b"0")
     if isinstance(value, ErrorValue):

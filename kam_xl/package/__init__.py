@@ -3,6 +3,8 @@
     from kam_xl.package import write_values, CellValue, ErrorValue, PackageError
     report = write_values("Book.xlsm", {"Analysis": {"B7": 0.25, "C7": "A", "D7": ErrorValue("#DIV/0!")}},
                           all_computed=True)
+    # with a recalculation: write_values(path, result.values, all_computed=result.all_computed,
+    #                                    spills=result.spills)
 
 One module per part of the file it touches: ``names`` (namespaces and types), ``workbook_part``,
 ``sheet_part``, ``cell_values`` (how a value looks in a cell), ``zipcopy`` (the archive), ``lock``,

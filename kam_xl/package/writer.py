@@ -5,8 +5,9 @@ The story of one call:
 1. take the kam-xl lock of the file written (lock.py) and remove temp files a killed run left behind;
 2. open the source, tell a zip package from an encrypted workbook or an .xls, find each sheet's part
    (workbook_part.py);
-3. edit the cached values of each sheet in its bytes (sheet_part.py); a sheet with no changed value is not
-   touched; with ``all_computed``, drop ``fullCalcOnLoad`` from workbook.xml;
+3. edit the cached values of each sheet in its bytes (sheet_part.py), moving spill ranges first when
+   ``spills`` says so; a sheet with no changed value is not touched; with ``all_computed`` and no conflict,
+   drop ``fullCalcOnLoad`` from workbook.xml;
 4. write a new archive next to the target (``.~kam-xl-tmp.<name>.<pid>.<random>``): changed parts
    recompressed, every other entry copied as raw bytes (zipcopy.py); fsync; read the changed parts back;
 5. ``os.replace`` it over the target (atomic on one file system), fsync the folder.

@@ -15,6 +15,7 @@ COMMANDS = {
     "analyze": "analyze",
     "demo": "demo",
     "build-workbook": "build_workbook",
+    "recalc": "recalc",
 }
 
 

@@ -1,0 +1,229 @@
+"""`kam-xl recalc`: recalculate workbooks headless, kam_xl cell functions included, and save the values.
+
+Each file is recalculated by the formula engine (:mod:`kam_xl.recalc`) and its results written back as
+cached values (:mod:`kam_xl.package`): every other byte of the file stays as it was. Files run in a pool of
+processes; one file's failure never stops the others.
+
+Exit codes: 0 every file recalculated without formula errors; 1 some formulas gave errors (#N/A, #NAME? …);
+2 some files could not be processed (each named with its reason).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kam_xl.errors import InputError
+
+SUFFIXES = (".xlsx", ".xlsm")
+
+
+@dataclass
+class FileReport:
+    """What happened to one file."""
+
+    path: str
+    ok: bool = False
+    reason: str = ""
+    written_to: str = ""
+    formulas: int = 0
+    computed: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    unsupported: dict[str, int] = field(default_factory=dict)
+    cells_written: int = 0
+    changed: bool = False
+    full_calc_cleared: bool = False
+    seconds: float = 0.0
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "recalc", help="recalculate workbooks headless (kam_xl cell functions included) and save the values",
+        description="Recalculate every formula of one workbook or many, including the kam_xl cell functions, "
+                    "and save the results as the cells' cached values. Nothing else in a file changes. "
+                    "Exit 0: all good; 1: some formulas gave errors; 2: some files could not be processed.")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="workbook files (.xlsx/.xlsm), folders (their workbooks), or glob patterns")
+    parser.add_argument("--out", metavar="DIR",
+                        help="write the recalculated copies into DIR and leave the originals untouched")
+    parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1), metavar="N",
+                        help="files recalculated in parallel (default: number of cores, at most 4)")
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD",
+                        help="day TODAY() and NOW() return, for reproducible runs (default: the clock)")
+    parser.add_argument("--lock-timeout", type=float, default=30.0, metavar="SECONDS",
+                        help="how long to wait for another kam-xl run on the same file (default 30)")
+    parser.add_argument("--json", action="store_true", help="print the per-file reports as JSON on stdout")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    files = expand_paths(args.paths)
+    as_of = _as_of(args.as_of)
+    if args.workers < 1:
+        raise InputError(f"--workers must be at least 1, found {args.workers}")
+    out_dir = Path(args.out) if args.out else None
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        clashes = _same_names(files)
+        if clashes:
+            raise InputError(f"--out {out_dir}: several inputs are called {clashes[0]}; recalculate them "
+                             "into separate folders")
+
+    status = Console(stderr=True, highlight=False)
+    started = time.perf_counter()
+    reports = _run_all(files, out_dir, as_of, args.workers, args.lock_timeout, status)
+    total = time.perf_counter() - started
+
+    if args.json:
+        print(json.dumps({"files": [asdict(r) for r in reports], "seconds": round(total, 3)}, indent=2))
+    else:
+        Console(highlight=False, width=None if sys.stdout.isatty() else 120).print(summary_table(reports, total))
+    for report in reports:
+        if not report.ok:
+            status.print(f"[red]could not process[/] {report.path}: {report.reason}", markup=True)
+    return exit_code(reports)
+
+
+def exit_code(reports: list[FileReport]) -> int:
+    if any(not r.ok for r in reports):
+        return 2
+    if any(r.errors or r.unsupported for r in reports):
+        return 1
+    return 0
+
+
+def expand_paths(paths: list[str]) -> list[Path]:
+    """Files as given, the workbooks inside folders, and glob matches; each file once, in order."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if _is_workbook(p))
+        elif path.exists():
+            found.append(path)
+        elif glob.has_magic(raw):
+            matches = sorted(Path(p) for p in glob.glob(raw, recursive=True) if _is_workbook(Path(p)))
+            if not matches:
+                raise InputError(f"{raw}: no .xlsx or .xlsm file matches")
+            found += matches
+        else:
+            raise InputError(f"{raw}: no such file or folder")
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    if not unique:
+        raise InputError(f"{', '.join(paths)}: no .xlsx or .xlsm file found")
+    return unique
+
+
+def recalc_file(path: Path, out_dir: Path | None, as_of, lock_timeout: float) -> FileReport:
+    """Recalculate one workbook and write its values; never raises (the reason goes into the report)."""
+    from kam_xl.package import check_package, workbook_lock, write_values
+    from kam_xl.recalc import recalculate
+
+    started = time.perf_counter()
+    report = FileReport(path=str(path))
+    target = out_dir / path.name if out_dir is not None else path
+    try:
+        if path.suffix.lower() not in SUFFIXES:
+            raise InputError(f"{path}: not an .xlsx or .xlsm workbook")
+        with workbook_lock(target, lock_timeout):  # held over read, recalculation and write
+            check_package(path)  # a clear reason for a bad file before a long recalculation
+            result = recalculate(path, as_of=as_of)
+            written = write_values(path, result.values, all_computed=result.all_computed, spills=result.spills,
+                                   out=target if out_dir is not None else None, lock_timeout=lock_timeout)
+        report.ok = True
+        report.written_to = str(target)
+        report.formulas, report.computed = result.formulas, result.computed
+        report.errors = dict(result.errors)
+        report.unsupported = dict(result.unsupported)
+        report.cells_written = written.cells_written
+        report.changed = written.written
+        report.full_calc_cleared = written.full_calc_cleared
+    except InputError as exc:
+        report.reason = str(exc).removeprefix(f"{path}: ")
+    except MemoryError:
+        report.reason = "out of memory"
+    except Exception as exc:  # one bad file must not stop the batch; say what happened
+        report.reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def summary_table(reports: list[FileReport], total: float) -> Table:
+    table = Table(title="kam-xl recalc", title_justify="left")
+    for name, justify in (("file", "left"), ("formulas", "right"), ("computed", "right"), ("errors", "left"),
+                          ("unsupported", "left"), ("seconds", "right"), ("result", "left")):
+        table.add_column(name, justify=justify)
+    for r in reports:
+        errors = ", ".join(f"{k} {v}" for k, v in sorted(r.errors.items()))
+        unsupported = ", ".join(f"{k} ({v})" for k, v in sorted(r.unsupported.items()))
+        result = ("saved" if r.changed else "unchanged") if r.ok else "FAILED"
+        table.add_row(Path(r.path).name, f"{r.formulas:,}", f"{r.computed:,}", errors, unsupported,
+                      f"{r.seconds:.2f}", result)
+    ok = [r for r in reports if r.ok]
+    table.add_section()
+    table.add_row(f"{len(reports)} files", f"{sum(r.formulas for r in ok):,}",
+                  f"{sum(r.computed for r in ok):,}", f"{sum(sum(r.errors.values()) for r in ok):,}",
+                  f"{sum(sum(r.unsupported.values()) for r in ok):,}", f"{total:.2f}", "")
+    return table
+
+
+def _run_all(files, out_dir, as_of, workers, lock_timeout, status: Console) -> list[FileReport]:
+    columns = (TextColumn("recalc"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.description}"))
+    reports: dict[Path, FileReport] = {}
+    with Progress(*columns, console=status, transient=True) as progress:
+        task = progress.add_task("", total=len(files))
+        if workers == 1 or len(files) == 1:
+            for path in files:
+                progress.update(task, description=path.name)
+                reports[path] = recalc_file(path, out_dir, as_of, lock_timeout)
+                progress.advance(task)
+        else:
+            with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
+                futures = {pool.submit(recalc_file, p, out_dir, as_of, lock_timeout): p for p in files}
+                for future in as_completed(futures):
+                    path = futures[future]
+                    try:
+                        reports[path] = future.result()
+                    except Exception as exc:  # the worker process died (killed, out of memory)
+                        reports[path] = FileReport(path=str(path), reason=f"worker failed: {exc}")
+                    progress.update(task, description=path.name)
+                    progress.advance(task)
+    return [reports[p] for p in files]
+
+
+def _is_workbook(path: Path) -> bool:
+    name = path.name
+    return path.is_file() and path.suffix.lower() in SUFFIXES and not name.startswith(("~$", ".~", ".kam-xl"))
+
+
+def _same_names(files: list[Path]) -> list[str]:
+    seen, clashes = set(), []
+    for f in files:
+        if f.name in seen:
+            clashes.append(f.name)
+        seen.add(f.name)
+    return clashes
+
+
+def _as_of(text: str | None):
+    if not text:
+        return None
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--as-of: expected a date like 2026-09-30, found {text!r}") from None
+

@@ -22,6 +22,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/core.py
+	$(BIN)/python benchmarks/udfs.py
+	$(BIN)/python benchmarks/recalc.py
 
 clean:
 	rm -rf $(VENV) demo-data .pytest_cache .hypothesis

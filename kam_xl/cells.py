@@ -70,6 +70,15 @@ def numbers(cells: Iterable, what: str, *, first_row: int = 1) -> np.ndarray:
 def days(cells: Iterable, what: str, *, first_row: int = 1) -> np.ndarray:
     """Dates as datetime64[D] (blanks NaT): datetimes, Excel serial numbers, or ISO text."""
     cells = list(cells)
+    kinds = set(map(type, cells))
+    if kinds <= {float, int, type(None)}:  # serial numbers: the whole column at once
+        serials = np.array([np.nan if c is None else c for c in cells], dtype=float)
+        out = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[D]")
+        known = np.isfinite(serials)
+        out[known] = EXCEL_EPOCH + serials[known].astype(np.int64).astype("timedelta64[D]")
+        return out
+    if kinds <= {dt.datetime, pd.Timestamp, type(None)}:
+        return pd.to_datetime(pd.Series(cells, dtype=object)).to_numpy("datetime64[D]")
     out = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[D]")
     for i, c in enumerate(cells):
         if is_blank(c):
@@ -88,6 +97,9 @@ def days(cells: Iterable, what: str, *, first_row: int = 1) -> np.ndarray:
 
 def texts(cells: Iterable) -> list[str]:
     """Text of each cell, with whole numbers shown without ".0" (an id typed as 42 is "42"); blanks ""."""
+    cells = list(cells)
+    if all(type(c) is str for c in cells):
+        return [c.strip() for c in cells]
     out = []
     for c in cells:
         if is_blank(c):
@@ -114,7 +126,8 @@ def table(raw, what: str) -> pd.DataFrame:
     if not grid or all(is_blank(c) for c in grid[0]):
         raise CellError(f"{what}: the first row must hold the column headers")
     headers = [normalise_header(h) for h in grid[0]]
-    body = [r for r in grid[1:] if not all(is_blank(c) for c in r)]
+    width = len(headers)
+    body = [r for r in grid[1:] if r.count(None) + r.count("") < width and not all(is_blank(c) for c in r)]
     return pd.DataFrame(body, columns=headers, dtype=object)
 
 

@@ -161,6 +161,38 @@ def test_files_from_other_producers_recalc_correctly(tmp_path, producer, capsys)
     assert [ws["D1"].value, ws["D2"].value, ws["D3"].value, ws["D4"].value] == [150, 90, "none", "K12"]
 
 
+def test_shared_and_array_formulas_without_cached_cells_recalc_correctly(tmp_path, capsys):
+    """Excel's habits: shared formulas (one master, children pointing at it), a legacy array formula, and
+    formula cells with no cached value at all."""
+    path = tmp_path / "excel-habits.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("Data")
+    for i in range(5):
+        ws.write_number(i, 0, i + 1)
+        ws.write_formula(i, 4, f"=A{i + 1}*2")
+    ws.write_array_formula("G1:G1", "{=SUM(A1:A5*A1:A5)}")
+    wb.close()
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    xml = re.sub(r'<c r="E1"([^>]*)><f>A1\*2</f><v>0</v></c>', r'<c r="E1"\1><f t="shared" ref="E1:E5" si="0">A1*2</f></c>',
+                 xml)
+    for row in range(2, 6):
+        xml = re.sub(rf'<c r="E{row}"([^>]*)><f>A{row}\*2</f><v>0</v></c>', rf'<c r="E{row}"\1><f t="shared" si="0"/></c>',
+                     xml)
+    assert xml.count('t="shared"') == 5
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    assert main(["recalc", str(path)]) == 0, capsys.readouterr()
+    sheet = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert sheet.count('t="shared"') == 5  # still shared
+    ws = openpyxl.load_workbook(path, data_only=True)["Data"]
+    assert [ws.cell(r, 5).value for r in range(1, 6)] == [2, 4, 6, 8, 10]
+    assert ws["G1"].value == 55
+
+
 def test_batch_over_a_folder_into_out_leaves_originals_alone(demo, tmp_path, capsys):
     folder = tmp_path / "in"
     folder.mkdir()

@@ -50,9 +50,10 @@ _FORMULA_CELL = re.compile(rb'<c\b([^>]*)>\s*<f\b([^>]*?)(?:/>|>(.*?)</f>)', re.
 _ANY_F = re.compile(rb'<f[\s>/]')
 _CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>.*?</c>)', re.DOTALL)
 _ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
-_ROW = re.compile(rb'(<row\b[^>]*?)(?:/>|>(.*?)</row>)', re.DOTALL)
+_ROW_START = re.compile(rb'<row\b[^>]*?(/?)>')
 _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
 _CELL_REF = re.compile(rb'<c\b[^>]*?\sr="([A-Z]+\d+)"')
+_PREFIXED_MAIN = re.compile(rb'xmlns:[\w.-]+\s*=\s*"' + re.escape(MAIN_NS.encode()) + rb'"')
 _A1 = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 
 
@@ -229,14 +230,8 @@ def _zip(parts: dict[str, bytes]) -> bytes:
 
 
 def _scan(xml: bytes, into: SheetFormulas, texts: list[str], text_index: dict[str, int]) -> None:
-    matches = list(_FORMULA_CELL.finditer(xml))
-    found = []
-    for m in matches:
-        ref = _attrs(m.group(1)).get(b"r")
-        if ref is None:
-            break
-        found.append((ref.decode(), _attrs(m.group(2)), m.group(3)))
-    if len(found) != len(matches) or len(matches) != len(_ANY_F.findall(xml)):
+    found = _scan_fast(xml)
+    if found is None:
         found = _scan_tree(xml)  # prefixed namespaces or cells without r: let a real parser do it
     shared: dict[bytes, int] = {}
     pending: list[tuple[int, bytes]] = []
@@ -257,6 +252,26 @@ def _scan(xml: bytes, into: SheetFormulas, texts: list[str], text_index: dict[st
     for position, si in pending:  # a shared formula's children take their master's text
         if si in shared:
             into.text_of[position] = shared[si]
+
+
+def _scan_fast(xml: bytes) -> list[tuple[str, dict[bytes, bytes], bytes | None]] | None:
+    """(A1, <f> attributes, escaped text) of every formula cell, or None when a cell is not in the plain form
+    ``<c r="..." ...><f ...>``. Looks for the few ``<f`` first and steps back to each one's ``<c``, instead of
+    trying every cell of the sheet (200,000 rows: ~10 ms instead of ~0.3 s)."""
+    head = xml[:xml.find(b"sheetData")]  # a prefixed main namespace is declared on the root element
+    if _PREFIXED_MAIN.search(head):
+        return None
+    out = []
+    for f in _ANY_F.finditer(xml):
+        start = max(xml.rfind(b"<c ", 0, f.start()), xml.rfind(b"<c>", 0, f.start()))
+        m = _FORMULA_CELL.match(xml, start) if start >= 0 else None
+        if m is None or m.start(2) != f.start() + 2:
+            return None
+        ref = _attrs(m.group(1)).get(b"r")
+        if ref is None:
+            return None
+        out.append((ref.decode(), _attrs(m.group(2)), m.group(3)))
+    return out
 
 
 def _scan_tree(xml: bytes) -> list[tuple[str, dict[bytes, bytes], bytes | None]]:
@@ -306,8 +321,9 @@ def _footprints(arrays: dict[tuple[int, int], tuple[int, int, int, int]]) -> lis
 def _clear_cells(xml: bytes, footprints) -> bytes:
     """The sheet without the cells inside array footprints (their anchors stay).
 
-    Works a row at a time: a row whose cells all lie inside one footprint (the usual spill area) is emptied
-    in one step; only mixed rows are looked at cell by cell."""
+    Works a row at a time, only on the rows the footprints span: a row whose first and last cells lie
+    inside one footprint (the usual spill area; the cells between them then do too, cells being in column
+    order) is emptied in one step; only other rows are looked at cell by cell."""
     top = min(f[0] for f in footprints)
     bottom = max(f[2] for f in footprints)
     anchors = {(f[4], f[5]) for f in footprints}
@@ -316,26 +332,29 @@ def _clear_cells(xml: bytes, footprints) -> bytes:
         return (row, col) not in anchors and any(r1 <= row <= r2 and c1 <= col <= c2
                                                  for r1, c1, r2, c2, _, _ in footprints)
 
-    def cell(row: int):
-        def keep_or_drop(m: re.Match) -> bytes:
-            ref = _attrs(m.group(1)).get(b"r")
-            return b"" if ref is not None and inside(*a1_to_rc(ref.decode())) else m.group(0)
-        return keep_or_drop
+    def keep_or_drop(m: re.Match) -> bytes:
+        ref = _attrs(m.group(1)).get(b"r")
+        return b"" if ref is not None and inside(*a1_to_rc(ref.decode())) else m.group(0)
 
-    def row_element(m: re.Match) -> bytes:
-        number = _ROW_NUMBER.search(m.group(1))
-        body = m.group(2)
-        if number is None or body is None:
-            return m.group(0)
-        row = int(number.group(1))
-        if row < top or row > bottom:
-            return m.group(0)
-        refs = _CELL_REF.findall(body)
-        if refs and len(refs) == body.count(b"<c ") + body.count(b"<c>"):
-            first, last = a1_to_rc(refs[0].decode())[1], a1_to_rc(refs[-1].decode())[1]
-            for r1, c1, r2, c2, ar, ac in footprints:
-                if r1 <= row <= r2 and c1 <= first and last <= c2 and (row != ar or not c1 <= ac <= c2):
-                    return m.group(1) + b"></row>"
-        return m.group(1) + b">" + _CELL.sub(cell(row), body) + b"</row>"
+    def whole_row_inside(row: int, body: bytes) -> bool:
+        first = _CELL_REF.match(body, max(body.find(b"<c"), 0))
+        last = _CELL_REF.match(body, max(body.rfind(b"<c"), 0))
+        if first is None or last is None:
+            return False  # a cell without r, or something else last: cell by cell
+        first, last = a1_to_rc(first.group(1).decode())[1], a1_to_rc(last.group(1).decode())[1]
+        return any(r1 <= row <= r2 and c1 <= first and last <= c2 and (row != ar or not c1 <= ac <= c2)
+                   for r1, c1, r2, c2, ar, ac in footprints)
 
-    return _ROW.sub(row_element, xml)
+    pieces, done = [], 0
+    for m in _ROW_START.finditer(xml):
+        number = _ROW_NUMBER.search(m.group(0))
+        if m.group(1) or number is None or not top <= int(number.group(1)) <= bottom:
+            continue  # an empty row, one without r (left as it is) or one outside the footprints
+        end = xml.find(b"</row>", m.end())
+        if end < 0:
+            break
+        row, body = int(number.group(1)), xml[m.end():end]
+        pieces += [xml[done:m.end()], b"" if whole_row_inside(row, body) else _CELL.sub(keep_or_drop, body)]
+        done = end
+    pieces.append(xml[done:])
+    return b"".join(pieces)

@@ -125,12 +125,14 @@ def to_engine(value):
         width = max(len(r) for r in rows)
         if width == 0:
             return ""
-        return [[c if type(c) is str or (type(c) is float and not math.isnan(c)) else _scalar(c) for c in r]
+        return [[c if (t := type(c)) is str or t is bool or (t is float and c == c) else _scalar(c) for c in r]
                 + [""] * (width - len(r)) for r in rows]
     return _scalar(value)
 
 
 def _scalar(value):
+    if type(value) is int:
+        return float(value)
     if value is None or value is pd.NaT or value is pd.NA:
         return ""
     if isinstance(value, (str, bool)):
@@ -150,7 +152,8 @@ def _scalar(value):
 
 
 def _serial(value: dt.datetime) -> float:
-    value = value.replace(tzinfo=None)
+    if value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
     delta = value - _EXCEL_EPOCH
     return delta.days + delta.seconds / 86400 + delta.microseconds / 86_400_000_000
 

@@ -44,6 +44,14 @@ def engine_failure(value) -> str | None:
     return None
 
 
+_PLAIN = frozenset({str, bool, float, type(None)})
+
+
+def from_engine_values(line: list) -> list:
+    """:func:`from_engine_value` over a row of values; text, numbers and blanks pass as they are."""
+    return [v if type(v) in _PLAIN else from_engine_value(v) for v in line]
+
+
 def from_engine_value(value):
     """A value read from formualizer (serial temporal egress) as a plain cell value; the engine's own error
     kinds become #VALUE! (see :func:`engine_failure`)."""

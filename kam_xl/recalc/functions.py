@@ -125,7 +125,7 @@ def to_engine(value):
         width = max(len(r) for r in rows)
         if width == 0:
             return ""
-        return [[c if (t := type(c)) is str or t is bool or (t is float and c == c) else _scalar(c) for c in r]
+        return [[c if (t := type(c)) is str or t is bool or (t is float and not math.isnan(c)) else _scalar(c) for c in r]
                 + [""] * (width - len(r)) for r in rows]
     return _scalar(value)
 

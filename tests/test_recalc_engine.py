@@ -266,6 +266,19 @@ def test_formula_map_reads_cells_without_r_attributes(native):
     assert [slow.texts[i] for i in slow.sheets[0].text_of] == [fast.texts[i] for i in fast.sheets[0].text_of]
 
 
+def test_formula_map_reads_sheets_with_a_prefixed_namespace(native):
+    """The fast scan looks for plain <f>; a sheet written as <x:c><x:f> goes through the XML parser."""
+    path, _ = native
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    fast = present(_zip(parts))
+    sheet = re.sub(rb"<(/?)([A-Za-z])", rb"<\1x:\2", parts["xl/worksheets/sheet1.xml"])
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace(b' xmlns="', b' xmlns:x="', 1)
+    prefixed = present(_zip(parts))
+    assert prefixed.sheets[0].cells == fast.sheets[0].cells and len(fast.sheets[0].cells) == 31
+    assert [prefixed.texts[i] for i in prefixed.sheets[0].text_of] == [fast.texts[i] for i in fast.sheets[0].text_of]
+
+
 def _zip(parts: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
@@ -476,6 +489,54 @@ def test_a_single_large_spill_is_placed_without_computing_it_twice(tmp_path, mon
     assert calls == ["PARETO_CURVE"]
     assert result.spills == {("S", "C1"): "C1:D5001"}
     assert result.values["S"]["F1"] == pytest.approx(5001 / 2)
+
+
+def test_a_large_spill_recorded_in_the_file_is_placed_before_the_one_evaluation(tmp_path, monkeypatch):
+    """The file remembers a spill larger than the engine allows: that cell is evaluated and placed first, so
+    the workbook is evaluated once and every function runs once (a second evaluation would run the function
+    reading the spill again); a result that became small spills as usual; one now blocked shows #SPILL!."""
+    path = tmp_path / "recorded.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("S")
+    for i, value in enumerate([900.0, 50.0, 30.0, 10.0, 5.0], start=1):
+        sheet.write_number(i, 0, value)
+    sheet.write_dynamic_array_formula("C1:D6001", "=PARETO_CURVE(A2:A6,6000)")  # recorded as large, is large
+    sheet.write_dynamic_array_formula("F1:G6001", "=PARETO_CURVE(A2:A6,4)")     # recorded as large, now small
+    sheet.write_dynamic_array_formula("I1:J6001", "=PARETO_CURVE(A2:A6,7000)")  # grows into a value below
+    sheet.write_string("J6500", "in the way")
+    sheet.write_formula("L1", "=COUNT(C1:D6001)+MAX(D1:D6001)")
+    sheet.write_formula("L2", "=SUM(F1:G5)")
+    sheet.write_dynamic_array_formula("L3:M4", "=PARETO_CURVE(D1:D6001,1)")
+    book.close()
+    calls = []
+    original = functions.CallLog.record
+    monkeypatch.setattr(functions.CallLog, "record", lambda log, name, result: calls.append(name) or
+                        original(log, name, result))
+    result = recalculate(path)
+    assert calls == ["PARETO_CURVE"] * 4
+    assert result.spills == {("S", "C1"): "C1:D6001", ("S", "F1"): "F1:G5", ("S", "L3"): "L3:M4"}
+    values = result.values["S"]
+    assert values["L1"] == 12002.0 + 1.0
+    assert values["L2"] == pytest.approx(sum(values[f"{c}{r}"] for c in "FG" for r in range(1, 6)))
+    assert (values["L3"], values["M3"], values["L4"]) == (0.0, 0.0, 1.0) and values["M4"] == pytest.approx(1.0)
+    assert values["I1"] == ErrorValue("#SPILL!") and result.errors == {"#SPILL!": 1}
+
+
+def test_the_cycle_collector_is_paused_only_while_recalculating(native):
+    import gc
+    path, _ = native
+    assert gc.isenabled()
+    recalculate(path)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        recalculate(path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(FileNotFoundError):
+        recalculate(path.with_name("missing.xlsx"))
+    assert gc.isenabled()
 
 
 def test_macro_enabled_workbook_is_presented_as_xlsx_in_memory(tmp_path):

@@ -41,6 +41,7 @@ import inspect
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import chain
 
 import formualizer as fz
 import numpy as np
@@ -106,9 +107,10 @@ def shim(function: Callable, log: CallLog | None = None) -> Callable:
 
 def from_engine(value):
     """An argument as formualizer passes it, as xlwings would hand it over."""
-    if isinstance(value, list):  # rows without an error cell pass as they are (a type scan runs in C)
-        return [row if dict not in map(type, row) else [None if type(c) is dict else c for c in row]
-                for row in value]
+    if isinstance(value, list):  # passes as it is unless an error cell is in it (one type scan, in C)
+        if dict not in set(map(type, chain.from_iterable(value))):
+            return value
+        return [[None if type(c) is dict else c for c in row] for row in value]
     if isinstance(value, dict):  # an error value
         return None
     return value

@@ -23,6 +23,7 @@ a sheet the fast path cannot account for (namespace prefixes, cells without ``r`
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
@@ -52,7 +53,7 @@ _CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>.*?</c>)', re.DOTALL)
 _ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
 _ROW_START = re.compile(rb'<row\b[^>]*?(/?)>')
 _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
-_CELL_REF = re.compile(rb'<c\b[^>]*?\sr="([A-Z]+\d+)"')
+_CELL_REF = re.compile(rb'<c\b[^>]*?\sr="(([A-Z]+)\d+)"')
 _PREFIXED_MAIN = re.compile(rb'xmlns:[\w.-]+\s*=\s*"' + re.escape(MAIN_NS.encode()) + rb'"')
 _A1 = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 
@@ -154,6 +155,14 @@ def column_letters(col: int) -> str:
         col, rem = divmod(col - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+@functools.lru_cache(maxsize=1024)
+def _column_number(letters: bytes) -> int:
+    col = 0
+    for ch in letters:
+        col = col * 26 + ch - 64
+    return col
 
 
 def rc_to_a1(row: int, col: int) -> str:
@@ -341,7 +350,7 @@ def _clear_cells(xml: bytes, footprints) -> bytes:
         last = _CELL_REF.match(body, max(body.rfind(b"<c"), 0))
         if first is None or last is None:
             return False  # a cell without r, or something else last: cell by cell
-        first, last = a1_to_rc(first.group(1).decode())[1], a1_to_rc(last.group(1).decode())[1]
+        first, last = _column_number(first.group(2)), _column_number(last.group(2))
         return any(r1 <= row <= r2 and c1 <= first and last <= c2 and (row != ar or not c1 <= ac <= c2)
                    for r1, c1, r2, c2, ar, ac in footprints)
 

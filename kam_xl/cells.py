@@ -34,10 +34,10 @@ def flat(raw) -> list:
 
 
 def rows(raw) -> list[list]:
-    """A range as a list of rows (a scalar becomes one row of one cell)."""
+    """A range as a list of rows (a scalar becomes one row of one cell); a list of lists is used as it is."""
     if isinstance(raw, (list, tuple)):
         if raw and isinstance(raw[0], (list, tuple)):
-            return [list(r) for r in raw]
+            return raw if isinstance(raw, list) and all(type(r) is list for r in raw) else [list(r) for r in raw]
         return [list(raw)]
     return [[raw]]
 

@@ -386,6 +386,8 @@ def _rows(table: pd.DataFrame) -> list[list]:
         elif col.dtype.kind == "f":
             arr = col.to_numpy()
             columns.append(np.where(np.isnan(arr), None, arr).tolist())
+        elif not col.hasnans and (col.dtype.kind in "bi" or pd.api.types.is_string_dtype(col.dtype)):
+            columns.append(col.tolist())  # plain ints, bools and texts need no conversion
         else:
             columns.append([cells.to_cell(v) for v in col.to_numpy(object)])
     return [list(r) for r in zip(*columns)]

@@ -32,10 +32,11 @@ from kam_xl.package.cell_values import (
     ECMA_ERRORS,
     RICH_ERRORS,
     cached,
+    cached_values,
     escape_text,
     number_text,
 )
-from kam_xl.package.sheet_part import CONSTANT, NO_REFERENCES
+from kam_xl.package.sheet_part import CONSTANT, NO_REFERENCES, canonical_refs
 
 AUDIT = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "openxml-audit"
 
@@ -369,6 +370,29 @@ def test_constants_are_never_overwritten_and_unanchored_cells_never_created(tmp_
     assert book.read_bytes() == source.read_bytes()
 
 
+def test_spilled_cells_that_hold_their_values_are_left_and_the_others_get_t_and_v(tmp_path):
+    """The cells of a spill range have no formula: the quick scan settles them once the range is known."""
+    rows = (b'<row r="1"><c r="A1" cm="1"><f t="array" ref="A1:B3">SEQ()</f><v>1</v></c>'
+            b'<c r="B1" s="2"><v>2</v></c></row>'
+            b'<row r="2"><c r="A2" s="2" t="str"><v>x</v></c><c r="B2" s="2"/></row>'
+            b'<row r="3"><c r="A3"><v>5</v></c><c r="B3" t="n"><v>6</v></c><c r="C3"><v>7</v></c></row>')
+    source = package(tmp_path / "source.xlsx", sheet(rows))
+    book = tmp_path / "book.xlsx"
+    shutil.copyfile(source, book)
+    same = {"A1": 1, "B1": 2, "A2": "x", "B2": None, "A3": 5, "B3": 6}
+    report = write_values(book, {"Data": same}, all_computed=False)
+    assert (report.written, report.cells_unchanged, report.conflicts) == (False, 6, [])
+    assert book.read_bytes() == source.read_bytes()
+    report = write_values(book, {"Data": {**same, "B1": "b", "B2": 7, "A3": None, "B3": 6.5, "C3": 8}},
+                          all_computed=False)
+    assert (report.cells_written, report.cells_unchanged) == (4, 2)
+    assert [(c.cell, c.reason) for c in report.conflicts] == [("C3", CONSTANT)]  # outside the range
+    xml = part(book, SHEET1)
+    assert (b'<c r="B1" s="2" t="str"><v>b</v></c>' in xml and b'<c r="B2" s="2"><v>7</v></c>' in xml
+            and b'<c r="A3"></c>' in xml and b'<c r="B3" t="n"><v>6.5</v></c>' in xml)
+    assert_same_but_values(part(source, SHEET1), xml, [])
+
+
 def test_unchanged_values_leave_the_file_alone_and_out_gets_a_copy(tmp_path):
     source = xlsxwriter_book(tmp_path / "source.xlsx")
     before = source.read_bytes()
@@ -483,6 +507,35 @@ def expected(value):
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return int(value)
     return value
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(values_strategy, st.integers(), st.sampled_from(
+    [2.0, -0.0, 1e100, 1e-5, 1e16, 12.5, "A", True, 1, 2 ** 53, 2 ** 53 + 1, -(2 ** 60), 10 ** 17]))))
+def test_values_encoded_in_bulk_as_one_by_one(values):
+    """The bulk encoder (a memo per type, a float's repr taken as it is when already shortest) changes nothing."""
+    for date1904 in (False, True):
+        try:
+            one_by_one = [cached(value, date1904=date1904) for value in values]
+        except ValueError:  # e.g. a date before 1904
+            with pytest.raises(ValueError):
+                cached_values(values, date1904=date1904)
+        else:
+            assert cached_values(values, date1904=date1904) == one_by_one
+
+
+def test_values_encoded_in_bulk_refuse_what_one_by_one_refuses():
+    for bad in (float("nan"), float("inf"), "x" * 32768, object()):
+        with pytest.raises((TypeError, ValueError)):
+            cached_values([1.5, "A", bad])
+
+
+def test_references_checked_in_bulk():
+    assert canonical_refs(["B7", "ZZ999999", "A1"]) == [b"B7", b"ZZ999999", b"A1"]
+    assert canonical_refs([]) == []
+    # Anything else takes the exact path, which accepts $ and lower case and names what is wrong.
+    for odd in ("$B$7", "b7", "B07", "B0", "AAA1", "B1000000", "B7\nC8", "B 7", "", 7, "Ä1"):
+        assert canonical_refs(["A1", odd]) is None, odd
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

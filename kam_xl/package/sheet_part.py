@@ -11,16 +11,20 @@
       </row>
     </sheetData>
 
-The part is never parsed into a tree. Edits are recorded as (start, end, new bytes) over the original, and the
-new part is the original's slices and the edits joined once; everything outside an edited ``<c>`` stays
-byte-identical, but for two attribute values that must follow created cells: ``<dimension ref>`` (widened) and,
-when a spill range moves, the ``ref`` of its dynamic-array formula. Two passes, both forward only, so the work
-is linear in the size of the part:
+The part is never parsed into a tree. The first pass below rebuilds it as it goes; the second records edits as
+(start, end, new bytes), and the new part is the slices between them and the edits joined once. Everything
+outside an edited ``<c>`` stays byte-identical, but for two attribute values that must follow created cells:
+``<dimension ref>`` (widened) and, when a spill range moves, the ``ref`` of its dynamic-array formula. Two
+passes, both forward only, so the work is linear in the size of the part:
 
-1. cells found by ``<c r="B7"`` that have the plain shape of a formula cell (nearly all, from any writer) are
-   edited at once;
+1. one scan over the cells of ``<sheetData>`` settles every target whose cell has the simple shape nearly
+   all cells have, from any writer (r, s and t; an optional ``<f>``; an optional ``<v>``): a cell that
+   already holds the value costs one match and one comparison, and nothing is built for it;
 2. the rest (other shapes, cells to create, conflicts) in a walk over the ``<row>`` start tags that looks
    inside the rows holding a target cell.
+
+Targets are keyed by their reference as it is written in the file (``b"B7"``: letters in upper case, no
+``$``, no leading zero), so the scan looks each cell up without parsing a reference.
 
 A value goes into a cell that has a formula, or into a cell of an array/spill range (the ``ref`` of an
 ``<f t="array">``, which is how both legacy array formulas and dynamic-array spills are saved). Such a cell is
@@ -39,7 +43,6 @@ from kam_xl.package.cell_values import EMPTY, Cached
 from kam_xl.package.names import MAIN_NS
 
 MAX_ROW, MAX_COL = 1_048_576, 16_384
-MAX_MISSES = 16  # cells not found by the quick forward search before it hands everything to the row walk
 
 CONSTANT = "holds a constant, not a formula, outside every array/spill range; left unchanged"
 NO_FORMULA = "has no formula and lies outside every array/spill range; not created"
@@ -66,6 +69,12 @@ class SheetResult:
 # ---------------------------------------------------------------------------------------------- references
 
 _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+_CANONICAL_REF = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})")
+# Many references at once, joined by newlines: each in canonical form (upper case, no $, no leading zero) and
+# well inside the sheet: up to ZZ and row 999,999 (three letters or seven digits may lie past XFD or row
+# 1,048,576: those take the exact path). The quantifiers are possessive: the classes that follow each other are
+# disjoint, so nothing needs backtracking.
+_CANONICAL_REFS = re.compile(r"(?:[A-Z]{1,2}+[1-9][0-9]{0,5}+\n)*+")
 
 
 def parse_ref(ref: str) -> tuple[int, int]:
@@ -77,6 +86,29 @@ def parse_ref(ref: str) -> tuple[int, int]:
     if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
         raise ValueError(f"{ref!r} lies outside the sheet (A1:XFD1048576)")
     return row, col
+
+
+def canonical_refs(refs) -> list[bytes] | None:
+    """``["B7", "C7"]`` -> ``[b"B7", b"C7"]`` when every reference is already canonical and well inside the
+    sheet, checked with one match over all of them; None when any is not (then parse them one by one with
+    :func:`parse_ref`, which accepts ``$`` and lower case and says what is wrong)."""
+    refs = list(refs)
+    if not refs:
+        return []
+    try:
+        text = "\n".join(refs) + "\n"
+    except TypeError:  # not all are str
+        return None
+    if not _CANONICAL_REFS.fullmatch(text):
+        return None
+    parsed = text.encode("ascii").split(b"\n")[:-1]
+    return parsed if len(parsed) == len(refs) else None  # a reference holding a newline
+
+
+def split_ref(ref: bytes) -> tuple[int, int]:
+    """A canonical reference (``b"B7"``) -> (7, 2)."""
+    m = _CANONICAL_REF.fullmatch(ref)
+    return int(m.group(2)), _column_of(m.group(1))
 
 
 @lru_cache(maxsize=4096)
@@ -140,12 +172,15 @@ class _Markup:
         self.cols_end = b"</" + prefix + b"cols>"
         self.f, self.v, self.is_ = prefix + b"f", prefix + b"v", prefix + b"is"
         self.c_open, self.v_open, self.v_close = b"<" + prefix + b"c", b"<" + self.v + b">", b"</" + self.v + b">"
-        # The shape nearly every formula cell has, whoever wrote it: r, s and t only, one <f>, at most one
-        # <v>. Groups: r and s as written, t, the <f> element, the <v> text, an empty <v/>.
-        self.formula_cell = re.compile(
-            rb"<" + p + rb'c( r="[A-Z]{1,3}[0-9]{1,7}"(?: s="[0-9]+")?)(?: t="([a-zA-Z]+)")?>'
-            rb"(<" + p + rb"f(?:\s[^>]*)?(?:/>|>[^<]*</" + p + rb"f>))"
-            rb"(?:<" + p + rb"v>([^<]*)</" + p + rb"v>|(<" + p + rb"v/>))?</" + p + rb"c>")
+        # The shape nearly every computed cell has, whoever wrote it: r, s and t only, then at most one <f>
+        # and at most one <v>, or no content at all (a spilled cell whose result is empty: <c r="K3" s="6"/>).
+        # Groups: r and s as written, the reference, its letters, its digits, t, the <f> element, the <v>
+        # element, the <v> text. Possessive where what follows cannot match what was taken (a third faster);
+        # the attributes of <f> may end in the "/" of "/>", so they can give it back.
+        self.simple_cell = re.compile(
+            rb"<" + p + rb'c( r="(([A-Z]{1,3}+)([0-9]{1,7}+))"(?: s="[0-9]++")?+)(?: t="([a-zA-Z]++)")?+'
+            rb"(?:/>|>(<" + p + rb"f(?:\s[^>]*)?(?:/>|>[^<]*+</" + p + rb"f>))?+"
+            rb"(<" + p + rb"v>([^<]*+)</" + p + rb"v>|<" + p + rb"v/>)?+</" + p + rb"c>)")
 
     def v_element(self, text: bytes) -> bytes:
         return self.v_open + text + self.v_close
@@ -187,22 +222,41 @@ def _root_markup(xml: bytes) -> _Markup:
 # ---------------------------------------------------------------------------------------------- footprints
 
 class _Footprints:
-    """Array and spill ranges (``<f t="array" ref="D1:D9">``), queried in ascending row order."""
+    """Array and spill ranges (``<f t="array" ref="D1:D9">``), queried fastest in ascending row order (a
+    query for an earlier row starts over)."""
 
     def __init__(self, rects: list[tuple[int, int, int, int]]):
-        self._pending = sorted(rects, reverse=True)  # pop() gives the smallest first row
+        self._rects = sorted(rects, reverse=True)  # pop() gives the smallest first row
+        self._start_over()
+
+    def _start_over(self) -> None:
+        self._pending = list(self._rects)
         self._active: list[tuple[int, int, int, int]] = []
+        self._columns: list[tuple[int, int]] = []  # (first, last) column of each range covering self._row
         self._row = 0
 
     def covers(self, row: int, col: int) -> bool:
+        for c1, c2 in self.columns(row):
+            if c1 <= col <= c2:
+                return True
+        return False
+
+    def columns(self, row: int) -> list[tuple[int, int]]:
+        """(first, last) column of each range that covers ``row``."""
         if row != self._row:
-            self._row = row
-            self._active = [r for r in self._active if r[2] >= row]
-            while self._pending and self._pending[-1][0] <= row:
-                rect = self._pending.pop()
-                if rect[2] >= row:
-                    self._active.append(rect)
-        return any(c1 <= col <= c2 for _, c1, _, c2 in self._active)
+            self._move_to(row)
+        return self._columns
+
+    def _move_to(self, row: int) -> None:
+        if row < self._row:
+            self._start_over()
+        self._row = row
+        self._active = [r for r in self._active if r[2] >= row]
+        while self._pending and self._pending[-1][0] <= row:
+            rect = self._pending.pop()
+            if rect[2] >= row:
+                self._active.append(rect)
+        self._columns = [(c1, c2) for _, c1, _, c2 in self._active]
 
 
 def _rect(ref: bytes) -> tuple[int, int, int, int] | None:
@@ -269,7 +323,7 @@ def _resize_spills(xml: bytes, mk: _Markup, start: int, end: int, spills: dict[t
 # ---------------------------------------------------------------------------------------------- the editor
 
 class _Editor:
-    def __init__(self, xml: bytes, targets: dict[tuple[int, int], Cached], spills: dict | None = None):
+    def __init__(self, xml: bytes, targets: dict[bytes, Cached], spills: dict | None = None):
         self.xml = xml
         self.original = xml
         self.spills = spills or {}
@@ -289,7 +343,7 @@ class _Editor:
         if sd is None:
             raise SheetError("the worksheet has no <sheetData>")
         if sd.group(1):  # <sheetData/>: nothing to anchor a value or a spill at
-            for (row, col), value in sorted(self.targets.items()):
+            for (row, col), value in sorted((split_ref(ref), value) for ref, value in self.targets.items()):
                 self._no_cell(row, col, value)
             self.result.conflicts += [(ref_bytes(*anchor).decode(), NO_ANCHOR) for anchor in self.spills]
             return self.result
@@ -306,7 +360,7 @@ class _Editor:
             self._clear_shrunk(moved)
         # Old spill ranges count as footprints too, so that the cells they leave can be emptied.
         self.footprints = _footprints(xml, mk, self.sd_start, self.sd_end, [old for old, _ in moved])
-        self._write_plain_cells()
+        self._queue_for_rows(self._write_simple_cells())
         self._write_rows()
         self._write_dimension()
         changed = self.edits or self.xml is not self.original
@@ -338,53 +392,73 @@ class _Editor:
             for row in range(r1, r2 + 1):
                 for col in range(c1, c2 + 1):
                     inside = new[0] <= row <= new[2] and new[1] <= col <= new[3]
-                    if not inside and (row, col) not in targets:
-                        targets[(row, col)] = EMPTY
+                    ref = ref_bytes(row, col)
+                    if not inside and ref not in targets:
+                        targets[ref] = EMPTY
 
-    def _write_plain_cells(self) -> None:
-        """First pass, for speed: every target whose cell is found by ``<c r="REF"`` and has the plain formula
-        shape is written here and leaves ``by_row``; the row walk below does the rest (other shapes, cells to
-        create, conflicts), row by row and each row's cells in column order. References are unique, so the
-        search needs no row; it runs forward from the last hit, and after a few misses (each one a scan to the
-        end) the pass leaves the remaining targets to the row walk."""
-        xml, mk, sd_end = self.xml, self.mk, self.sd_end
-        cell_open, formula_cell, rest = mk.cell_open, mk.formula_cell, self.by_row
-        cursor, misses = self.sd_start, 0
-        # (row, column) keys are unique, so sorting the items never compares two values.
-        for (r, col), value in sorted(self.targets.items()):
-            ref = column_letters(col) + b"%d" % r
-            at = xml.find(cell_open + ref + b'"', cursor, sd_end) if misses < MAX_MISSES else -1
-            if at >= 0:
-                cursor = at
-                simple = formula_cell.match(xml, at, sd_end)
-                if simple:
-                    self._write_plain_cell(simple, ref, value)
+    def _write_simple_cells(self) -> dict[bytes, Cached]:
+        """First pass, for speed: one forward scan over the cells of ``<sheetData>``; a target whose cell has
+        the simple shape is settled here, and costs a dictionary look-up and a comparison when it already
+        holds the value. A cell without a formula is settled only inside an array/spill range. The part is
+        rebuilt as the scan goes (unchanged slices and new cells, joined once). Returns the targets left for
+        the row walk (cells to create, other shapes, conflicts)."""
+        xml, mk = self.xml, self.mk
+        pending = dict(self.targets)
+        pop, column_of, columns_in, written = pending.pop, _column_of, self.footprints.columns, self._written.append
+        c_open, v_open, v_close, cell_end = mk.c_open, mk.v_open, mk.v_close + mk.cell_end, mk.cell_end
+        pieces, pos, unchanged, row_digits, covered = [], 0, 0, None, ()
+        for m in mk.simple_cell.finditer(xml, self.sd_start, self.sd_end):
+            if not pending:
+                break
+            head, ref, letters, digits, old_t, formula, v_element, old_text = m.groups()
+            value = pop(ref, None)
+            if value is None:
+                continue
+            if formula is None:  # a value cell: a target only inside an array/spill range
+                if digits != row_digits:
+                    row_digits, covered = digits, columns_in(int(digits))
+                col = column_of(letters)
+                for c1, c2 in covered:
+                    if c1 <= col <= c2:
+                        break
+                else:
+                    pending[ref] = value  # a constant, or an empty cell: the row walk says which
                     continue
+            new_t, new_v, _ = value
+            if old_text is None and v_element:
+                old_text = b""  # <v/>
+            if (None if old_t == b"n" else old_t) == new_t and old_text == new_v:
+                unchanged += 1
+                continue
+            # The cell again, t and <v> rebuilt around the untouched r, s and <f> (inline: this runs per cell).
+            start, end = m.span()
+            if new_t is None:  # a number: no t, but LibreOffice's explicit t="n" stays
+                t = b' t="n"' if old_t == b"n" else b""
             else:
-                misses += 1
+                t = b' t="' + new_t + b'"'
+            if new_v is not None:
+                pieces += (xml[pos:start], c_open, head, t, b">", formula or b"", v_open, new_v, v_close)
+            elif xml[end - 2:end] == b"/>":  # an empty result into <c …/>: it stays self-closing
+                pieces += (xml[pos:start], c_open, head, t, b"/>")
+            else:  # an empty result: no <v>
+                pieces += (xml[pos:start], c_open, head, t, b">", formula or b"", cell_end)
+            pos = end
+            written(ref)
+        self.result.unchanged += unchanged
+        if pieces:
+            pieces.append(xml[pos:])
+            self.xml = b"".join(pieces)
+            self.sd_end = self.xml.find(mk.sheet_data_end, self.sd_start)
+        return pending
+
+    def _queue_for_rows(self, pending: dict[bytes, Cached]) -> None:
+        """``by_row``: the targets the row walk has to do, by row, each row's cells in column order."""
+        rest = self.by_row
+        for (r, col), value in sorted((split_ref(ref), value) for ref, value in pending.items()):
             if r in rest:
                 rest[r].append((col, value))
             else:
                 rest[r] = [(col, value)]
-
-    def _write_plain_cell(self, m: re.Match, ref: bytes, value: Cached) -> None:
-        """A cell matched by ``formula_cell``: t and <v> rebuilt around the untouched r, s and <f>."""
-        new_t, new_v = value.t, value.v
-        old_t, old_text, empty_v = m.group(2, 4, 5)
-        if old_text is None and empty_v:
-            old_text = b""
-        if (None if old_t == b"n" else old_t) == new_t and old_text == new_v:
-            self.result.unchanged += 1
-            return
-        mk = self.mk
-        if new_t is not None:
-            t = b' t="%s"' % new_t
-        else:
-            t = b' t="n"' if old_t == b"n" else b""  # keep LibreOffice's explicit t="n" on numbers
-        v = mk.v_open + new_v + mk.v_close if new_v is not None else b""
-        self.edits.append((m.start(), m.end(), b"".join((mk.c_open, m.group(1), t, b">", m.group(3), v,
-                                                         mk.cell_end))))
-        self._written.append(ref)
 
     def _write_rows(self) -> None:
         xml, mk, sd_end = self.xml, self.mk, self.sd_end
@@ -426,15 +500,9 @@ class _Editor:
         row_number = b"%d" % r
         for col, value in self.by_row[r]:  # in column order
             ref = column_letters(col) + row_number
-            # Nearly always the reference is the first attribute: one search finds the cell, one match
-            # takes a plain formula cell apart.
+            # Nearly always the reference is the first attribute: one search finds the cell.
             start = xml.find(mk.cell_open + ref + b'"', content_start, content_end)
-            if start >= 0:
-                simple = mk.formula_cell.match(xml, start, content_end)
-                if simple:
-                    self._write_plain_cell(simple, ref, value)
-                    continue
-            else:
+            if start < 0:
                 start = self._find_cell(ref, content_start, content_end)
             if start < 0:
                 if cells is None:
@@ -664,9 +732,9 @@ class _Editor:
         return b"".join(out)
 
 
-def write_cached(xml: bytes, targets: dict[tuple[int, int], Cached],
+def write_cached(xml: bytes, targets: dict[bytes, Cached],
                  spills: dict[tuple[int, int], tuple[int, int, int, int]] | None = None) -> SheetResult:
-    """Write ``targets`` ((row, column) -> cached value) into the worksheet part ``xml``.
+    """Write ``targets`` (canonical reference, ``b"B7"`` -> cached value) into the worksheet part ``xml``.
 
     ``spills`` ((row, column) of a dynamic-array formula -> the range its result now fills, as
     (first row, first column, last row, last column)) moves each spill range first: the anchor's ``ref`` is

@@ -149,13 +149,25 @@ def _requests(source: Path, values) -> Mapping[str, Mapping[str, object]]:
     return values
 
 
-def _targets(source: Path, sheet: str, cells: Mapping[str, object], date1904: bool) -> dict[tuple[int, int], Cached]:
-    """(row, column) -> cached value; PackageError names the first reference or value that cannot be."""
-    targets: dict[tuple[int, int], Cached] = {}
+def _targets(source: Path, sheet: str, cells: Mapping[str, object], date1904: bool) -> dict[bytes, Cached]:
+    """Canonical reference (``b"B7"``) -> cached value; PackageError names the first reference or value that
+    cannot be. All references and values at once when they are plain (nearly always); one by one else."""
+    refs = sheet_part.canonical_refs(cells)
+    if refs is not None:
+        try:
+            return dict(zip(refs, cell_values.cached_values(cells.values(), date1904=date1904)))
+        except (TypeError, ValueError):
+            pass  # the loop below names the cell
+    return _targets_one_by_one(source, sheet, cells, date1904)
+
+
+def _targets_one_by_one(source: Path, sheet: str, cells: Mapping[str, object],
+                        date1904: bool) -> dict[bytes, Cached]:
+    targets: dict[bytes, Cached] = {}
     parse_ref, encode = sheet_part.parse_ref, cell_values.cached
     for ref, value in cells.items():
         try:
-            key = parse_ref(ref)
+            key = sheet_part.ref_bytes(*parse_ref(ref))
             if key in targets:
                 raise ValueError(f"cell {ref!r} is given twice")
             targets[key] = encode(value, date1904=date1904)

@@ -17,34 +17,19 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+if TYPE_CHECKING:
+    from kam_xl.recalc.batch import FileReport
+
 from kam_xl.errors import InputError
-
-SUFFIXES = (".xlsx", ".xlsm")
-
-
-@dataclass
-class FileReport:
-    """What happened to one file."""
-
-    path: str
-    ok: bool = False
-    reason: str = ""
-    written_to: str = ""
-    formulas: int = 0
-    computed: int = 0
-    errors: dict[str, int] = field(default_factory=dict)
-    unsupported: dict[str, int] = field(default_factory=dict)
-    cells_written: int = 0
-    changed: bool = False
-    full_calc_cleared: bool = False
-    seconds: float = 0.0
+from kam_xl.package.names import WORKBOOK_SUFFIXES
 
 
 def add_parser(subparsers) -> None:
@@ -125,40 +110,6 @@ def expand_paths(paths: list[str]) -> list[Path]:
     return unique
 
 
-def recalc_file(path: Path, out_dir: Path | None, as_of, lock_timeout: float) -> FileReport:
-    """Recalculate one workbook and write its values; never raises (the reason goes into the report)."""
-    from kam_xl.package import check_package, workbook_lock, write_values
-    from kam_xl.recalc import recalculate
-
-    started = time.perf_counter()
-    report = FileReport(path=str(path))
-    target = out_dir / path.name if out_dir is not None else path
-    try:
-        if path.suffix.lower() not in SUFFIXES:
-            raise InputError(f"{path}: not an .xlsx or .xlsm workbook")
-        with workbook_lock(target, lock_timeout):  # held over read, recalculation and write
-            check_package(path)  # a clear reason for a bad file before a long recalculation
-            result = recalculate(path, as_of=as_of)
-            written = write_values(path, result.values, all_computed=result.all_computed, spills=result.spills,
-                                   out=target if out_dir is not None else None, lock_timeout=lock_timeout)
-        report.ok = True
-        report.written_to = str(target)
-        report.formulas, report.computed = result.formulas, result.computed
-        report.errors = dict(result.errors)
-        report.unsupported = dict(result.unsupported)
-        report.cells_written = written.cells_written
-        report.changed = written.written
-        report.full_calc_cleared = written.full_calc_cleared
-    except InputError as exc:
-        report.reason = str(exc).removeprefix(f"{path}: ")
-    except MemoryError:
-        report.reason = "out of memory"
-    except Exception as exc:  # one bad file must not stop the batch; say what happened
-        report.reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
-    report.seconds = round(time.perf_counter() - started, 3)
-    return report
-
-
 def summary_table(reports: list[FileReport], total: float) -> Table:
     table = Table(title="kam-xl recalc", title_justify="left")
     for name, justify in (("file", "left"), ("formulas", "right"), ("computed", "right"), ("errors", "left"),
@@ -179,6 +130,8 @@ def summary_table(reports: list[FileReport], total: float) -> Table:
 
 
 def _run_all(files, out_dir, as_of, workers, lock_timeout, status: Console) -> list[FileReport]:
+    from kam_xl.recalc.batch import FileReport, recalc_file
+
     columns = (TextColumn("recalc"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))
     reports: dict[Path, FileReport] = {}
@@ -205,7 +158,7 @@ def _run_all(files, out_dir, as_of, workers, lock_timeout, status: Console) -> l
 
 def _is_workbook(path: Path) -> bool:
     name = path.name
-    return path.is_file() and path.suffix.lower() in SUFFIXES and not name.startswith(("~$", ".~", ".kam-xl"))
+    return path.is_file() and path.suffix.lower() in WORKBOOK_SUFFIXES and not name.startswith(("~$", ".~", ".kam-xl"))
 
 
 def _same_names(files: list[Path]) -> list[str]:

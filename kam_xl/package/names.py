@@ -51,3 +51,6 @@ CFB_XLS_WORKBOOK = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
 def qname(ns: str, local: str) -> str:
     """ElementTree's spelling of a namespaced name: ``{ns}local``."""
     return f"{{{ns}}}{local}"
+
+# File name endings of the workbooks kam-xl reads and writes (.xls, .xlsb and .ods are other formats).
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")

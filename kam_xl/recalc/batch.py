@@ -1,0 +1,67 @@
+"""One workbook file recalculated and saved: the job `kam-xl recalc` runs per file and the Refresh button
+runs on a workbook file.
+
+    recalc_file(path, out_dir=None, as_of=None, lock_timeout=30.0) -> FileReport   # never raises
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kam_xl.errors import InputError
+from kam_xl.package.names import WORKBOOK_SUFFIXES
+from kam_xl.package import check_package, workbook_lock, write_values
+from kam_xl.recalc.engine import recalculate
+
+
+@dataclass
+class FileReport:
+    """What happened to one file."""
+
+    path: str
+    ok: bool = False
+    reason: str = ""
+    written_to: str = ""
+    formulas: int = 0
+    computed: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    unsupported: dict[str, int] = field(default_factory=dict)
+    cells_written: int = 0
+    changed: bool = False
+    full_calc_cleared: bool = False
+    seconds: float = 0.0
+
+
+def recalc_file(path: Path, out_dir: Path | None = None, as_of: dt.date | None = None,
+                lock_timeout: float = 30.0) -> FileReport:
+    """Recalculate one workbook and write its values; never raises (the reason goes into the report)."""
+    started = time.perf_counter()
+    report = FileReport(path=str(path))
+    target = out_dir / path.name if out_dir is not None else path
+    try:
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+            raise InputError(f"{path}: not an .xlsx or .xlsm workbook")
+        with workbook_lock(target, lock_timeout):  # held over read, recalculation and write
+            check_package(path)  # a clear reason for a bad file before a long recalculation
+            result = recalculate(path, as_of=as_of)
+            written = write_values(path, result.values, all_computed=result.all_computed, spills=result.spills,
+                                   out=target if out_dir is not None else None, lock_timeout=lock_timeout)
+        report.ok = True
+        report.written_to = str(target)
+        report.formulas, report.computed = result.formulas, result.computed
+        report.errors = dict(result.errors)
+        report.unsupported = dict(result.unsupported)
+        report.cells_written = written.cells_written
+        report.changed = written.written
+        report.full_calc_cleared = written.full_calc_cleared
+    except InputError as exc:
+        report.reason = str(exc).removeprefix(f"{path}: ")
+    except MemoryError:
+        report.reason = "out of memory"
+    except Exception as exc:  # one bad file must not stop the batch; say what happened
+        report.reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report

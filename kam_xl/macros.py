@@ -23,6 +23,7 @@ from kam_xl.errors import InputError
 WORKBOOK_ENV = "KAM_XL_WORKBOOK"
 TITLE = "Key Accounts"
 EXIT_INPUT_ERROR = 2
+SETTINGS_SHEET, HELP_SHEET = "Settings", "About"
 
 #: A book: the live workbook in Excel, or the path of a workbook file.
 Book = xw.Book | Path
@@ -37,8 +38,11 @@ class NotYetAvailable(Exception):
 
 
 def refresh() -> None:
-    """Refresh: recompute the analysis columns, the matrix and the key-account flags."""
-    _run("Refresh", _not_yet("Refresh"))
+    """Refresh: recompute the analysis, the matrix and the key-account flags.
+
+    In Excel, Excel recalculates (the cell functions run through xlwings); on a workbook file, the headless
+    engine recalculates every formula and saves the values, exactly as `kam-xl recalc` does."""
+    _run("Refresh", _refresh)
 
 
 def dossier() -> None:
@@ -62,13 +66,13 @@ def check_data() -> None:
 
 
 def show_settings() -> None:
-    """Settings: go to the Settings sheet."""
-    _run("Settings", _not_yet("Settings"))
+    """Settings: go to the Settings sheet (on a file: list the settings it holds)."""
+    _run("Settings", _show_settings)
 
 
 def show_help() -> None:
-    """Help: show how the workbook works."""
-    _run("Help", _not_yet("Help"))
+    """Help: go to the About sheet, which explains the workbook (on a file: say where it is)."""
+    _run("Help", _show_help)
 
 
 def _book() -> Book:
@@ -112,6 +116,46 @@ def _tell(book: Book, message: str) -> None:
         print(message)
     else:
         book.app.alert(message, title=TITLE)
+
+
+def _refresh(book: Book) -> None:
+    if not isinstance(book, Path):
+        book.app.calculate()
+        return
+    from kam_xl.recalc.batch import recalc_file
+
+    report = recalc_file(book)
+    if not report.ok:
+        raise InputError(report.reason, source=book.name)
+    problems = sum(report.errors.values()) + sum(report.unsupported.values())
+    _tell(book, f"Refresh: {report.computed:,} of {report.formulas:,} formulas computed in {report.seconds:.1f} s"
+                + (f", {problems:,} with errors" if problems else "") + f"; {book.name} "
+                + ("saved." if report.changed else "was up to date."))
+
+
+def _show_settings(book: Book) -> None:
+    if not isinstance(book, Path):
+        book.sheets[SETTINGS_SHEET].activate()
+        return
+    from kam_xl.readers import read_table
+
+    table, _ = read_table(book, sheet=SETTINGS_SHEET)
+    lines = [f"  {name} = {_shown(value)}" for name, value in zip(table.iloc[:, 0], table.iloc[:, 1])]
+    _tell(book, f"Settings of {book.name} (sheet {SETTINGS_SHEET}; empty = the default):\n" + "\n".join(lines))
+
+
+def _shown(value) -> str:
+    if value is None or value != value:
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _show_help(book: Book) -> None:
+    if not isinstance(book, Path):
+        book.sheets[HELP_SHEET].activate()
+        return
+    _tell(book, f"Help: the {HELP_SHEET} sheet of {book.name} explains the workbook, its tables, the ribbon and "
+                "the cell functions.")
 
 
 def _not_yet(button: str) -> Callable[[Book], None]:

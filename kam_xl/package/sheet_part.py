@@ -278,6 +278,19 @@ def _footprints(xml: bytes, mk: _Markup, start: int, end: int, extra=()) -> _Foo
     return _Footprints(rects)
 
 
+def _cells_left(old: tuple[int, int, int, int], new: tuple[int, int, int, int]):
+    """(row, column) of each cell of the range ``old`` outside the range ``new``, row by row; a range that
+    grows leaves none, and a range that shrinks by a row costs that row, not the whole range."""
+    r1, c1, r2, c2 = old
+    for row in range(r1, r2 + 1):
+        if new[0] <= row <= new[2]:  # the columns left and right of the new range
+            columns = (*range(c1, min(c2, new[1] - 1) + 1), *range(max(c1, new[3] + 1), c2 + 1))
+        else:
+            columns = range(c1, c2 + 1)
+        for col in columns:
+            yield row, col
+
+
 def _resize_spills(xml: bytes, mk: _Markup, start: int, end: int, spills: dict[tuple[int, int], tuple],
                    result: SheetResult) -> tuple[bytes, list[tuple[tuple, tuple]]]:
     """The ``ref`` of each dynamic-array anchor in ``spills`` set to the range its result now fills (Excel
@@ -388,13 +401,11 @@ class _Editor:
     def _clear_shrunk(self, moved: list[tuple[tuple, tuple]]) -> None:
         """Cells of an old spill range that the new one leaves lose their cached value (unless given one)."""
         targets = self.targets = dict(self.targets)
-        for (r1, c1, r2, c2), new in moved:
-            for row in range(r1, r2 + 1):
-                for col in range(c1, c2 + 1):
-                    inside = new[0] <= row <= new[2] and new[1] <= col <= new[3]
-                    ref = ref_bytes(row, col)
-                    if not inside and ref not in targets:
-                        targets[ref] = EMPTY
+        for old, new in moved:
+            for row, col in _cells_left(old, new):
+                ref = ref_bytes(row, col)
+                if ref not in targets:
+                    targets[ref] = EMPTY
 
     def _write_simple_cells(self) -> dict[bytes, Cached]:
         """First pass, for speed: one forward scan over the cells of ``<sheetData>``; a target whose cell has

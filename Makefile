@@ -23,6 +23,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/core.py
 	$(BIN)/python benchmarks/udfs.py
+	$(BIN)/python benchmarks/package.py
 	$(BIN)/python benchmarks/recalc.py
 
 clean:

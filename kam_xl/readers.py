@@ -49,6 +49,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from kam_xl import a1
 from kam_xl.core import schema
 from kam_xl.errors import InputError
 
@@ -412,12 +413,8 @@ def _locate(raw: pd.DataFrame, source: str, role: _Role, given: str | None, requ
 
 
 def _column_letter(position: int) -> str:
-    letters = ""
-    position += 1
-    while position:
-        position, rest = divmod(position - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    """Letter of a 0-based column position (0 -> A)."""
+    return a1.column_letters(position + 1)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from operator import itemgetter
 
+from kam_xl import a1
 from kam_xl.package.cell_values import EMPTY, Cached
 from kam_xl.package.names import MAIN_NS
 
@@ -82,7 +83,7 @@ def parse_ref(ref: str) -> tuple[int, int]:
     m = _REF.fullmatch(ref) if isinstance(ref, str) else None
     if not m:
         raise ValueError(f"{ref!r} is not a cell reference like B7")
-    col, row = column_number(m.group(1)), int(m.group(2))
+    col, row = a1.column_number(m.group(1)), int(m.group(2))
     if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
         raise ValueError(f"{ref!r} lies outside the sheet (A1:XFD1048576)")
     return row, col
@@ -112,25 +113,13 @@ def split_ref(ref: bytes) -> tuple[int, int]:
 
 
 @lru_cache(maxsize=4096)
-def column_number(letters: str) -> int:
-    col = 0
-    for ch in letters.upper():
-        col = col * 26 + ord(ch) - 64
-    return col
-
-
-@lru_cache(maxsize=4096)
 def _column_of(letters: bytes) -> int:
-    return column_number(letters.decode("ascii"))
+    return a1.column_number(letters.decode("ascii"))
 
 
 @cache
 def column_letters(col: int) -> bytes:
-    letters = b""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = bytes((65 + rem,)) + letters
-    return letters
+    return a1.column_letters(col).encode("ascii")
 
 
 def ref_bytes(row: int, col: int) -> bytes:

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from html import unescape
 from xml.etree import ElementTree as ET
 
+from kam_xl import a1
+
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -55,7 +57,6 @@ _ROW_START = re.compile(rb'<row\b[^>]*?(/?)>')
 _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
 _CELL_REF = re.compile(rb'<c\b[^>]*?\sr="(([A-Z]+)\d+)"')
 _PREFIXED_MAIN = re.compile(rb'xmlns:[\w.-]+\s*=\s*"' + re.escape(MAIN_NS.encode()) + rb'"')
-_A1 = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 
 
 @dataclass
@@ -140,33 +141,20 @@ def present(data: bytes) -> XlsxView:
 
 
 def a1_to_rc(ref: str) -> tuple[int, int]:
-    m = _A1.fullmatch(ref.strip())
-    if not m:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
+    return a1.parse(ref)
 
 
 def column_letters(col: int) -> str:
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    return a1.column_letters(col)
 
 
 @functools.lru_cache(maxsize=1024)
 def _column_number(letters: bytes) -> int:
-    col = 0
-    for ch in letters:
-        col = col * 26 + ch - 64
-    return col
+    return a1.column_number(letters.decode("ascii"))
 
 
 def rc_to_a1(row: int, col: int) -> str:
-    return f"{column_letters(col)}{row}"
+    return a1.ref(row, col)
 
 
 def range_to_rc(ref: str) -> tuple[int, int, int, int]:

@@ -23,6 +23,8 @@ import pandas as pd
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from kam_xl import a1
+
 #: Sheet name -> VBA code name, in workbook order.
 SHEETS: dict[str, str] = {
     "About": "shtAbout",
@@ -182,12 +184,7 @@ def excel_serial(value) -> float | None:
 
 def column_letter(index: int) -> str:
     """Column letter of a 0-based column index (0 -> A)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    return a1.column_letters(index + 1)
 
 
 def page_setup(sheet: Worksheet, *, landscape: bool = True, repeat_rows: tuple[int, int] | None = None) -> None:

@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/kam-xl demo --customers 2000 --seed 7 --out demo-data
+	$(BIN)/kam-xl demo --customers 2000 --seed 7 --out demo-data --workbook demo-data/KeyAccounts-demo.xlsm
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -29,7 +29,7 @@ from pyopenvba import ExcelFile
 import kam_xl.macros
 import kam_xl.udfs
 from kam_xl.core.settings import Settings
-from kam_xl.template.udf_wrappers import generate_udf_module
+from kam_xl.template.udf_wrappers import generate_function_help_module, generate_udf_module
 from kam_xl.template.vba import project_modules
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,7 +147,9 @@ def declared_modules() -> dict[str, list[str]]:
 def expected_modules() -> tuple[tuple[str, str], ...]:
     """(name, source) of each module as the build makes it for this file's sheet code names, in order."""
     code_names = list(sheet_code_names().values())
-    return tuple((m.name, m.source) for m in project_modules(code_names, generate_udf_module("kam_xl.udfs")))
+    modules = project_modules(code_names, generate_udf_module("kam_xl.udfs"),
+                              generate_function_help_module("kam_xl.udfs"))
+    return tuple((m.name, m.source) for m in modules)
 
 
 @cache
@@ -270,7 +272,8 @@ def test_every_on_action_names_one_ribbon_callback_that_runs_an_existing_macro()
 def test_every_module_reads_back_as_built_through_olevba_strict_and_pyopenvba():
     expected = expected_modules()
     names = [name for name, _ in expected]
-    assert names[0] == "ThisWorkbook" and names[-4:] == ["xlwings", "Dictionary", "KamRibbon", "xlwings_udfs"]
+    assert names[0] == "ThisWorkbook" and names[-5:] == ["xlwings", "Dictionary", "KamRibbon", "xlwings_udfs",
+                                                         "KamFunctionHelp"]
     assert pyopenvba_modules() == expected
     olevba = olevba_modules()
     assert sorted(name for name, _ in olevba) == sorted(names)  # each module once
@@ -293,6 +296,20 @@ def test_every_cell_function_that_is_not_excel_s_is_in_kam_xl_udfs_and_wrapped_i
                 if kind == "Function"}
     not_wrapped = {name: sorted(where) for name, where in own.items() if name not in wrappers}
     assert not not_wrapped, f"no Function wrapper in xlwings_udfs for: {not_wrapped}"
+
+
+def test_function_wizard_help_of_every_wrapped_function_is_registered_when_the_workbook_opens():
+    modules = dict(pyopenvba_modules())
+    # ThisWorkbook is no longer empty: Excel forgets MacroOptions registrations at close, so Workbook_Open
+    # makes them again at every open. The sheet modules stay empty, as Excel makes them.
+    [(kind, name, text)] = procedures(modules["ThisWorkbook"])
+    assert (kind, name) == ("Sub", "Workbook_Open") and text.startswith("Private Sub")
+    assert "\r\n    KamFunctionHelp.RegisterFunctionHelp\r\n" in text
+    for code_name in sheet_code_names().values():
+        assert not procedures(modules[code_name]) and "Option" not in modules[code_name], code_name
+    wrapped = [name for kind, name, _ in procedures(modules["xlwings_udfs"]) if kind == "Function"]
+    described = re.findall(r'^    Describe app, bookPrefix & "(\w+)", ', modules["KamFunctionHelp"], flags=re.MULTILINE)
+    assert described == wrapped
 
 
 def test_openpyxl_sees_the_tables_the_names_and_the_validations():

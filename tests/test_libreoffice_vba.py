@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import require_tools
-from kam_xl.template.udf_wrappers import generate_udf_module
+from kam_xl.template.udf_wrappers import generate_function_help_module, generate_udf_module
 from kam_xl.template.vba import project_modules
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +42,7 @@ def _code(source: str) -> list[str]:
 def test_libreoffice_lists_every_module_of_the_project(modules):
     expected = {name for name, _ in _expected()}
     assert set(modules) == expected
-    assert {"xlwings", "Dictionary", "KamRibbon", "xlwings_udfs", "ThisWorkbook"} <= set(modules)
+    assert {"xlwings", "Dictionary", "KamRibbon", "xlwings_udfs", "KamFunctionHelp", "ThisWorkbook"} <= set(modules)
 
 
 def test_libreoffice_reads_the_module_sources_we_built(modules):
@@ -56,4 +56,6 @@ def _expected() -> list[tuple[str, str]]:
         sheets = sorted((n for n in package.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)),
                         key=lambda n: int(re.search(r"\d+", n).group()))
         code_names = [re.search(rb'codeName="([^"]+)"', package.read(n)).group(1).decode() for n in sheets]
-    return [(m.name, m.source) for m in project_modules(code_names, generate_udf_module("kam_xl.udfs"))]
+    modules = project_modules(code_names, generate_udf_module("kam_xl.udfs"),
+                              generate_function_help_module("kam_xl.udfs"))
+    return [(m.name, m.source) for m in modules]

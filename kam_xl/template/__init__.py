@@ -1,7 +1,7 @@
 """Builds workbook/KeyAccounts.xlsm from the text sources in workbook/src/.
 
-This package holds the macro side: the VBA project (vba.py), the UDF wrapper module in it
-(udf_wrappers.py) and the ribbon (ribbon.py). Around the code that writes the sheets:
+This package holds the macro side: the VBA project (vba.py), the UDF wrapper and function wizard help
+modules in it (udf_wrappers.py) and the ribbon (ribbon.py). Around the code that writes the sheets:
 
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
@@ -22,10 +22,11 @@ import types
 import xlsxwriter
 
 from kam_xl.template.ribbon import add_ribbon
-from kam_xl.template.udf_wrappers import generate_udf_module
+from kam_xl.template.udf_wrappers import generate_function_help_module, generate_udf_module
 from kam_xl.template.vba import SRC_DIR, WORKBOOK_CODE_NAME, build_vba_project
 
-__all__ = ["CUSTOM_UI", "add_ribbon", "build_vba_project", "embed_vba", "generate_udf_module"]
+__all__ = ["CUSTOM_UI", "add_ribbon", "build_vba_project", "embed_vba", "generate_function_help_module",
+           "generate_udf_module"]
 
 CUSTOM_UI = SRC_DIR / "customUI14.xml"
 
@@ -45,6 +46,7 @@ def embed_vba(workbook: xlsxwriter.Workbook, udf_module: types.ModuleType | str 
             sheet.set_vba_name()
         code_names.append(sheet.vba_codename)
     workbook.set_vba_name(WORKBOOK_CODE_NAME)
-    project = build_vba_project(code_names, generate_udf_module(udf_module))
+    project = build_vba_project(code_names, generate_udf_module(udf_module),
+                                generate_function_help_module(udf_module))
     workbook.add_vba_project(io.BytesIO(project), is_stream=True)
     return code_names

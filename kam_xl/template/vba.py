@@ -2,11 +2,13 @@
 
 The project holds, in the order it declares them:
 
-    ThisWorkbook, one per sheet  document modules, empty, as Excel makes them
+    ThisWorkbook                 document module; its Workbook_Open runs KamFunctionHelp.RegisterFunctionHelp
+    one per sheet                document modules, empty, as Excel makes them
     xlwings                      xlwings/xlwings.bas of the installed xlwings (BSD): RunPython and the UDF runtime
     Dictionary                   xlwings/addin/Dictionary.cls (MIT, VBA-Dictionary), which xlwings.bas uses on the Mac
     KamRibbon                    workbook/src/KamRibbon.bas: one callback per ribbon button
     xlwings_udfs                 the UDF wrappers "Import Functions" would write (see udf_wrappers.py)
+    KamFunctionHelp              the function wizard help "Import Functions" would register (udf_wrappers.py)
 
 Standalone, as xlwings does it: `xlwings quickstart --standalone` only copies the package's
 quickstart_standalone.xlsm, and `xlwings release` (RELEASE_NO_ADDIN) imports xlwings.bas and
@@ -45,6 +47,7 @@ DICTIONARY_CLS = XLWINGS_DIR / "addin" / "Dictionary.cls"
 
 WORKBOOK_CODE_NAME = "ThisWorkbook"
 UDF_MODULE_NAME = "xlwings_udfs"
+HELP_MODULE_NAME = "KamFunctionHelp"
 CODE_PAGE = "cp1252"
 
 #: VB_Base of each kind of module, as Excel stores it (see quickstart_standalone.xlsm in the xlwings package).
@@ -64,10 +67,10 @@ class VbaModule:
     source: str
 
 
-def build_vba_project(sheet_code_names: list[str], udf_module_source: str, *,
+def build_vba_project(sheet_code_names: list[str], udf_module_source: str, function_help_source: str, *,
                       src_dir: Path = SRC_DIR) -> bytes:
     """vbaProject.bin holding the modules of `project_modules`, for `Workbook.add_vba_project`."""
-    modules = project_modules(sheet_code_names, udf_module_source, src_dir=src_dir)
+    modules = project_modules(sheet_code_names, udf_module_source, function_help_source, src_dir=src_dir)
     with tempfile.TemporaryDirectory(prefix="kam_xl_vba_") as scratch_dir:
         scratch = Path(scratch_dir, "scratch.xlsm")
         scratch.write_bytes(_scratch_workbook(sheet_code_names))
@@ -79,7 +82,10 @@ def build_vba_project(sheet_code_names: list[str], udf_module_source: str, *,
                 raise RuntimeError(f"pyopenvba made document modules {project.module_names()}, "
                                    f"expected {documents}")
             for module in modules:
-                if module.kind != "document":
+                if module.kind == "document":
+                    if project.get_module(module.name).source != module.source:  # ThisWorkbook's code
+                        book.set_module(module.name, module.source)
+                else:
                     kind = VBAModuleKind.standard if module.kind == "standard" else VBAModuleKind.other
                     project.add_module(module.name, module.source, kind=kind)
             book.save()
@@ -87,18 +93,34 @@ def build_vba_project(sheet_code_names: list[str], udf_module_source: str, *,
             return package.read("xl/vbaProject.bin")
 
 
-def project_modules(sheet_code_names: list[str], udf_module_source: str, *,
+def project_modules(sheet_code_names: list[str], udf_module_source: str, function_help_source: str, *,
                     src_dir: Path = SRC_DIR) -> list[VbaModule]:
     """Every module of the project, in declaration order, with the source the project stores."""
     _check_code_names(sheet_code_names)
     return [
-        VbaModule(WORKBOOK_CODE_NAME, "document", document_source(WORKBOOK_CODE_NAME, WORKBOOK_BASE)),
+        VbaModule(WORKBOOK_CODE_NAME, "document", workbook_module_source()),
         *[VbaModule(name, "document", document_source(name, WORKSHEET_BASE)) for name in sheet_code_names],
         VbaModule("xlwings", "standard", xlwings_module_source()),
         VbaModule("Dictionary", "class", class_stream_source(_read_text(DICTIONARY_CLS))),
         VbaModule("KamRibbon", "standard", _crlf(_read_text(src_dir / "KamRibbon.bas"))),
         VbaModule(UDF_MODULE_NAME, "standard", _crlf(udf_module_source)),
+        VbaModule(HELP_MODULE_NAME, "standard", _crlf(function_help_source)),
     ]
+
+
+def workbook_module_source() -> str:
+    """ThisWorkbook: Excel's attribute header, then Workbook_Open registering the function wizard help.
+
+    The built file was never opened in Excel, so nothing is registered in it; and Excel is known not to
+    keep argument descriptions with a saved file. So the `Application.MacroOptions` calls that xlwings'
+    "Import Functions" makes once are made at every open (with macros enabled).
+    """
+    return document_source(WORKBOOK_CODE_NAME, WORKBOOK_BASE) + _crlf(
+        "Option Explicit\n"
+        "\n"
+        "Private Sub Workbook_Open()\n"
+        f"    {HELP_MODULE_NAME}.RegisterFunctionHelp\n"
+        "End Sub\n")
 
 
 def xlwings_module_source() -> str:
@@ -159,7 +181,7 @@ def _check_code_names(sheet_code_names: list[str]) -> None:
         raise ValueError("sheet_code_names is empty: a workbook has at least one sheet, and each needs its "
                          "document module.")
     taken = {name.casefold() for name in (WORKBOOK_CODE_NAME, "xlwings", "Dictionary", "KamRibbon",
-                                          UDF_MODULE_NAME)}
+                                          UDF_MODULE_NAME, HELP_MODULE_NAME)}
     for name in sheet_code_names:
         if not _IDENTIFIER.fullmatch(name):
             raise ValueError(f"Sheet code name {name!r}: expected a VBA identifier (a letter, then letters, "

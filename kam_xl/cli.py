@@ -10,20 +10,16 @@ from kam_xl import __version__
 from kam_xl.core.settings import SettingsError
 from kam_xl.errors import InputError
 
-# Subcommand name -> module in kam_xl.commands exposing `add_parser(subparsers)` and `run(args) -> int`.
-COMMANDS = {
-    "analyze": "analyze",
-    "demo": "demo",
-    "build-workbook": "build_workbook",
-    "recalc": "recalc",
-}
+# Modules in kam_xl.commands, each exposing `add_parser(subparsers)` (which names its subcommand and sets
+# `run`) and `run(args) -> int`.
+COMMANDS = ("analyze", "demo", "build_workbook", "recalc")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kam-xl", description="Key-account analysis for the KeyAccounts workbook.")
     parser.add_argument("--version", action="version", version=f"kam-xl {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, module in COMMANDS.items():
+    for module in COMMANDS:
         importlib.import_module(f"kam_xl.commands.{module}").add_parser(sub)
     return parser
 

@@ -328,7 +328,7 @@ def _frame(columns: dict) -> pd.DataFrame:
     """Drop rows that are entirely blank (the empty rows at the end of a table range)."""
     frame = pd.DataFrame(columns)
     blank = np.ones(len(frame), bool)
-    for name, col in columns.items():
+    for col in columns.values():
         arr = np.asarray(col)
         if arr.dtype.kind == "M":
             blank &= np.isnat(arr)

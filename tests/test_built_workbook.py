@@ -21,7 +21,6 @@ from xml.etree import ElementTree
 
 import olefile
 import openpyxl
-import pytest
 from openpyxl.utils import FORMULAE
 from oletools.olevba import VBA_Parser
 from pyopenvba import ExcelFile

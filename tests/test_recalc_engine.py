@@ -24,6 +24,7 @@ from kam_xl.core.analysis import analyze
 from kam_xl.core.schema import ANALYSIS_COLUMNS
 from kam_xl.core.settings import Settings
 from kam_xl.demo import generate
+from kam_xl import a1
 from kam_xl.recalc import ErrorValue, RecalcResult, functions, recalculate
 from kam_xl.recalc.structured import pin_table_references
 from kam_xl.recalc.xlsx_view import Table, present
@@ -578,14 +579,5 @@ def _assert_same(actual, expected, where: str) -> None:
         assert actual == expected, f"{where}: {actual!r} != {expected!r}"
 
 
-def _letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-def test_letters_helper():
-    assert [_letters(c) for c in (1, 22, 26, 27)] == ["A", "V", "Z", "AA"]
+_letters = a1.column_letters
     assert re.fullmatch(r"[A-Z]+", _letters(100))

@@ -19,12 +19,11 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from kam_xl import udfs
+from kam_xl import a1, udfs
 from kam_xl.core.analysis import analyze
 from kam_xl.core.schema import ANALYSIS_COLUMNS
 from kam_xl.core.settings import Settings
 from kam_xl.demo import generate
-from kam_xl import a1
 from kam_xl.recalc import ErrorValue, RecalcResult, functions, recalculate
 from kam_xl.recalc.structured import pin_table_references
 from kam_xl.recalc.xlsx_view import Table, present
@@ -580,4 +579,3 @@ def _assert_same(actual, expected, where: str) -> None:
 
 
 _letters = a1.column_letters
-    assert re.fullmatch(r"[A-Z]+", _letters(100))

@@ -164,6 +164,19 @@ def _check_workbook_zip(file: Path, name: str) -> None:
     raise InputError(f"is {what} — save the table as .xlsx or as CSV.", source=name)
 
 
+def workbook_tables(path: str | os.PathLike) -> list[str]:
+    """Names of the Excel tables in a workbook file; [] for a CSV or anything calamine cannot open."""
+    import python_calamine as pc
+
+    if not Path(path).is_file() or Path(path).read_bytes()[:4] != b"PK\x03\x04":
+        return []
+    try:
+        with pc.CalamineWorkbook.from_path(path, load_tables=True) as book:
+            return list(book.table_names or [])
+    except (pc.CalamineError, OSError, ValueError):
+        return []
+
+
 def _read_workbook(file: Path, name: str, sheet: str | None,
                    default_names: Sequence[str]) -> tuple[pd.DataFrame, str]:
     import python_calamine as pc

@@ -337,3 +337,31 @@ def test_end_to_end_small_dataset(kam, tmp_path):
     table = pd.read_csv(tmp_path / "result.csv", dtype={"customer_id": str})
     assert list(table.columns) == schema.ANALYSIS_COLUMNS
     assert set(table["customer_id"]) == {"00042", "00007", "0815", "00099"}
+
+
+def test_a_keyaccounts_workbook_lends_its_tables_and_settings(tmp_path, capsys):
+    import openpyxl
+
+    book = tmp_path / "demo.xlsm"
+    assert cli.main(["demo", "--customers", "80", "--out", str(tmp_path / "d"), "--workbook", str(book)]) == 0
+    capsys.readouterr()
+    assert cli.main(["analyze", str(book), "--format", "json"]) == 0
+    got = pd.DataFrame(json.loads(capsys.readouterr().out))
+    sheet = openpyxl.load_workbook(book, data_only=True, read_only=True)["Analysis"]
+    rows = list(sheet.iter_rows(values_only=True))
+    cached = pd.DataFrame(rows[1:], columns=rows[0])
+    for col in ("customer_id", "abc", "types", "key_account", "churn"):
+        assert got[col].fillna("").tolist() == cached[col].fillna("").tolist(), col  # customers + complaints used
+
+    changed = tmp_path / "changed.xlsx"  # a test input: openpyxl may rewrite it freely
+    wb = openpyxl.load_workbook(book)
+    settings = wb["Settings"]
+    row = next(r for r in settings.iter_rows() if r[0].value == "a_share")
+    row[1].value = 0.5
+    wb.save(changed)
+    assert cli.main(["analyze", str(changed), "--format", "json"]) == 0
+    half = pd.DataFrame(json.loads(capsys.readouterr().out))
+    assert (half["abc"] == "A").sum() < (got["abc"] == "A").sum()  # the workbook's a_share counts
+    assert cli.main(["analyze", str(changed), "--format", "json", "--a-share", "0.8"]) == 0
+    override = pd.DataFrame(json.loads(capsys.readouterr().out))
+    assert override["abc"].tolist() == got["abc"].tolist()  # the option beats the workbook

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from kam_xl import readers
-from kam_xl.core.settings import Settings, describe
+from kam_xl.core.settings import Settings, describe, field_names
 from kam_xl.errors import InputError
 
 FORMATS = ("csv", "json", "xlsx")
@@ -32,7 +32,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "analyze", help="analysis table per customer from a transactions file",
         description="One row per customer: revenue, profit, ABC, XYZ, types, key account, churn, P(alive). "
                     "Reads CSV (separator , ; tab or |, UTF-8 or Windows-1252) and .xlsx/.xlsm workbooks.")
-    parser.add_argument("tx_file", metavar="TX_FILE", help="transactions: CSV, or a workbook (sheet or Excel table)")
+    parser.add_argument("tx_file", metavar="TX_FILE",
+                        help="transactions: CSV, or a workbook (sheet or Excel table); a KeyAccounts workbook also "
+                             "lends its Customers and Complaints tables and its Settings, unless options say otherwise")
     parser.add_argument("--sheet", metavar="S", help="sheet or Excel table of TX_FILE (default: a table or sheet "
                                                      "named Transactions, else the first sheet with data)")
     parser.add_argument("--sep", metavar="C", help="CSV separator: , ; tab or | (default: detected)")
@@ -79,8 +81,10 @@ def _help(name: str, default) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_mapping({name[len(_SETTING):]: value for name, value in vars(args).items()
-                                      if name.startswith(_SETTING) and value is not None})
+    options = {name[len(_SETTING):]: value for name, value in vars(args).items()
+               if name.startswith(_SETTING) and value is not None}
+    book_tables = {t.lower() for t in readers.workbook_tables(args.tx_file)} if args.sheet is None else set()
+    settings = Settings.from_mapping({**_book_settings(args.tx_file, book_tables), **options})
     as_of = _as_of(args.as_of)
     fmt = _output_format(args.format, args.out)
 
@@ -89,12 +93,14 @@ def run(args: argparse.Namespace) -> int:
                                               amount_col=args.amount_col, margin_col=args.margin_col,
                                               date_format=args.date_format)
     customers = complaints = None
-    if args.customers:
-        raw, source = readers.read_table(args.customers, sheet=args.customers_sheet, sep=args.sep,
+    customers_file = args.customers or (args.tx_file if "customers" in book_tables else None)
+    complaints_file = args.complaints or (args.tx_file if "complaints" in book_tables else None)
+    if customers_file:
+        raw, source = readers.read_table(customers_file, sheet=args.customers_sheet, sep=args.sep,
                                          default_names=("Customers",))
         customers = readers.customers_frame(raw, source, customer_col=_if_present(raw, args.customer_col))
-    if args.complaints:
-        raw, source = readers.read_table(args.complaints, sheet=args.complaints_sheet, sep=args.sep,
+    if complaints_file:
+        raw, source = readers.read_table(complaints_file, sheet=args.complaints_sheet, sep=args.sep,
                                          default_names=("Complaints",))
         complaints = readers.complaints_frame(raw, source, customer_col=_if_present(raw, args.customer_col),
                                               date_col=_if_present(raw, args.date_col),
@@ -108,6 +114,19 @@ def run(args: argparse.Namespace) -> int:
     else:
         _write_stdout(result, fmt)
     return 0
+
+
+def _book_settings(path: str, book_tables: set[str]) -> dict:
+    """The Settings table of a KeyAccounts workbook (name -> value), so the analysis of the workbook file
+    follows the workbook's own settings; options given on the command line go on top."""
+    if "settings" not in book_tables:
+        return {}
+    raw, _ = readers.read_table(path, sheet="Settings")
+    if raw.shape[1] < 2:
+        return {}
+    known = set(field_names())  # another workbook's "Settings" table may hold other things: only ours count
+    return {n.strip(): (None if v is None or v == "" or (isinstance(v, float) and math.isnan(v)) else v)
+            for n, v in zip(raw.iloc[:, 0], raw.iloc[:, 1]) if isinstance(n, str) and n.strip() in known}
 
 
 def _if_present(raw: pd.DataFrame, name: str | None) -> str | None:

@@ -26,7 +26,7 @@ CHURN_ROWS = (schema.ACTIVE, schema.AT_RISK, schema.LOST, schema.NO_PURCHASE)
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
-        "demo", help="generate demo data (CSV) and show the ABC-XYZ matrix and churn summary",
+        "demo", help="generate demo data (CSV, optionally a filled workbook) and show the matrix and churn summary",
         description="Generate a seeded, realistic B2B data set (customers, transactions, complaints, tenders, "
                     "contacts, competitors, prospects), write one CSV per table, analyse it and print the "
                     "ABC-XYZ matrix, the key-account share and the churn summary.")

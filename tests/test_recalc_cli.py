@@ -287,3 +287,28 @@ def test_xlsm_parts_survive_byte_for_byte(demo):
             (Path(__file__).resolve().parents[1] / "workbook" / "KeyAccounts.xlsm").read_bytes())) as template:
         assert z.read("xl/vbaProject.bin") == template.read("xl/vbaProject.bin")
         assert z.read("customUI/customUI14.xml") == template.read("customUI/customUI14.xml")
+
+
+def _crashing_recalc_file(path, *args):
+    """Stands in for recalc_file in the workers: dies like a crashed process on files named crash*."""
+    import os
+
+    from kam_xl.recalc import batch
+
+    if Path(path).name.startswith("crash"):
+        os._exit(70)
+    return batch._real_recalc_file(path, *args)
+
+
+def test_a_crashing_worker_costs_only_its_own_file(tmp_path, monkeypatch, capsys):
+    from kam_xl.recalc import batch
+
+    books = [_native_book(tmp_path / name, "xlsxwriter") for name in ("a.xlsx", "crash.xlsx", "c.xlsx")]
+    before = books[1].read_bytes()
+    monkeypatch.setattr(batch, "_real_recalc_file", batch.recalc_file, raising=False)
+    monkeypatch.setattr(batch, "recalc_file", _crashing_recalc_file)  # workers are forked: they see it too
+    assert main(["recalc", *map(str, books), "--workers", "2", "--json"]) == 2
+    reports = {Path(r["path"]).name: r for r in json.loads(capsys.readouterr().out)["files"]}
+    assert reports["a.xlsx"]["ok"] and reports["c.xlsx"]["ok"]
+    assert not reports["crash.xlsx"]["ok"] and "process died" in reports["crash.xlsx"]["reason"]
+    assert books[1].read_bytes() == before

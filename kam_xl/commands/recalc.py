@@ -17,12 +17,19 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -130,7 +137,7 @@ def summary_table(reports: list[FileReport], total: float) -> Table:
 
 
 def _run_all(files, out_dir, as_of, workers, lock_timeout, status: Console) -> list[FileReport]:
-    from kam_xl.recalc.batch import FileReport, recalc_file
+    from kam_xl.recalc.batch import recalc_file
 
     columns = (TextColumn("recalc"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))
@@ -149,11 +156,27 @@ def _run_all(files, out_dir, as_of, workers, lock_timeout, status: Console) -> l
                     path = futures[future]
                     try:
                         reports[path] = future.result()
-                    except Exception as exc:  # the worker process died (killed, out of memory)
-                        reports[path] = FileReport(path=str(path), reason=f"worker failed: {exc}")
+                    except BrokenProcessPool:
+                        continue  # a worker died: the files it took down with it are retried below, one by one
                     progress.update(task, description=path.name)
                     progress.advance(task)
+            for path in (p for p in files if p not in reports):
+                progress.update(task, description=path.name)
+                reports[path] = _isolated(path, out_dir, as_of, lock_timeout)
+                progress.advance(task)
     return [reports[p] for p in files]
+
+
+def _isolated(path: Path, out_dir, as_of, lock_timeout) -> FileReport:
+    """One file in a process of its own, so a crash (or the out-of-memory killer) costs only that file."""
+    from kam_xl.recalc.batch import FileReport, recalc_file
+
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        try:
+            return pool.submit(recalc_file, path, out_dir, as_of, lock_timeout).result()
+        except BrokenProcessPool:
+            return FileReport(path=str(path), reason="the recalculation process died (a crash, or out of memory); "
+                                                     "the file is unchanged")
 
 
 def _is_workbook(path: Path) -> bool:

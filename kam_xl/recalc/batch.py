@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kam_xl.errors import InputError
-from kam_xl.package.names import WORKBOOK_SUFFIXES
 from kam_xl.package import check_package, workbook_lock, write_values
+from kam_xl.package.names import WORKBOOK_SUFFIXES
 from kam_xl.recalc.engine import recalculate
 
 
@@ -61,7 +61,9 @@ def recalc_file(path: Path, out_dir: Path | None = None, as_of: dt.date | None =
         report.reason = str(exc).removeprefix(f"{path}: ")
     except MemoryError:
         report.reason = "out of memory"
-    except Exception as exc:  # one bad file must not stop the batch; say what happened
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # one bad file must not stop the batch (a Rust panic is a BaseException)
         report.reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
     report.seconds = round(time.perf_counter() - started, 3)
     return report

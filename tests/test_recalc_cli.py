@@ -312,3 +312,18 @@ def test_a_crashing_worker_costs_only_its_own_file(tmp_path, monkeypatch, capsys
     assert reports["a.xlsx"]["ok"] and reports["c.xlsx"]["ok"]
     assert not reports["crash.xlsx"]["ok"] and "process died" in reports["crash.xlsx"]["reason"]
     assert books[1].read_bytes() == before
+
+
+def test_a_real_password_protected_workbook_is_refused_and_kept(tmp_path, capsys):
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = _native_book(tmp_path / "plain.xlsx", "xlsxwriter")
+    locked = tmp_path / "locked.xlsx"
+    with plain.open("rb") as source, locked.open("wb") as target:
+        OOXMLFile(source).encrypt("secret", target)
+    before = locked.read_bytes()
+    assert main(["recalc", str(locked)]) == 2
+    assert "encrypted workbook (password to open)" in " ".join(capsys.readouterr().err.split())
+    assert locked.read_bytes() == before
+    assert main(["analyze", str(locked)]) == 2
+    assert "password-protected" in capsys.readouterr().err

@@ -130,7 +130,7 @@ def summary_table(reports: list[FileReport], total: float) -> Table:
                       f"{r.seconds:.2f}", result)
     ok = [r for r in reports if r.ok]
     table.add_section()
-    table.add_row(f"{len(reports)} files", f"{sum(r.formulas for r in ok):,}",
+    table.add_row(f"{len(reports)} file{'s' if len(reports) != 1 else ''}", f"{sum(r.formulas for r in ok):,}",
                   f"{sum(r.computed for r in ok):,}", f"{sum(sum(r.errors.values()) for r in ok):,}",
                   f"{sum(sum(r.unsupported.values()) for r in ok):,}", f"{total:.2f}", "")
     return table

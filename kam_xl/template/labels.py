@@ -66,7 +66,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "1. Python 3.11 oder neuer installieren (python.org oder das Software-Center der Firma)."),
     "about.install.2": (
         "2. In a command prompt: pip install followed by the kam_xl folder or package file you were given",
-        "2. In einer Eingabeaufforderung: pip install, dann den kam_xl-Ordner oder die Paketdatei, die Sie erhalten haben"),
+        "2. In einer Eingabeaufforderung: pip install, dann den kam_xl-Ordner oder die Paketdatei, "
+        "die Sie erhalten haben"),
     "about.install.3": (
         "3. If that Python is not the first one on the PATH, enter its full path on the sheet xlwings.conf "
         "(Interpreter_Win or Interpreter_Mac).",

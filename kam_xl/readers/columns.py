@@ -1,0 +1,380 @@
+"""Parse one raw column into canonical values plus masks of bad and blank cells.
+
+Each parser (ids, labels, numbers, dates, flags, override) takes a column of raw values and returns
+its values, which cells are invalid or blank, and how to explain an invalid one.
+
+Conversions are vectorised: a column is parsed in one pass, in the format a sample of it shows (plain
+or decimal-comma numbers; ISO or dd.mm.yyyy dates), and only the cells that pass refuses go through the
+slower, more forgiving rules below. 1M CSV lines read and check in about 1.3 s (German style: 2.3 s).
+
+Rules, in the order they are tried:
+
+- Ids stay text: "00042" stays "00042"; a workbook number 42.0 becomes "42". Surrounding spaces go.
+- Numbers: a number cell, or text a plain float parse accepts ("1234.5", "-3", "1e3"). Otherwise,
+  after dropping spaces and a currency sign (€ $ £ EUR USD CHF GBP), German "1.234,50" or English
+  "1,234.50". A column takes one style: once a cell shows a decimal comma, text like "1.234" in that
+  column means 1234 and "1234.5" is an error. "1,234" alone reads as 1.234 (decimal comma).
+- Dates: a date cell; text in the given ``date_format``; ISO text ("2024-03-31", with or without a
+  time); Excel serial numbers (number cells or numeric text, 1900 date system); eight-digit numbers
+  19000101-21991231 as YYYYMMDD; German "31.03.2024" or "31.03.24". Slash dates are ambiguous and need
+  ``date_format``. Times are dropped; dates must lie in 1900-2199.
+- Yes/no flags: yes/no, true/false, 1/0, x, ja/nein, y/n, wahr/falsch, or blank (= no).
+- Empty cells, whitespace and Excel error cells (#N/A, which calamine shows as "") are missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+_FIRST_DATE, _LAST_DATE = pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31")
+_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")  # serial 1 = 1900-01-01 (from March 1900 on)
+_MAX_SERIAL = 2_958_465  # 9999-12-31
+_TRUE = frozenset({"yes", "y", "true", "1", "x", "ja", "j", "wahr", "1.0"})
+_FALSE = frozenset({"no", "n", "false", "0", "nein", "falsch", "0.0", ""})
+
+
+@dataclass
+class _Parsed:
+    """One parsed column: canonical values, which cells are invalid or blank, and how to explain one."""
+
+    values: np.ndarray
+    bad: np.ndarray
+    blank: np.ndarray
+    expected: str  # "a number": what a blank required cell should have held
+    explain: Callable[[int], str]  # message for the invalid cell at this position
+
+
+
+@dataclass
+class _Kinds:
+    """Which cells of a raw column hold text, numbers, dates, booleans, nothing, or something else."""
+
+    text: np.ndarray
+    number: np.ndarray
+    when: np.ndarray
+    boolean: np.ndarray
+    missing: np.ndarray
+    other: np.ndarray
+
+
+def _kinds(col: pd.Series) -> _Kinds:
+    n = len(col)
+    none, every = np.zeros(n, bool), np.ones(n, bool)
+    if isinstance(col.dtype, pd.StringDtype):  # CSV
+        missing = col.isna().to_numpy()
+        return _Kinds(~missing, none, none, none, missing, none)
+    kind = pd.api.types.infer_dtype(col, skipna=False)
+    if kind == "string":
+        return _Kinds(every, none, none, none, none, none)
+    if kind in ("floating", "integer", "mixed-integer-float"):
+        missing = col.isna().to_numpy()  # NaN
+        return _Kinds(none, ~missing, none, none, missing, none)
+    types = col.map(type).to_numpy()
+    text = types == str
+    number = np.isin(types, [float, int, np.float64, np.int64])
+    when = np.isin(types, [datetime, date, pd.Timestamp])
+    boolean = np.isin(types, [bool, np.bool_])
+    missing = col.isna().to_numpy() & ~number
+    other = ~(text | number | when | boolean | missing)
+    return _Kinds(text, number, when, boolean, missing, other)
+
+
+def _part(col: pd.Series, mask: np.ndarray) -> pd.Series:
+    return col if mask.all() else col[mask]
+
+
+def _show(value) -> str:
+    """A cell value as the user would recognise it, quoted when text, on one line."""
+    if isinstance(value, (bool, np.bool_)):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ") if value.time() != datetime.min.time() else value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        text = value.encode("unicode_escape").decode("ascii") if any(c < " " for c in value) else value
+        return '"' + (text[:40] + "…" if len(text) > 40 else text) + '"'
+    return str(value)
+
+
+def _ids(col: pd.Series) -> _Parsed:
+    """Customer ids as text; numbers from a workbook without ".0"; booleans and dates are errors."""
+    k = _kinds(col)
+    values = np.full(len(col), "", dtype=object)
+    if k.text.any():
+        values[k.text] = _part(col, k.text).str.strip().to_numpy(dtype=object, na_value="")
+    if k.number.any():
+        numbers = col[k.number].to_numpy(dtype=float)
+        whole = np.isfinite(numbers) & (numbers == np.round(numbers)) & (np.abs(numbers) < 2 ** 62)
+        shown = numbers.astype(str).astype(object)
+        shown[whole] = numbers[whole].astype(np.int64).astype(str)
+        values[k.number] = shown
+    blank = (values == "") & (k.text | k.missing)
+    raw = col.to_numpy(dtype=object)
+
+    def explain(i: int) -> str:
+        return f"expected a customer id, found {_show(raw[i])} — correct the cell or delete the row."
+
+    return _Parsed(values, k.when | k.boolean | k.other, blank, "a customer id", explain)
+
+
+def _labels(col: pd.Series) -> _Parsed:
+    """Free text (category, severity): stripped text, "" when blank; never invalid."""
+    parsed = _ids(col)
+    raw = col.to_numpy(dtype=object)
+    parsed.values[parsed.bad] = [_show(v).strip('"') for v in raw[parsed.bad]]
+    parsed.bad = np.zeros(len(col), bool)
+    return parsed
+
+
+_GERMAN = r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"  # 1.234,5  12,5  1.234  1234
+_ENGLISH = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"  # 1,234.5  1,234  12.5
+_DECIMAL_COMMA = r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+|[+-]?\d{1,3}(?:\.\d{3}){2,}"  # only German reads these
+_THOUSANDS_COMMA = r"[+-]?\d{1,3}(?:,\d{3})+\.\d+|[+-]?\d{1,3}(?:,\d{3}){2,}"  # only English reads these
+_AMBIGUOUS = r"[+-]?\d{1,3},\d{3}"  # German 1.234 or English 1234: no evidence either way; alone it reads German
+_NOISE = r"\s+|€|\$|£|\b(?:EUR|USD|CHF|GBP|eur|usd|chf|gbp)\b"  # spaces and currency signs
+
+
+def _numbers(col: pd.Series) -> _Parsed:
+    """Numbers from number cells or text (plain, German 1.234,50 or English 1,234.50)."""
+    k = _kinds(col)
+    values = np.full(len(col), np.nan)
+    bad = k.when | k.boolean | k.other
+    blank = k.missing.copy()
+    style = None
+    if k.number.any():
+        values[k.number] = col[k.number].to_numpy(dtype=float)
+    if k.text.any():
+        parsed, text_bad, text_blank, style = _text_numbers(_part(col, k.text))
+        values[k.text], bad[k.text], blank[k.text] = parsed, text_bad, text_blank
+    bad |= ~np.isfinite(values) & ~blank
+    raw = col.to_numpy(dtype=object)
+
+    def explain(i: int) -> str:
+        if style == "de" and isinstance(raw[i], str) and "." in raw[i]:
+            return (f"expected a number written like the rest of the column (1.234,50 with a decimal comma), "
+                    f"found {_show(raw[i])} — correct the cell.")
+        return f"expected a number, found {_show(raw[i])} — correct the cell or delete the row."
+
+    return _Parsed(values, bad, blank, "a number", explain)
+
+
+def _text_numbers(text: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, str | None]:
+    """Numbers from text cells: values, bad, blank and the column's style ("de", "en" or None = plain).
+
+    Fast path over the whole column: a plain parse, or, when a sample shows decimal commas, a parse
+    with commas as points where cells holding a dot are left to the slow path. The slow path takes the
+    cells the fast one refused, one rule after the other (see the module docstring).
+    """
+    n = len(text)
+    sample = _sample(text)
+    style = "de" if (sample.str.fullmatch(_DECIMAL_COMMA) & ~sample.str.fullmatch(_AMBIGUOUS)).any() else None
+    if style == "de":
+        values = _to_float(text.str.replace(",", ".", regex=False))
+        values[text.str.contains(".", regex=False).to_numpy(dtype=bool, na_value=False)] = np.nan
+    else:
+        values = _to_float(text)
+    bad, blank = np.zeros(n, bool), np.zeros(n, bool)
+    failed = np.flatnonzero(np.isnan(values))
+    if not failed.size:
+        return values, bad, blank, style
+    rest = pd.Series(text.to_numpy(dtype=object, na_value="")[failed], dtype=object).str.replace(
+        _NOISE, "", regex=True)
+    blank[failed] = (rest == "").to_numpy(dtype=bool)
+    if style is None:  # the column's style shows in cells only one style reads
+        german = (rest.str.fullmatch(_DECIMAL_COMMA) & ~rest.str.fullmatch(_AMBIGUOUS)).to_numpy(dtype=bool)
+        english = rest.str.fullmatch(_THOUSANDS_COMMA).to_numpy(dtype=bool)
+        evidence = np.flatnonzero(german | english)
+        style = ("de" if german[evidence[0]] else "en") if evidence.size else (
+            "de" if rest.str.contains(r"\d,\d", regex=True).any() else None)
+        if style == "de":  # cells the plain parse took: "1.234" means 1234, "1234.5" is a mistake
+            plain = np.flatnonzero(~np.isnan(values))
+            shown = pd.Series(text.to_numpy(dtype=object)[plain], dtype=object).str.strip()
+            dotted = plain[shown.str.contains(".", regex=False).to_numpy(dtype=bool)]
+            failed = np.sort(np.concatenate([failed, dotted]))
+            rest = pd.Series(text.to_numpy(dtype=object, na_value="")[failed], dtype=object).str.replace(
+                _NOISE, "", regex=True)
+    if style == "de":
+        ok = rest.str.fullmatch(_GERMAN).to_numpy(dtype=bool)
+        fixed = _to_float(rest.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    elif style == "en":
+        ok = rest.str.fullmatch(_ENGLISH).to_numpy(dtype=bool)
+        fixed = _to_float(rest.str.replace(",", "", regex=False))
+    else:
+        ok, fixed = np.ones(len(rest), bool), _to_float(rest)
+    values[failed] = np.where(ok, fixed, np.nan)
+    bad |= np.isnan(values) & ~blank
+    return values, bad, blank, style
+
+
+def _sample(text: pd.Series, size: int = 500) -> pd.Series:
+    """The first non-blank text cells of a column, stripped: enough to guess its format."""
+    head = text.iloc[:4 * size].dropna().astype(str).str.strip()
+    return head[head != ""].iloc[:size].astype(object)
+
+
+def _to_float(text: pd.Series) -> np.ndarray:
+    return np.array(pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan))
+
+
+def _dates(col: pd.Series, date_format: str | None = None) -> _Parsed:
+    """Dates (midnight) from date cells, serial numbers or text; see the module docstring for the rules."""
+    k = _kinds(col)
+    values = np.full(len(col), np.datetime64("NaT"), dtype="datetime64[ns]")
+    bad = k.boolean | k.other
+    blank = k.missing.copy()
+    if k.when.any():
+        values[k.when] = pd.to_datetime(col[k.when], errors="coerce").to_numpy(dtype="datetime64[ns]")
+    if k.number.any():
+        values[k.number] = _serial_dates(col[k.number].to_numpy(dtype=float))
+    if k.text.any():
+        values[k.text], blank[k.text] = _text_dates(_part(col, k.text), date_format)
+    outside = (values < _FIRST_DATE.to_datetime64()) | (values > _LAST_DATE.to_datetime64())
+    values[outside] = np.datetime64("NaT")
+    bad |= np.isnat(values) & ~blank
+    values = values.astype("datetime64[D]").astype("datetime64[ns]")  # drop the time of day
+    raw = col.to_numpy(dtype=object)
+
+    def explain(i: int) -> str:
+        found = _show(raw[i])
+        if outside[i]:
+            return f"expected a date from 1900 to 2199, found {found} — correct the cell."
+        if date_format:
+            return (f"expected a date written as {date_format} (or ISO 2024-03-31, or an Excel date), "
+                    f"found {found} — correct the cell or the date format.")
+        if isinstance(raw[i], str) and "/" in raw[i]:
+            return (f"expected a date such as 2024-03-31 or 31.03.2024, found {found} — name the format with "
+                    "--date-format (e.g. %d/%m/%Y or %m/%d/%Y), or correct the cell.")
+        return (f"expected a date such as 2024-03-31, 31.03.2024 or an Excel date, found {found} — correct the "
+                "cell or delete the row.")
+
+    return _Parsed(values, bad, blank, "a date", explain)
+
+
+def _serial_dates(numbers: np.ndarray) -> np.ndarray:
+    """Excel serial numbers (1900 system) and YYYYMMDD numbers as datetime64[ns]; NaT where neither."""
+    out = np.full(len(numbers), np.datetime64("NaT"), dtype="datetime64[ns]")
+    finite = np.isfinite(numbers)
+    ymd = finite & (numbers >= 19000101) & (numbers <= 21991231) & (numbers == np.floor(numbers))
+    if ymd.any():
+        out[ymd] = pd.to_datetime(pd.Series(numbers[ymd].astype(np.int64).astype(str)), format="%Y%m%d",
+                                  errors="coerce").to_numpy(dtype="datetime64[ns]")
+    serial = finite & ~ymd & (numbers >= 1) & (numbers <= _MAX_SERIAL)
+    if serial.any():
+        days = np.floor(numbers[serial]).astype(np.int64).astype("timedelta64[D]")
+        out[serial] = (_EXCEL_EPOCH + days).astype("datetime64[ns]")
+    return out
+
+
+def _text_dates(text: pd.Series, date_format: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Dates from text cells: values (NaT where unreadable) and which cells were blank.
+
+    Fast path: the whole column in the given format, else in the one a sample shows (ISO or German);
+    the cells it refuses go through the rules of the module docstring one by one.
+    """
+    sample = _sample(text) if not date_format else None
+    if sample is not None and sample.str.fullmatch(r"\d\d\.\d\d\.\d{4}").sum() > len(sample) // 2:
+        values = _to_datetime(_german_to_iso(text), "%Y-%m-%d")  # 31.03.2024: pandas parses ISO fastest
+    else:
+        values = _to_datetime(text, date_format or "%Y-%m-%d")
+    blank = np.zeros(len(text), bool)
+    failed = np.isnat(values)
+    if not failed.any():
+        return values, blank
+    rest = text[failed].fillna("").str.strip()
+    found = np.full(len(rest), np.datetime64("NaT"), dtype="datetime64[ns]")
+    rest_blank = (rest == "").to_numpy()
+    todo = ~rest_blank
+    if date_format and todo.any():  # the format with spaces stripped
+        found[todo] = _to_datetime(rest[todo], date_format)
+        todo &= np.isnat(found)
+    numbers = pd.to_numeric(rest.where(todo, ""), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    number = todo & ~np.isnan(numbers)
+    if number.any():
+        found[number] = _serial_dates(numbers[number])
+        todo &= ~number
+    for pattern, fmt in ((r"\d{1,2}\.\d{1,2}\.\d{4}", "%d.%m.%Y"), (r"\d{1,2}\.\d{1,2}\.\d{2}", "%d.%m.%y")):
+        match = todo & rest.str.fullmatch(pattern).to_numpy(dtype=bool)
+        if match.any():
+            found[match] = _to_datetime(rest[match], fmt)
+            todo &= ~match
+    if todo.any():
+        found[todo] = _to_datetime(rest[todo], "ISO8601")
+    values[failed] = found
+    blank[failed] = rest_blank
+    return values, blank
+
+
+def _german_to_iso(text: pd.Series) -> pd.Series:
+    """"31.03.2024" as "2024-03-31", by moving characters in a numpy array; "" for any other cell."""
+    cells = text.to_numpy(dtype=object, na_value="").astype("U11")
+    codes = cells.view(np.uint32).reshape(len(cells), 11)
+    german = (codes[:, 10] == 0) & (codes[:, 2] == ord(".")) & (codes[:, 5] == ord("."))
+    iso = codes[:, [6, 7, 8, 9, 2, 3, 4, 5, 0, 1]].copy()
+    iso[:, [4, 7]] = ord("-")
+    out = iso.view("U10").ravel().astype(object)
+    out[~german] = ""
+    return pd.Series(out, dtype=object)
+
+
+def _to_datetime(text: pd.Series, fmt: str) -> np.ndarray:
+    try:
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    except (ValueError, TypeError):  # time zones mixed with none
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return np.array(parsed.to_numpy(dtype="datetime64[ns]"))  # writable
+
+
+def _yes_no(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Masks yes, no, bad and blank of a flag column."""
+    k = _kinds(col)
+    yes, no = np.zeros(len(col), bool), np.zeros(len(col), bool)
+    if k.boolean.any():
+        flags = col[k.boolean].to_numpy(dtype=bool)
+        yes[k.boolean], no[k.boolean] = flags, ~flags
+    if k.number.any():
+        numbers = col[k.number].to_numpy(dtype=float)
+        yes[k.number], no[k.number] = numbers == 1, numbers == 0
+    blank = k.missing.copy()
+    if k.text.any():
+        words = _part(col, k.text).fillna("").str.strip().str.casefold()
+        yes[k.text] = words.isin(_TRUE).to_numpy(dtype=bool)
+        blank[k.text] = (words == "").to_numpy(dtype=bool)
+        no[k.text] = words.isin(_FALSE).to_numpy(dtype=bool) & ~blank[k.text]
+    return yes, no, ~(yes | no | blank), blank
+
+
+def _flag_explainer(col: pd.Series) -> Callable[[int], str]:
+    raw = col.to_numpy(dtype=object)
+    return lambda i: (f"expected yes or no (also true/false, 1/0, x, ja/nein, or blank), found {_show(raw[i])} "
+                      "— correct the cell.")
+
+
+def _flags(col: pd.Series) -> _Parsed:
+    """Yes/no flags as booleans; blank means no."""
+    yes, no, bad, blank = _yes_no(col)
+    return _Parsed(yes, bad, blank, "yes or no", _flag_explainer(col))
+
+
+def _override(col: pd.Series) -> _Parsed:
+    """Key-account override: "yes", "no", or "" when blank (the rule decides)."""
+    yes, no, bad, blank = _yes_no(col)
+    values = np.where(yes, "yes", np.where(no, "no", "")).astype(object)
+    return _Parsed(values, bad, blank, "yes or no", _flag_explainer(col))
+
+
+def _blank_cells(col: pd.Series) -> np.ndarray:
+    k = _kinds(col)
+    blank = k.missing.copy()
+    if k.text.any():
+        blank[k.text] = (_part(col, k.text).fillna("").str.strip() == "").to_numpy(dtype=bool)
+    return blank

@@ -473,7 +473,17 @@ def test_results_larger_than_the_engine_spills_are_placed_like_excel(tmp_path):
     assert values["I1"] == ErrorValue("#SPILL!") and result.errors == {"#SPILL!": 1}
 
 
-def test_a_single_large_spill_is_placed_without_computing_it_twice(tmp_path, monkeypatch):
+@pytest.fixture
+def udf_calls(monkeypatch) -> list[str]:
+    """Names of the cell functions the engine calls, in order."""
+    calls = []
+    original = functions.CallLog.record
+    monkeypatch.setattr(functions.CallLog, "record", lambda log, name, result: calls.append(name) or
+                        original(log, name, result))
+    return calls
+
+
+def test_a_single_large_spill_is_placed_without_computing_it_twice(tmp_path, udf_calls):
     path = tmp_path / "one.xlsx"
     book = xlsxwriter.Workbook(path)
     sheet = book.add_worksheet("S")
@@ -481,17 +491,13 @@ def test_a_single_large_spill_is_placed_without_computing_it_twice(tmp_path, mon
     sheet.write_dynamic_array_formula("C1", "=PARETO_CURVE(A1,5000)")
     sheet.write_formula("F1", "=SUM(C1:C5001)")
     book.close()
-    calls = []
-    original = functions.CallLog.record
-    monkeypatch.setattr(functions.CallLog, "record", lambda log, name, result: calls.append(name) or
-                        original(log, name, result))
     result = recalculate(path)
-    assert calls == ["PARETO_CURVE"]
+    assert udf_calls == ["PARETO_CURVE"]
     assert result.spills == {("S", "C1"): "C1:D5001"}
     assert result.values["S"]["F1"] == pytest.approx(5001 / 2)
 
 
-def test_a_large_spill_recorded_in_the_file_is_placed_before_the_one_evaluation(tmp_path, monkeypatch):
+def test_a_large_spill_recorded_in_the_file_is_placed_before_the_one_evaluation(tmp_path, udf_calls):
     """The file remembers a spill larger than the engine allows: that cell is evaluated and placed first, so
     the workbook is evaluated once and every function runs once (a second evaluation would run the function
     reading the spill again); a result that became small spills as usual; one now blocked shows #SPILL!."""
@@ -508,12 +514,8 @@ def test_a_large_spill_recorded_in_the_file_is_placed_before_the_one_evaluation(
     sheet.write_formula("L2", "=SUM(F1:G5)")
     sheet.write_dynamic_array_formula("L3:M4", "=PARETO_CURVE(D1:D6001,1)")
     book.close()
-    calls = []
-    original = functions.CallLog.record
-    monkeypatch.setattr(functions.CallLog, "record", lambda log, name, result: calls.append(name) or
-                        original(log, name, result))
     result = recalculate(path)
-    assert calls == ["PARETO_CURVE"] * 4
+    assert udf_calls == ["PARETO_CURVE"] * 4
     assert result.spills == {("S", "C1"): "C1:D6001", ("S", "F1"): "F1:G5", ("S", "L3"): "L3:M4"}
     values = result.values["S"]
     assert values["L1"] == 12002.0 + 1.0

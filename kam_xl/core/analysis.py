@@ -100,13 +100,12 @@ def analyze(transactions: pd.DataFrame, customers: pd.DataFrame | None = None,
         "last_purchase": _dates(pdays.last),
         "purchase_days": pdays.count,
         "interval_days": interval,
-        "silence_days": pd.array(np.where(has, silence, 0).astype(np.int64), dtype="Int64"),
+        "silence_days": pd.arrays.IntegerArray(np.where(has, silence, 0).astype(np.int64), mask=~has),
         "complaints_90d": c_recent,
         "complaints_prev_90d": c_prev,
         "churn": flag,
         "p_alive": alive,
     }, columns=schema.ANALYSIS_COLUMNS)
-    out.loc[~has, "silence_days"] = pd.NA
     out.attrs["as_of"] = to_date(as_of_day)
     return out
 

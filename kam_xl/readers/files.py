@@ -104,8 +104,11 @@ def workbook_tables(path: str | os.PathLike) -> list[str]:
     """Names of the Excel tables in a workbook file; [] for a CSV or anything calamine cannot open."""
     import python_calamine as pc
 
-    if not Path(path).is_file() or Path(path).read_bytes()[:4] != b"PK\x03\x04":
+    if not Path(path).is_file():
         return []
+    with open(path, "rb") as handle:  # the signature only, not the whole file
+        if handle.read(4) != b"PK\x03\x04":
+            return []
     try:
         with pc.CalamineWorkbook.from_path(path, load_tables=True) as book:
             return list(book.table_names or [])

@@ -1,4 +1,4 @@
-"""What each button of the Key Accounts ribbon runs (workbook/src/KamRibbon.bas calls these by RunPython).
+"""What each button of the Key Accounts ribbon runs (kam_xl/template/src/KamRibbon.bas calls these by RunPython).
 
 Each entry point finds its book with `_book()`: the workbook that pressed the button when Excel called
 (`xw.Book.caller()`), else the file named by the environment variable KAM_XL_WORKBOOK, so a button can be

@@ -1,4 +1,4 @@
-"""Builds workbook/KeyAccounts.xlsm from the text sources in workbook/src/.
+"""Builds workbook/KeyAccounts.xlsm from the text sources in kam_xl/template/src/ (package data).
 
 This package holds the macro side: the VBA project (vba.py), the UDF wrapper and function wizard help
 modules in it (udf_wrappers.py) and the ribbon (ribbon.py). Around the code that writes the sheets:

@@ -84,11 +84,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "about.licence": ("Licences", "Lizenzen"),
     "about.licence.text": (
         "kam_xl is MIT-licensed. The VBA modules xlwings (BSD 3-clause) and Dictionary (MIT) inside this "
-        "workbook are third-party code; their notices are in THIRD-PARTY-NOTICES.md (workbook/src in the "
-        "kam_xl sources) and in the modules' own headers.",
+        "workbook are third-party code; their notices are in THIRD-PARTY-NOTICES.md (kam_xl/template/src "
+        "in the kam_xl package) and in the modules' own headers.",
         "kam_xl steht unter der MIT-Lizenz. Die VBA-Module xlwings (BSD 3-clause) und Dictionary (MIT) in "
-        "dieser Mappe sind Fremdcode; ihre Hinweise stehen in THIRD-PARTY-NOTICES.md (workbook/src in den "
-        "kam_xl-Quellen) und in den Köpfen der Module."),
+        "dieser Mappe sind Fremdcode; ihre Hinweise stehen in THIRD-PARTY-NOTICES.md (kam_xl/template/src "
+        "im kam_xl-Paket) und in den Köpfen der Module."),
     # Settings ------------------------------------------------------------------------------------------
     "settings.title": ("Settings", "Einstellungen"),
     "settings.note": (

@@ -3,7 +3,8 @@
 XlsxWriter cannot add a ribbon. Office finds one through a relationship of type
 `.../2007/relationships/ui/extensibility` from the package root (`_rels/.rels`) to
 `customUI/customUI14.xml`; the part itself needs no content type of its own, the package's
-`<Default Extension="xml">` covers it. The button callbacks live in workbook/src/KamRibbon.bas.
+`<Default Extension="xml">` covers it. The button callbacks live in
+kam_xl/template/src/KamRibbon.bas.
 
 The package is rewritten entry by entry, in its own order: `_rels/.rels` gains the relationship,
 `customUI/customUI14.xml` is added at the end (or replaced where it already is), every other entry keeps

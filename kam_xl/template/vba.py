@@ -6,7 +6,7 @@ The project holds, in the order it declares them:
     one per sheet                document modules, empty, as Excel makes them
     xlwings                      xlwings/xlwings.bas of the installed xlwings (BSD): RunPython and the UDF runtime
     Dictionary                   xlwings/addin/Dictionary.cls (MIT, VBA-Dictionary), which xlwings.bas uses on the Mac
-    KamRibbon                    workbook/src/KamRibbon.bas: one callback per ribbon button
+    KamRibbon                    kam_xl/template/src/KamRibbon.bas: one callback per ribbon button
     xlwings_udfs                 the UDF wrappers "Import Functions" would write (see udf_wrappers.py)
     KamFunctionHelp              the function wizard help "Import Functions" would register (udf_wrappers.py)
 
@@ -40,7 +40,8 @@ import xlsxwriter
 import xlwings
 from pyopenvba import ExcelFile, VBAModuleKind
 
-SRC_DIR = Path(__file__).resolve().parents[2] / "workbook" / "src"
+#: The text sources of the macro side (package data, so an installed kam_xl builds the workbook too).
+SRC_DIR = Path(__file__).resolve().parent / "src"
 XLWINGS_DIR = Path(xlwings.__file__).resolve().parent
 XLWINGS_BAS = XLWINGS_DIR / "xlwings.bas"
 DICTIONARY_CLS = XLWINGS_DIR / "addin" / "Dictionary.cls"

@@ -485,7 +485,12 @@ def test_check_tells_whether_the_file_equals_a_fresh_build(tmp_path, capsys):
     target.write_bytes(target.read_bytes() + b"\0")
     assert main(["build-workbook", "--out", str(target), "--check"]) == 1
     assert "differs from a fresh build" in capsys.readouterr().err
-    assert command.DEFAULT_OUT == Path(command.__file__).resolve().parents[2] / "workbook" / "KeyAccounts.xlsm"
+
+
+def test_build_workbook_writes_the_checkouts_workbook_by_default():
+    root = Path(__file__).resolve().parents[1]
+    assert command.checkout_root() == root
+    assert command.default_out() == root / "workbook" / "KeyAccounts.xlsm"
 
 
 def test_snapshot_has_values_where_the_workbook_has_cell_functions(data, analysis):

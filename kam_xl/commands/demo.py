@@ -15,6 +15,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from kam_xl.commands.build_workbook import xlsm_path
 from kam_xl.core import schema
 from kam_xl.core.settings import Settings
 from kam_xl.errors import InputError
@@ -39,7 +40,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--out", default="demo-data", metavar="DIR",
                         help="folder for the CSV files, created if missing (default demo-data)")
     parser.add_argument("--workbook", default=None, metavar="OUT.xlsm",
-                        help="also write a copy of the KeyAccounts workbook filled with the data and its analysis")
+                        help="also write a copy of the KeyAccounts workbook filled with the data and its analysis "
+                             "(a macro workbook: the name must end in .xlsm)")
     parser.set_defaults(run=run)
 
 
@@ -47,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from kam_xl.core.analysis import analyze  # the core is imported only when the command runs
     from kam_xl.demo import generate
 
+    workbook = xlsm_path(args.workbook, "--workbook") if args.workbook else None  # refused before any work
     status = Console(stderr=True, highlight=False, soft_wrap=True)
     out = Console(file=sys.stdout, highlight=False, width=None if sys.stdout.isatty() else 120)
 
@@ -67,11 +70,11 @@ def run(args: argparse.Namespace) -> int:
     analysis = analyze(data.transactions, customers=data.customers, complaints=data.complaints)
     status.print(f"Analysed as of {analysis.attrs.get('as_of')} in {time.perf_counter() - started:.1f} s")
 
-    if args.workbook:
+    if workbook:
         from kam_xl.template.workbook import build_workbook
 
         started = time.perf_counter()
-        path = build_workbook(args.workbook, data, analysis)
+        path = build_workbook(workbook, data, analysis)
         status.print(f"Wrote the workbook {path} in {time.perf_counter() - started:.1f} s")
 
     settings = Settings()

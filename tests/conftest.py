@@ -17,6 +17,12 @@ CI_FONTS = {
         "Sans", "Sans-Bold", "SansMono", "SansMono-Bold", "Serif", "Serif-Bold")],
 }
 
+#: fontconfig's own family rules (Consolas -> monospace, Calibri -> Carlito ...), without its font folders
+#: and without the user's or the machine's local configuration.
+FONTCONFIG_RULES = "/etc/fonts/conf.d"
+FAMILY_RULES = ("30-metric-aliases.conf", "45-generic.conf", "45-latin.conf", "49-sansserif.conf",
+                "60-generic.conf", "60-latin.conf")
+
 
 def require_tools(*tools: str, install: str) -> None:
     """Skip when a tool is missing, or fail when CI demands it (KAM_XL_REQUIRE_LIBREOFFICE=1)."""
@@ -30,7 +36,8 @@ def ci_fonts_env(tmp_path_factory) -> dict[str, str]:
     """Environment for a LibreOffice subprocess that sees only the CI fonts, whatever else the machine has.
 
     fontconfig reads FONTCONFIG_FILE instead of /etc/fonts/fonts.conf: one font folder (links to the CI
-    font files) and a cache in a temporary folder, so page breaks come out the same on every machine.
+    font files), a cache in a temporary folder and the family rules, so page breaks come out the same on
+    every machine.
     """
     folder = tmp_path_factory.mktemp("ci-fonts")
     fonts = folder / "fonts"
@@ -44,10 +51,11 @@ def ci_fonts_env(tmp_path_factory) -> dict[str, str]:
             (fonts / file.name).symlink_to(file)
     if missing:
         _skip_or_fail(f"fonts not installed: apt-get install {' '.join(missing)}")
+    rules = "".join(f'  <include ignore_missing="yes">{FONTCONFIG_RULES}/{name}</include>\n' for name in FAMILY_RULES)
     config = folder / "fonts.conf"
     config.write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
-        f"<fontconfig>\n  <dir>{fonts}</dir>\n  <cachedir>{folder / 'cache'}</cachedir>\n</fontconfig>\n",
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n'
+        f"  <dir>{fonts}</dir>\n  <cachedir>{folder / 'cache'}</cachedir>\n{rules}</fontconfig>\n",
         encoding="utf-8")
     return dict(os.environ, FONTCONFIG_FILE=str(config))
 

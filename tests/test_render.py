@@ -17,9 +17,10 @@ from conftest import require_tools
 from kam_xl import demo
 from kam_xl.template.workbook import build_workbook
 
-TOOLS = ("soffice", "pdftotext", "pdftoppm", "pdfinfo", "pdffonts")
+TOOLS = ("soffice", "pdftotext", "pdftoppm", "pdfinfo", "pdffonts", "fc-list")
 #: Font families of the CI fonts (tests/conftest.py CI_FONTS): the only ones a rendered page may use.
-CI_FAMILIES = ("Carlito", "Liberation", "DejaVu")
+CI_FAMILIES = {"Carlito", "Liberation Sans", "Liberation Serif", "Liberation Mono", "DejaVu Sans",
+               "DejaVu Sans Mono", "DejaVu Serif"}
 
 
 @pytest.fixture(autouse=True)
@@ -82,11 +83,14 @@ def test_one_page_each_for_matrix_settings_about_and_xlwings_conf(rendered):
         assert sheets.count(sheet) == 1, sheet
 
 
-def test_pages_use_only_the_ci_fonts_whatever_else_the_machine_has(rendered):
+def test_the_render_sees_only_the_ci_fonts_whatever_else_the_machine_has(rendered, ci_fonts_env):
+    listing = subprocess.run(["fc-list", "--format", "%{family[0]}\\n"], capture_output=True, text=True,
+                             check=True, env=ci_fonts_env).stdout
+    assert set(listing.split("\n")) - {""} == CI_FAMILIES
     pdf, _ = rendered
     listing = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
-    fonts = {line.split()[0].split("+")[-1] for line in listing.splitlines()[2:]}
-    assert fonts and all(font.startswith(CI_FAMILIES) for font in fonts), sorted(fonts)
+    used = {line.split()[0].split("+")[-1] for line in listing.splitlines()[2:]}
+    assert used and all(font.startswith(tuple(f.replace(" ", "") for f in CI_FAMILIES)) for font in used), used
 
 
 def test_rendered_sheets_show_no_formula_errors(rendered):

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from kam_xl.core.settings import Settings
+from kam_xl.core.settings import Settings, SettingsError
 from kam_xl.core.typology import parse_yes_no
 
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
@@ -144,7 +144,11 @@ def settings_from_range(raw) -> Settings:
         pairs = pairs[1:]
     if any(len(r) < 2 for r in pairs):
         raise CellError("settings range must have two columns: setting name and value")
-    return Settings.from_mapping({normalise_header(r[0]): r[1] for r in pairs})
+    labels = {normalise_header(r[0]): str(r[0]).strip() for r in pairs}  # the row labels as the user sees them
+    try:
+        return Settings.from_mapping({normalise_header(r[0]): r[1] for r in pairs})
+    except SettingsError as exc:
+        raise CellError(exc.named(lambda f: f"Settings row {labels.get(f, f)}")) from None
 
 
 def as_of_day(raw):

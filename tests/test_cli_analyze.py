@@ -171,7 +171,7 @@ def test_setting_out_of_range_uses_the_settings_message(kam, tmp_path):
     f = tmp_path / "tx.csv"
     f.write_text(TX)
     code, _, err = kam(f, "--a-share", "2")
-    assert code == 2 and one_line(err) == "kam-xl analyze: a_share: expected a number from 0 to 1, found 2.0\n"
+    assert code == 2 and one_line(err) == "kam-xl analyze: --a-share: expected a number from 0 to 1, found 2.0\n"
 
 
 def test_bad_as_of(kam, tmp_path):

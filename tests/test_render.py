@@ -17,7 +17,10 @@ from conftest import require_tools
 from kam_xl import demo
 from kam_xl.template.workbook import build_workbook
 
-TOOLS = ("soffice", "pdftotext", "pdftoppm", "pdfinfo")
+TOOLS = ("soffice", "pdftotext", "pdftoppm", "pdfinfo", "pdffonts", "fc-list")
+#: Font families of the CI fonts (tests/conftest.py CI_FONTS): the only ones a rendered page may use.
+CI_FAMILIES = {"Carlito", "Liberation Sans", "Liberation Serif", "Liberation Mono", "DejaVu Sans",
+               "DejaVu Sans Mono", "DejaVu Serif"}
 
 
 @pytest.fixture(autouse=True)
@@ -30,13 +33,14 @@ VISIBLE_SHEETS = ["About", "Customers", "Transactions", "Complaints", "Tenders",
 CUSTOMERS = 40
 
 
-def to_pdf(workbook: Path, out_dir: Path) -> Path:
-    """Render with a private LibreOffice profile, so parallel runs and other users' settings do not interfere."""
+def to_pdf(workbook: Path, out_dir: Path, env: dict[str, str]) -> Path:
+    """Render with a private LibreOffice profile, so parallel runs and other users' settings do not interfere,
+    and with the fonts of ``env`` (the CI fonts), so page breaks do not depend on the machine."""
     profile = out_dir / "lo-profile"
     result = subprocess.run(
         ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
          "--outdir", str(out_dir), str(workbook)],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=600, env=env)
     pdf = out_dir / (workbook.stem + ".pdf")
     assert pdf.is_file(), f"LibreOffice made no PDF: {result.stdout}\n{result.stderr}"
     return pdf
@@ -59,10 +63,10 @@ def page_sheets(pdf: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory) -> tuple[Path, list[str]]:
+def rendered(tmp_path_factory, ci_fonts_env) -> tuple[Path, list[str]]:
     folder = tmp_path_factory.mktemp("render")
     workbook = build_workbook(folder / "KeyAccounts.xlsm", demo.generate(CUSTOMERS, seed=7), snapshot=True)
-    pdf = to_pdf(workbook, folder)
+    pdf = to_pdf(workbook, folder, ci_fonts_env)
     return pdf, page_sheets(pdf)
 
 
@@ -77,6 +81,16 @@ def test_one_page_each_for_matrix_settings_about_and_xlwings_conf(rendered):
     _, sheets = rendered
     for sheet in ("About", "Matrix", "Settings", "xlwings.conf"):
         assert sheets.count(sheet) == 1, sheet
+
+
+def test_the_render_sees_only_the_ci_fonts_whatever_else_the_machine_has(rendered, ci_fonts_env):
+    listing = subprocess.run(["fc-list", "--format", "%{family[0]}\\n"], capture_output=True, text=True,
+                             check=True, env=ci_fonts_env).stdout
+    assert set(listing.split("\n")) - {""} == CI_FAMILIES
+    pdf, _ = rendered
+    listing = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    used = {line.split()[0].split("+")[-1] for line in listing.splitlines()[2:]}
+    assert used and all(font.startswith(tuple(f.replace(" ", "") for f in CI_FAMILIES)) for font in used), used
 
 
 def test_rendered_sheets_show_no_formula_errors(rendered):
@@ -97,7 +111,7 @@ def test_pages_become_png_images(rendered, tmp_path):
     assert image.stat().st_size > 10_000
 
 
-def test_the_real_workbook_opens_and_renders_too(tmp_path):
+def test_the_real_workbook_opens_and_renders_too(tmp_path, ci_fonts_env):
     workbook = build_workbook(tmp_path / "KeyAccounts.xlsm", demo.generate(CUSTOMERS, seed=7))
-    pdf = to_pdf(workbook, tmp_path)
+    pdf = to_pdf(workbook, tmp_path, ci_fonts_env)
     assert page_count(pdf) > 0

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from kam_xl import readers
-from kam_xl.core.settings import Settings, describe, field_names
+from kam_xl.core.settings import Settings, SettingsError, describe, field_names
 from kam_xl.errors import InputError
 
 FORMATS = ("csv", "json", "xlsx")
@@ -84,7 +84,13 @@ def run(args: argparse.Namespace) -> int:
     options = {name[len(_SETTING):]: value for name, value in vars(args).items()
                if name.startswith(_SETTING) and value is not None}
     book_tables = {t.lower() for t in readers.workbook_tables(args.tx_file)} if args.sheet is None else set()
-    settings = Settings.from_mapping({**_book_settings(args.tx_file, book_tables), **options})
+    book = _book_settings(args.tx_file, book_tables)
+    try:
+        settings = Settings.from_mapping({**book, **options})
+    except SettingsError as exc:  # name the option, or the workbook's Settings row the value came from
+        from_book = {f for f, v in book.items() if v is not None and f not in options}
+        raise InputError(exc.named(lambda f: f"Settings row {f} of {Path(args.tx_file).name}" if f in from_book
+                                   else f"--{f.replace('_', '-')}")) from None
     as_of = _as_of(args.as_of)
     fmt = _output_format(args.format, args.out)
 

@@ -16,7 +16,20 @@ LANGUAGES = ("EN", "DE")
 
 
 class SettingsError(ValueError):
-    """A settings field has a value the analysis cannot use."""
+    """A settings field has a value the analysis cannot use.
+
+    ``fields`` are the settings at fault; :meth:`named` words the message with each face's name for them
+    (``--a-share`` on the command line, ``Settings row a_share`` in the workbook). ``str()`` uses the field
+    names themselves.
+    """
+
+    def __init__(self, template: str, *fields: str):
+        self.template, self.fields = template, fields
+        super().__init__(self.named(str))
+
+    def named(self, name) -> str:
+        """The message with field ``f`` called ``name(f)``."""
+        return self.template.format(*(name(f) for f in self.fields))
 
 
 @dataclass(frozen=True)
@@ -101,14 +114,16 @@ class Settings:
         if self.abc_months is not None:
             _check_int(self, "abc_months", minimum=1)
         if self.xyz_period == "quarter" and self.xyz_months % 3:
-            raise SettingsError(f"xyz_months: with quarters it must be a multiple of 3, found {self.xyz_months}")
+            raise SettingsError(f"{{0}}: with {{1}} quarter it must be a multiple of 3, found {self.xyz_months}",
+                                "xyz_months", "xyz_period")
         _check_order(self, "a_share", "b_share")
         _check_order(self, "x_cv", "y_cv")
         _check_order(self, "y_frequency", "x_frequency")
         _check_order(self, "key_share_low", "key_share_high")
         _check_order(self, "risk_factor", "lost_factor")
         if not isinstance(self.winback_at_risk, bool):
-            raise SettingsError(f"winback_at_risk: expected true or false, found {self.winback_at_risk!r}")
+            raise SettingsError(f"{{0}}: expected true or false, found {_shown(self.winback_at_risk)}",
+                                "winback_at_risk")
 
     @property
     def xyz_periods(self) -> int:
@@ -129,7 +144,7 @@ class Settings:
         changes = {}
         for name, raw in values.items():
             if name not in known:
-                raise SettingsError(f"{name}: unknown setting; known are {', '.join(known)}")
+                raise SettingsError(f"{{0}}: unknown setting; known are {', '.join(known)}", name)
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
             changes[name] = _coerce(name, known[name], raw)
@@ -169,32 +184,41 @@ def _coerce(name: str, field, raw):
             text = str(raw).strip()
             return text.upper() if name == "language" else text.lower()
     except (TypeError, ValueError):
-        raise SettingsError(f"{name}: expected {type(default).__name__ if default is not None else 'int'}, "
-                            f"found {raw!r}") from None
+        raise SettingsError(f"{{0}}: expected {_KINDS[type(default)]}, found {_shown(raw)}", name) from None
     return raw
 
 
 def _check_choice(s: Settings, name: str, choices: tuple[str, ...]) -> None:
     value = getattr(s, name)
     if value not in choices:
-        raise SettingsError(f"{name}: expected one of {', '.join(choices)}, found {value!r}")
+        raise SettingsError(f"{{0}}: expected one of {', '.join(choices)}, found {_shown(value)}", name)
 
 
 def _check_range(s: Settings, name: str, low: float, high: float) -> None:
     value = getattr(s, name)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not (low <= value <= high):
-        raise SettingsError(f"{name}: expected a number from {low:g} to {high:g}, found {value!r}")
+        raise SettingsError(f"{{0}}: expected a number from {low:g} to {high:g}, found {_shown(value)}", name)
 
 
 def _check_int(s: Settings, name: str, minimum: int) -> None:
     value = getattr(s, name)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise SettingsError(f"{name}: expected a whole number >= {minimum}, found {value!r}")
+        raise SettingsError(f"{{0}}: expected a whole number >= {minimum}, found {_shown(value)}", name)
 
 
 def _check_order(s: Settings, low: str, high: str) -> None:
     if getattr(s, low) > getattr(s, high):
-        raise SettingsError(f"{low} ({getattr(s, low)!r}) must not exceed {high} ({getattr(s, high)!r})")
+        raise SettingsError(f"{{0}} ({_shown(getattr(s, low))}) must not exceed {{1}} ({_shown(getattr(s, high))})",
+                            low, high)
+
+
+#: How a field's type is asked for in a message (abc_months, default None, is a whole number).
+_KINDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text", type(None): "a whole number"}
+
+
+def _shown(value) -> str:
+    """A value as a message shows it, braces escaped for :meth:`SettingsError.named`."""
+    return repr(value).replace("{", "{{").replace("}", "}}")
 
 
 def _field_docs() -> dict[str, str]:

@@ -99,7 +99,7 @@ def write_about_sheet(workbook: Workbook, formats: Formats, language: str = "EN"
 
     sheet.activate()
     sheet.print_area(0, 0, row, 2)
-    page_setup(sheet, landscape=False)
+    page_setup(sheet, landscape=False, one_page=True)
 
 
 def cell_functions() -> list[tuple[str, str, str]]:
@@ -156,11 +156,11 @@ def write_xlwings_conf_sheet(workbook: Workbook, formats: Formats) -> None:
     for note in XLWINGS_CONF_NOTES:
         sheet.write_string(row, 0, note, formats.note_nowrap)
         row += 1
-    page_setup(sheet)
+    page_setup(sheet, one_page=True)
 
 
 def _height(text: str, width: int = TEXT_WIDTH, code: bool = False) -> float:
     """Row height for ``text`` wrapped in ``width`` characters of column (Calibri 11, or Consolas 10)."""
-    per_line = width * (1.0 if code else 1.12)
+    per_line = width * (0.8 if code else 1.12)  # code breaks at commas and may print in a wider font
     lines = max(1, math.ceil(len(text) / per_line))
     return LINE_HEIGHT * lines + 3

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pandas as pd
 from xlsxwriter.workbook import Workbook
 
-from kam_xl.template.sheets import (BOOLEAN_FORMAT, DATE_FORMAT, INPUT_TAB, SHEETS, TABLE_STYLE, Formats,
-                                    cell_values, page_setup, write_value)
+from kam_xl.template.sheets import (BOOLEAN_FORMAT, DATE_FORMAT, INPUT_TAB, PORTRAIT_WIDTH, SHEETS, TABLE_STYLE,
+                                    Formats, cell_values, page_setup, write_value)
 
 YES_NO = ["yes", "no"]
 TENDER_RESULTS = ["won", "lost"]
@@ -196,7 +196,7 @@ def write_table_sheet(workbook: Workbook, formats: Formats, kinds: dict, table: 
 
     sheet.set_row(0, 30)
     sheet.freeze_panes(1, 0)
-    page_setup(sheet, repeat_rows=(0, 0))
+    page_setup(sheet, landscape=sum(c.width for c in table.columns) > PORTRAIT_WIDTH, repeat_rows=(0, 0))
 
 
 def _table_column(column: Column, fmt, formats: Formats, snapshot: bool) -> dict:

@@ -150,8 +150,7 @@ def write_matrix_sheet(workbook: Workbook, formats: Formats, analysis: pd.DataFr
     _pareto_block(workbook, sheet, f, figures, label, language, snapshot)
 
     sheet.print_area(0, 0, KEY_ROW + 19, TOTAL_COL)
-    page_setup(sheet)
-    sheet.fit_to_pages(1, 1)
+    page_setup(sheet, one_page=True)
     sheet.hide_gridlines(2)
 
 

@@ -85,7 +85,7 @@ def write_settings_sheet(workbook: Workbook, formats: Formats, language: str = "
     workbook.define_name(SETTINGS_NAME, f"={SHEET}!$A${first + 1}:$B${last + 1}")
 
     sheet.freeze_panes(TABLE_ROW + 1, 0)
-    page_setup(sheet, repeat_rows=(TABLE_ROW, TABLE_ROW))
+    page_setup(sheet, one_page=True)
 
 
 def validation(f: dataclasses.Field, default) -> dict:

@@ -59,6 +59,8 @@ RED = ("#FFC7CE", "#9C0006")
 GREY = ("#EDEDED", "#404040")
 HEADER_FILL = "#1F4E78"
 TITLE_COLOUR = "#1F4E78"
+#: Column width (in characters) that A4 portrait holds at 100 %; wider tables print landscape.
+PORTRAIT_WIDTH = 100
 
 
 @dataclass(frozen=True)
@@ -187,12 +189,20 @@ def column_letter(index: int) -> str:
     return a1.column_letters(index + 1)
 
 
-def page_setup(sheet: Worksheet, *, landscape: bool = True, repeat_rows: tuple[int, int] | None = None) -> None:
-    """A4, fit to one page wide, sheet name and page number in the footer."""
+def page_setup(sheet: Worksheet, *, landscape: bool = True, one_page: bool = False,
+               repeat_rows: tuple[int, int] | None = None) -> None:
+    """A4, fit to one page wide (and tall with ``one_page``), sheet name and page number in the footer.
+
+    Fitting, not a fixed zoom, holds the page count whatever fonts the printing machine has: a wider or
+    taller substitute font shrinks the page instead of spilling onto another. Long tables repeat
+    ``repeat_rows`` (their header) on every page.
+    """
     sheet.set_paper(9)
     if landscape:
         sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
+    else:
+        sheet.set_portrait()
+    sheet.fit_to_pages(1, 1 if one_page else 0)
     sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     sheet.set_footer("&L&8&A&R&8&P / &N")
     if repeat_rows is not None:

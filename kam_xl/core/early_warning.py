@@ -94,9 +94,9 @@ def average_order_value(frequency, mean_spend) -> np.ndarray:
 
 def clv_12m(params: bgnbd.BGNBDParams, frequency, recency, T, order_value, discount_rate: float) -> np.ndarray:
     """Sum over months m = 1..12 of E[purchase days in month m] x order_value / (1 + discount_rate)^m."""
-    horizons = np.arange(13) * MONTH_DAYS
-    cumulative = np.stack([np.zeros(np.shape(frequency))] + [
-        bgnbd.expected_purchases(params, t, frequency, recency, T) for t in horizons[1:]])
+    horizons = np.arange(1, 13)[:, None] * MONTH_DAYS
+    upto = bgnbd.expected_purchases(params, horizons, frequency, recency, T)          # 12 x customers
+    cumulative = np.vstack([np.zeros((1, upto.shape[1])), upto])
     per_month = np.diff(cumulative, axis=0)                                    # 12 x customers
     discount = (1.0 + discount_rate) ** -np.arange(1, 13)
     return (discount @ per_month) * np.asarray(order_value, dtype=float)

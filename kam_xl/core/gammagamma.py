@@ -82,7 +82,25 @@ def log_likelihood(params: GammaGammaParams, frequency, monetary_value) -> np.nd
             + px * np.log(x) - (px + q) * np.log(g + m * x))
 
 
-def _negative_mean_ll_and_grad(log_params: np.ndarray, x: np.ndarray, m: np.ndarray):
+class _Data:
+    """Customers' (x, m_x) with what one evaluation needs precomputed: ln m_x, ln x, and the unique x values
+    (the gammaln and digamma terms depend on x only, so they are summed over the unique values)."""
+
+    def __init__(self, x: np.ndarray, m: np.ndarray):
+        self.x, self.m, self.n = x, m, x.size
+        self.sum_log_m = float(np.log(m).sum())
+        self.sum_x_log_mx = float((x * (np.log(m) + np.log(x))).sum())
+        self.x_values, x_counts = np.unique(x, return_counts=True)
+        self.x_counts = x_counts.astype(float)
+        self.x_weights = self.x_counts * self.x_values
+
+
+def _dot(u: np.ndarray, v: np.ndarray) -> float:
+    """Sum of u * v without BLAS, whose threads cost more than the sum on a busy machine (see bgnbd)."""
+    return float(np.einsum("i,i->", u, v))
+
+
+def _negative_mean_ll_and_grad(log_params: np.ndarray, data: _Data):
     """Mean negative ln L and its gradient in log(p, q, gamma):
 
         d/dp     = x (psi(px+q) - psi(px) + ln m + ln x - ln(gamma + m x))
@@ -90,17 +108,19 @@ def _negative_mean_ll_and_grad(log_params: np.ndarray, x: np.ndarray, m: np.ndar
         d/dgamma = q/gamma - (px+q)/(gamma + m x)
     """
     p, q, g = np.exp(log_params)
-    px = p * x
-    log_gmx = np.log(g + m * x)
-    log_m, log_x = np.log(m), np.log(x)
-    ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * math.log(g) + (px - 1.0) * log_m + px * log_x
-          - (px + q) * log_gmx)
-    psi_pxq = digamma(px + q)
-    g_p = x * (psi_pxq - digamma(px) + log_m + log_x - log_gmx)
-    g_q = psi_pxq - digamma(q) + math.log(g) - log_gmx
-    g_g = q / g - (px + q) / (g + m * x)
-    grad = np.array([g_p.sum() * p, g_q.sum() * q, g_g.sum() * g])
-    return -ll.sum() / x.size, -grad / x.size
+    xv, counts, weights = data.x_values, data.x_counts, data.x_weights
+    pxv = p * xv
+    log_gmx = np.log(g + data.m * data.x)
+    inv_gmx = 1.0 / (g + data.m * data.x)
+    x_log_gmx = _dot(data.x, log_gmx)
+    ll = (_dot(counts, gammaln(pxv + q) - gammaln(pxv)) - data.n * (gammaln(q) - q * math.log(g))
+          - data.sum_log_m + p * data.sum_x_log_mx - p * x_log_gmx - q * float(log_gmx.sum()))
+    psi_pxq, psi_px = digamma(pxv + q), digamma(pxv)
+    g_p = _dot(weights, psi_pxq - psi_px) + data.sum_x_log_mx - x_log_gmx
+    g_q = _dot(counts, psi_pxq) - data.n * (digamma(q) - math.log(g)) - float(log_gmx.sum())
+    g_g = data.n * q / g - p * _dot(data.x, inv_gmx) - q * float(inv_gmx.sum())
+    grad = np.array([g_p * p, g_q * q, g_g * g])
+    return -ll / data.n, -grad / data.n
 
 
 def fit(frequency, monetary_value) -> GammaGammaParams:
@@ -119,9 +139,10 @@ def fit(frequency, monetary_value) -> GammaGammaParams:
     unit = float(m.mean())
     scaled = m / unit
     start = np.array([0.0, math.log(2.0), 0.0])
-    res = minimize(_negative_mean_ll_and_grad, start, args=(x, scaled), jac=True, method="L-BFGS-B",
-                   bounds=list(zip(_LOWER, _UPPER)), options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10})
-    grad = _negative_mean_ll_and_grad(res.x, x, scaled)[1]
+    data = _Data(x, scaled)
+    res = minimize(_negative_mean_ll_and_grad, start, args=(data,), jac=True, method="L-BFGS-B",
+                   bounds=list(zip(_LOWER, _UPPER)), options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-9})
+    grad = _negative_mean_ll_and_grad(res.x, data)[1]
     free = (res.x > _LOWER + 1e-9) & (res.x < _UPPER - 1e-9)
     if not (np.isfinite(grad).all() and np.all(np.abs(grad[free]) < 1e-5)):
         raise GammaGammaFitError(f"Gamma-Gamma fit did not converge on {x.size} customers ({res.message}; "

@@ -165,15 +165,30 @@ def CUSTOMER_TYPES(customers, transactions, settings=None, as_of=None):
 @xw.arg("override", doc="yes/no to decide by hand; empty = the rule decides.")
 @xw.arg("abc_class", doc="The customer's ABC class.")
 @xw.arg("types", doc='The customer\'s types, e.g. "Breadwinner, Expert".')
+@xw.arg("value", doc="The customer's ABC value (revenue or profit) in currency.")
+@xw.arg("values", doc="All customers' ABC values, the range the size core is taken from.")
+@xw.arg("settings", doc="The Settings range (key_share, key_type_classes); empty = defaults.")
 @cell_function
-def KEY_ACCOUNT(override, abc_class, types):
-    """TRUE if the customer is a key account: the override if filled, else A-class, breadwinner, image maker
-    or expert."""
+def KEY_ACCOUNT(override, abc_class, types, value, values, settings=None):
+    """TRUE if the customer is a key account: the override if filled, else in the size core (the top customers
+    holding key_share of the value), a breadwinner, or an image maker or expert of class A or B."""
     manual = cells.yes_no([override], "override")[0]
     if not np.isnan(manual):
         return bool(manual)
+    s = _settings(settings)
     named = {t.strip() for t in str(types or "").split(",")}
-    return str(abc_class or "").strip().upper() == "A" or bool(named & set(schema.TYPE_ORDER[:3]))
+    if schema.BREADWINNER in named:
+        return True
+    if named & {schema.IMAGE_MAKER, schema.EXPERT} and str(abc_class or "").strip().upper() in s.key_type_classes:
+        return True
+    core = s.replace(a_share=s.key_share, b_share=max(s.key_share, s.b_share))
+    lookup = _cache.get(("KEY_CORE", values, core.a_share, core.tolerance), lambda: _abc_lookup(values, core))
+    x = cells.numbers([value], "value")[0]
+    found = lookup.get(x)
+    if found is None:
+        found = abc.abc_class_of(x, np.array(list(lookup.keys()) or [np.nan]), a_share=core.a_share,
+                                 b_share=core.b_share, tolerance=core.tolerance)
+    return found == "A"
 
 
 @xw.func(category=CATEGORY)
@@ -236,6 +251,89 @@ def P_ALIVE(customer_ids, tx_customers, tx_dates, tx_amounts, as_of=None):
     """Probability that each customer is still buying (BG/NBD model), spilled; 1 for one-time buyers."""
     return _column(_analysis_columns(customer_ids, tx_customers, tx_dates, tx_amounts, None, None, None,
                                      Settings(), as_of, "p_alive", p_alive=True))
+
+
+# --- early warning ---------------------------------------------------------------------------------------
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_id", doc="The customer.")
+@xw.arg("tx_customers", doc="Customer id of each transaction.")
+@xw.arg("tx_dates", doc="Date of each transaction.")
+@xw.arg("tx_amounts", doc="Amount of each transaction (credit notes negative).")
+@xw.arg("as_of", doc="Evaluation day; empty = the last transaction day.")
+@cell_function
+def EXPECTED_PURCHASES(customer_id, tx_customers, tx_dates, tx_amounts, as_of=None):
+    """Purchase days the customer is expected to have in the next 90 days (BG/NBD model); empty if none yet."""
+    return _one_customer(customer_id, tx_customers, tx_dates, tx_amounts, Settings(), as_of,
+                         "expected_purchases_90d")
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_ids", doc="The customers, one column.")
+@xw.arg("tx_customers", doc="Customer id of each transaction.")
+@xw.arg("tx_dates", doc="Date of each transaction.")
+@xw.arg("tx_amounts", doc="Amount of each transaction (credit notes negative).")
+@xw.arg("as_of", doc="Evaluation day; empty = the last transaction day.")
+@cell_function
+def EXPECTED_PURCHASES_LIST(customer_ids, tx_customers, tx_dates, tx_amounts, as_of=None):
+    """Purchase days each customer is expected to have in the next 90 days (BG/NBD model), spilled."""
+    return _column(_analysis_columns(customer_ids, tx_customers, tx_dates, tx_amounts, None, None, None,
+                                     Settings(), as_of, "expected_purchases_90d", p_alive=True))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_id", doc="The customer.")
+@xw.arg("tx_customers", doc="Customer id of each transaction.")
+@xw.arg("tx_dates", doc="Date of each transaction.")
+@xw.arg("tx_amounts", doc="Amount of each transaction (credit notes negative).")
+@xw.arg("as_of", doc="Evaluation day; empty = the last transaction day.")
+@xw.arg("settings", doc="The Settings range (discount_rate per month); empty = defaults.")
+@cell_function
+def CLV(customer_id, tx_customers, tx_dates, tx_amounts, as_of=None, settings=None):
+    """Customer lifetime value of the next 12 months in currency: expected purchases (BG/NBD) times the
+    expected order value (Gamma-Gamma), discounted monthly; empty if no purchase yet."""
+    return _one_customer(customer_id, tx_customers, tx_dates, tx_amounts, _settings(settings), as_of, "clv_12m")
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_ids", doc="The customers, one column.")
+@xw.arg("tx_customers", doc="Customer id of each transaction.")
+@xw.arg("tx_dates", doc="Date of each transaction.")
+@xw.arg("tx_amounts", doc="Amount of each transaction (credit notes negative).")
+@xw.arg("as_of", doc="Evaluation day; empty = the last transaction day.")
+@xw.arg("settings", doc="The Settings range (discount_rate per month); empty = defaults.")
+@cell_function
+def CLV_LIST(customer_ids, tx_customers, tx_dates, tx_amounts, as_of=None, settings=None):
+    """Customer lifetime value of the next 12 months of every customer in the list, spilled."""
+    return _column(_analysis_columns(customer_ids, tx_customers, tx_dates, tx_amounts, None, None, None,
+                                     _settings(settings), as_of, "clv_12m", p_alive=True))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_ids", doc="Customer id column of the Analysis sheet.")
+@xw.arg("key_accounts", doc="Its key_account column (TRUE/FALSE).")
+@xw.arg("revenue_12m", doc="Its revenue_12m column.")
+@xw.arg("trend", doc="Its trend column.")
+@xw.arg("warnings", doc="Its warning column (reasons; empty = no warning).")
+@xw.arg("size", doc="How many rows at most (default: watch_list_size of the Settings, 20).")
+@cell_function
+def WATCH_LIST(customer_ids, key_accounts, revenue_12m, trend, warnings, size=None):
+    """Key accounts with a warning, largest revenue of the last 12 months first, spilled: customer id,
+    revenue of the last 12 months, trend and the reasons; "" when none is warned."""
+    ids = cells.texts(cells.flat(customer_ids))
+    key = cells.yes_no(cells.flat(key_accounts), "key account") == 1
+    revenue = cells.numbers(cells.flat(revenue_12m), "revenue_12m")
+    change = cells.numbers(cells.flat(trend), "trend")
+    reasons = np.array(cells.texts(cells.flat(warnings)), dtype=object)
+    if not len(ids) == len(key) == len(revenue) == len(change) == len(reasons):
+        raise cells.CellError("the watch-list ranges must have the same number of rows")
+    limit = _DEFAULTS.watch_list_size if cells.is_blank(size) else int(cells.numbers([size], "size")[0])
+    warned = np.flatnonzero(key & (reasons != ""))
+    order = warned[np.argsort(-np.nan_to_num(revenue[warned], nan=-np.inf), kind="stable")][:limit]
+    if not order.size:
+        return ""
+    return [[ids[i], cells.to_cell(revenue[i]), cells.to_cell(change[i]), reasons[i]] for i in order]
 
 
 # --- whole table -----------------------------------------------------------------------------------------
@@ -313,6 +411,22 @@ def _analysis_columns(customer_ids, tx_customers, tx_dates, tx_amounts, complain
         return table.iloc[:len(ids)]
 
     return _cache.get(key, compute)[column]
+
+
+def _one_customer(customer_id, tx_customers, tx_dates, tx_amounts, s: Settings, as_of, column: str):
+    """One customer's figure from the analysis of every customer in the transactions (computed once per
+    content of the ranges, so a column of such cells costs one analysis)."""
+    key = ("by customer", tx_customers, tx_dates, tx_amounts, s, as_of)
+
+    def compute():
+        tx = _transactions_from_columns(tx_customers, tx_dates, tx_amounts)
+        return analyze(tx, None, None, s, cells.as_of_day(as_of)).set_index("customer_id")
+
+    table = _cache.get(key, compute)
+    wanted = cells.texts([customer_id])[0]
+    if wanted not in table.index:
+        raise cells.CellError(f"customer {wanted!r} has no transaction")
+    return cells.to_cell(table.at[wanted, column])
 
 
 def _transactions_from_columns(tx_customers, tx_dates, tx_amounts) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import pytest
 from openpyxl.utils import FORMULAE
 
 from kam_xl import demo, udfs
+from kam_xl.a1 import column_letters
 from kam_xl.commands import build_workbook as command
 from kam_xl.core import schema
 from kam_xl.core.analysis import analyze
@@ -248,6 +249,8 @@ def test_settings_values_are_validated_by_type(book):
             assert dv.type == "list" and dv.formula1 == '"TRUE,FALSE"'
         elif isinstance(default, int) or default is None:
             assert dv.type == "whole" and dv.operator == "greaterThanOrEqual", field.name
+        elif field.name == "key_type_classes":
+            assert dv.type == "textLength" and dv.operator == "lessThanOrEqual" and dv.formula1 == "4"
         else:
             assert dv.type == "decimal", field.name
             if field.name.endswith("_share") or field.name.endswith("_frequency"):
@@ -344,7 +347,7 @@ def test_analysis_is_one_dynamic_array_formula_at_a1(template, filled, analysis)
     root = sheet_xml(filled)["Analysis"]
     formulas = [c for c in root.iter(f"{MAIN}c") if c.find(f"{MAIN}f") is not None]
     assert len(formulas) == 1
-    last = f"{chr(64 + len(schema.ANALYSIS_COLUMNS))}{len(analysis) + 1}"
+    last = f"{column_letters(len(schema.ANALYSIS_COLUMNS))}{len(analysis) + 1}"
     assert formulas[0].find(f"{MAIN}f").get("ref") == f"A1:{last}"
 
 

@@ -66,9 +66,15 @@ def test_types_key_account_three_p_and_churn_flag():
     assert udfs.CUSTOMER_TYPE(0.0, None, "yes", None, 1e6) == "Expert"
     assert udfs.CUSTOMER_TYPE(0.0, None, None, None, 60000.0) == "Prospect"  # no purchase yet
     assert udfs.CUSTOMER_TYPE(0.0, None, None, D(2024, 6, 1), 60000.0, None).startswith("#KAM: as_of is needed")
-    assert udfs.KEY_ACCOUNT(None, "C", "Image maker") is True
-    assert udfs.KEY_ACCOUNT("no", "A", "Breadwinner") is False
-    assert udfs.KEY_ACCOUNT(None, "B", "Prospect") is False
+    values = [[50.0], [30.0], [10.0], [6.0], [4.0]]          # size core at 40 %: the 50 alone
+    assert udfs.KEY_ACCOUNT(None, "A", "", 50.0, values) is True          # size core
+    assert udfs.KEY_ACCOUNT(None, "A", "", 30.0, values) is False         # A, but outside the core
+    assert udfs.KEY_ACCOUNT(None, "C", "Breadwinner", 4.0, values) is True
+    assert udfs.KEY_ACCOUNT(None, "B", "Image maker", 10.0, values) is True
+    assert udfs.KEY_ACCOUNT(None, "C", "Expert", 6.0, values) is False    # typed, but only C
+    assert udfs.KEY_ACCOUNT("no", "A", "Breadwinner", 50.0, values) is False
+    assert udfs.KEY_ACCOUNT("yes", "C", "", 4.0, values) is True
+    assert udfs.KEY_ACCOUNT(None, "B", "Prospect", 10.0, values) is False
     assert udfs.THREE_P("yes", "Ja", True) is True and udfs.THREE_P("yes", None, "yes") is False
     assert udfs.CHURN_FLAG(D(2025, 1, 1), 30.0, 0.0, 0.0, D(2025, 3, 1)) == "at risk"   # 59 days > 45
     assert udfs.CHURN_FLAG(D(2025, 1, 1), 30.0, 0.0, 0.0, "2025-05-01") == "lost"
@@ -124,6 +130,37 @@ def test_spilled_columns_follow_the_customer_list(book_ranges):
     alive = [r[0] for r in udfs.P_ALIVE(ids, tx_c, tx_d, tx_a)]
     assert len(alive) == len(ids) and all(0 <= a <= 1 for a in alive)
     assert [r[0] for r in udfs.CUSTOMER_TYPES(customers, tx)] == list(full["types"])
+
+
+def test_expected_purchases_and_clv_cells_equal_their_spilled_twins_and_the_analysis(book_ranges):
+    customers, tx, _ = book_ranges
+    ids = [[f"K{i:03d}"] for i in range(12)]
+    tx_c, tx_d, tx_a = ([[r[i]] for r in tx[1:]] for i in (1, 0, 3))
+    body = pd.DataFrame({"customer_id": [r[0] for r in tx_c[:-1]], "date": [r[0] for r in tx_d[:-1]],
+                         "amount": [r[0] for r in tx_a[:-1]]})
+    body["customer_id"] = body["customer_id"].map(lambda v: "42" if v == 42.0 else v)
+    expected = analyze(body).set_index("customer_id")
+    spilled = [r[0] for r in udfs.EXPECTED_PURCHASES_LIST(ids, tx_c, tx_d, tx_a)]
+    clv = [r[0] for r in udfs.CLV_LIST(ids, tx_c, tx_d, tx_a)]
+    for (customer,), purchases, value in zip(ids, spilled, clv):
+        assert udfs.EXPECTED_PURCHASES(customer, tx_c, tx_d, tx_a) == pytest.approx(purchases)
+        assert purchases == pytest.approx(expected.at[customer, "expected_purchases_90d"])
+        assert udfs.CLV(customer, tx_c, tx_d, tx_a) == pytest.approx(value)
+        assert value == pytest.approx(expected.at[customer, "clv_12m"]) and value > 0
+    assert udfs.CLV(customer, tx_c, tx_d, tx_a, None, [["Setting", "Value"], ["discount_rate", 0.05]]) < value
+    assert udfs.EXPECTED_PURCHASES("nobody", tx_c, tx_d, tx_a) == "#KAM: customer 'nobody' has no transaction"
+
+
+def test_watch_list_holds_warned_key_accounts_largest_recent_revenue_first():
+    ids = [["K1"], ["K2"], ["K3"], ["K4"], ["K5"]]
+    key = [[True], [True], [False], [True], [True]]
+    revenue = [[100.0], [300.0], [900.0], [200.0], [50.0]]
+    trend = [[-0.5], [0.1], [-0.9], [None], [0.0]]
+    reasons = [["revenue -50%"], ["churn: at risk"], ["class A→C"], [None], ["class B→C"]]
+    assert udfs.WATCH_LIST(ids, key, revenue, trend, reasons) == [
+        ["K2", 300.0, 0.1, "churn: at risk"], ["K1", 100.0, -0.5, "revenue -50%"], ["K5", 50.0, 0.0, "class B→C"]]
+    assert udfs.WATCH_LIST(ids, key, revenue, trend, reasons, 1) == [["K2", 300.0, 0.1, "churn: at risk"]]
+    assert udfs.WATCH_LIST(ids, [[False]] * 5, revenue, trend, reasons) == ""
 
 
 def test_table_errors_name_the_row_and_column(book_ranges):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kam_xl.core import abc, bgnbd, churn, schema, typology, xyz
+from kam_xl.core import abc, bgnbd, churn, early_warning, schema, typology, xyz
 from kam_xl.core.periods import day_numbers, months_before, period_of_days, to_date, to_day
 from kam_xl.core.settings import Settings
 from kam_xl.errors import InputError
@@ -73,14 +73,26 @@ def analyze(transactions: pd.DataFrame, customers: pd.DataFrame | None = None,
                                     flags[schema.HIGH_DEMANDS].fillna(False).to_numpy(bool), is_new,
                                     flags[schema.BUDGET].to_numpy(float), breadwinner_share=s.breadwinner_share,
                                     prospect_budget=s.prospect_budget, tolerance=s.tolerance)
-    key = typology.key_accounts(flags[schema.KEY_OVERRIDE].to_numpy(float), ranked.classes, types.flags)
+    key = typology.key_accounts(flags[schema.KEY_OVERRIDE].to_numpy(float), value, ranked.classes, types.flags,
+                                key_share=s.key_share, key_type_classes=s.key_type_classes, tolerance=s.tolerance)
 
     # Churn.
     silence = as_of_day - pdays.last
     interval = churn.intervals(pdays)
     c_recent, c_prev = _complaint_counts(complaints, index, as_of_day, s.complaint_days)
     flag = churn.churn_flags(interval, silence, c_recent, c_prev, s)
-    alive = _p_alive(pdays, as_of_day) if p_alive else np.full(n, np.nan)
+    model = _purchase_model(pdays, as_of_day) if p_alive else None
+    alive, expected_90d, clv = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+
+    # Early warning.
+    moved = early_warning.migration(codes, days, xyz_value, amount, n, as_of_day, s)
+    mean_spend = early_warning.repeat_spend(codes[bought], days[bought], amount[bought],
+                                            np.nan_to_num(pdays.first, nan=-1).astype(np.int64), pdays.count, n)
+    order_value = np.full(n, np.nan)
+    order_value[has] = early_warning.average_order_value(pdays.count[has] - 1, mean_spend[has])
+    if model is not None:
+        alive[has], expected_90d[has], clv[has] = _purchase_figures(model, order_value[has], s)
+    warning = early_warning.warnings(key, moved, expected_90d, interval, c_recent, c_prev, flag, s)
 
     out = pd.DataFrame({
         "customer_id": index.to_numpy(object),
@@ -105,6 +117,16 @@ def analyze(transactions: pd.DataFrame, customers: pd.DataFrame | None = None,
         "complaints_prev_90d": c_prev,
         "churn": flag,
         "p_alive": alive,
+        "abc_12m": moved.abc_12m,
+        "abc_prev": moved.abc_prev,
+        "migration": moved.migration,
+        "revenue_12m": moved.revenue_12m,
+        "revenue_prev_12m": moved.revenue_prev_12m,
+        "trend": moved.trend,
+        "expected_purchases_90d": expected_90d,
+        "avg_order_value": order_value,
+        "clv_12m": clv,
+        "warning": warning,
     }, columns=schema.ANALYSIS_COLUMNS)
     out.attrs["as_of"] = to_date(as_of_day)
     return out
@@ -170,23 +192,34 @@ def _complaint_counts(complaints, index: pd.Index, as_of_day: int, window: int):
     return churn.complaint_counts(codes[known], day_numbers(dates)[known], n, as_of_day, window)
 
 
-def _p_alive(pdays: churn.PurchaseDays, as_of_day: int) -> np.ndarray:
-    """BG/NBD P(alive) for customers with a purchase; NaN for the others, or for all when no fit is possible."""
-    alive = np.full(pdays.count.size, np.nan)
+def _purchase_model(pdays: churn.PurchaseDays, as_of_day: int):
+    """The daily BG/NBD fit and (frequency, recency, T) of the customers with a purchase; None without any."""
     has = pdays.count > 0
     if not has.any():
-        return alive
-    frequency, recency, age = bgnbd.summary_from_purchase_days(
+        return None
+    summary = bgnbd.summary_from_purchase_days(
         pdays.first[has].astype(np.int64), pdays.last[has].astype(np.int64), pdays.count[has], as_of_day)
-    if (frequency > 0).sum() < 2:
-        alive[has] = 1.0  # nobody bought twice: the model has nothing to learn from; all one-time buyers
-        return alive
+    if (summary[0] > 0).sum() < 2:
+        return None, summary  # nobody bought twice: the model has nothing to learn from
     try:
-        params = bgnbd.fit(frequency, recency, age)
+        return bgnbd.fit(*summary), summary
     except bgnbd.BGNBDFitError:
-        return alive  # no estimate: NaN says so, rather than a made-up probability
-    alive[has] = bgnbd.p_alive(params, frequency, recency, age)
-    return alive
+        return bgnbd.BGNBDParams(np.nan, np.nan, np.nan, np.nan), summary  # no estimate: NaN says so
+
+
+def _purchase_figures(model, order_value: np.ndarray, s: Settings):
+    """P(alive), expected purchase days in 90 days and CLV of the next 12 months, for customers with a purchase.
+
+    Without a repeat buyer every customer is a one-time buyer: P(alive) 1 (the model's own answer), the
+    rest NaN. A failed fit gives NaN throughout, rather than a made-up figure.
+    """
+    params, summary = model
+    if params is None:
+        nan = np.full(summary[0].size, np.nan)
+        return np.ones(summary[0].size), nan, nan
+    return (bgnbd.p_alive(params, *summary) if params.estimated else np.full(summary[0].size, np.nan),
+            bgnbd.expected_purchases(params, early_warning.EXPECTED_DAYS, *summary),
+            early_warning.clv_12m(params, *summary, order_value, s.discount_rate))
 
 
 def _dates(day: np.ndarray) -> pd.Series:

@@ -32,12 +32,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import digamma, expit, gammaln
+from scipy.special import digamma, expit, gammaln, hyp2f1
 
 from kam_xl.errors import InputError
 
 __all__ = ["BGNBDParams", "BGNBDFitError", "summary_from_purchase_days", "fit", "p_alive",
-           "log_likelihood"]
+           "expected_purchases", "log_likelihood"]
 
 # Box for log(r, alpha, a, b), alpha in the rescaled time unit (mean age 1). An estimate on the edge
 # means the data do not pin that parameter down (e.g. nobody seems to drop out: a -> 0 or b -> inf;
@@ -209,6 +209,27 @@ def p_alive(params: BGNBDParams, frequency, recency, T) -> np.ndarray:
         _, d = _log_tail_terms(r, alpha, a, b, x[repeat], tx[repeat], age[repeat])
         out[repeat] = expit(-d)
     return out
+
+
+def expected_purchases(params: BGNBDParams, t, frequency, recency, T) -> np.ndarray:
+    """Expected number of purchases in the next ``t`` time units given (x, t_x, T), FHL eq. (10):
+
+        E[Y(t) | x, t_x, T] = (a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x)
+                              2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t))] * P(alive | x, t_x, T)
+
+    (the denominator of eq. 10 is 1/P(alive), see :func:`p_alive`). ``t`` may be a scalar or broadcast
+    with the customers. The power is taken in log space; ``hyp2f1`` gets z < 1 always. NaN with the
+    no-repeat-buyer fallback (the model then says nothing about future purchases).
+    """
+    x, tx, age = _customer_arrays(frequency, recency, T)
+    t = np.asarray(t, dtype=float)
+    if not params.estimated:
+        return np.full(np.broadcast(x, t).shape, np.nan)
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    rx = r + x
+    power = np.exp(-rx * np.log1p(t / (alpha + age)))              # ((alpha+T)/(alpha+T+t))^(r+x)
+    hyper = hyp2f1(rx, b + x, a + b + x - 1.0, t / (alpha + age + t))
+    return (a + b + x - 1.0) / (a - 1.0) * (1.0 - power * hyper) * p_alive(params, x, tx, age)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -15,6 +15,9 @@ ANALYSIS_COLUMNS = [
     "customer_id", "revenue", "profit", "share", "cum_share_before", "abc", "periods", "cv", "xyz",
     "abc_xyz", "types", "primary_type", "key_account", "first_purchase", "last_purchase", "purchase_days",
     "interval_days", "silence_days", "complaints_90d", "complaints_prev_90d", "churn", "p_alive",
+    # Early warning
+    "abc_12m", "abc_prev", "migration", "revenue_12m", "revenue_prev_12m", "trend", "expected_purchases_90d",
+    "avg_order_value", "clv_12m", "warning",
 ]
 
 # Customer types, in order of precedence for the primary type.

@@ -85,6 +85,10 @@ class Settings:
     """... are at least this many and more than in the N days before."""
 
     # Key accounts and win-back
+    key_share: float = 0.40
+    """Key accounts: the smallest top group by the ABC value that reaches this share of it (the size core) ..."""
+    key_type_classes: str = "AB"
+    """... plus breadwinners, and image makers and experts whose ABC class is one of these letters."""
     key_share_low: float = 0.30
     """Key accounts typically hold at least this share of revenue ..."""
     key_share_high: float = 0.55
@@ -94,6 +98,16 @@ class Settings:
     winback_due_days: int = 14
     """Win-back actions are due this many days after the as-of day."""
 
+    # Early warning
+    discount_rate: float = 0.01
+    """CLV of the next 12 months: discount rate per month."""
+    warn_trend: float = -0.20
+    """Warning when revenue of the last 12 months against the 12 before changes by this or less (-0.20 = -20 %)."""
+    warn_expected: float = 0.5
+    """Warning when the purchases expected in 90 days are below this x the usual number (90 / interval)."""
+    watch_list_size: int = 20
+    """Matrix watch list: this many key accounts with a warning, largest revenue of the last 12 months first."""
+
     language: str = "EN"
     """Labels of generated sheets: "EN" or "DE"."""
 
@@ -102,17 +116,22 @@ class Settings:
         _check_choice(self, "xyz_method", XYZ_METHODS)
         _check_choice(self, "xyz_period", XYZ_PERIODS)
         _check_choice(self, "language", LANGUAGES)
-        for name in ("a_share", "b_share", "breadwinner_share", "key_share_low", "key_share_high",
-                     "x_frequency", "y_frequency"):
+        for name in ("a_share", "b_share", "breadwinner_share", "key_share", "key_share_low", "key_share_high",
+                     "x_frequency", "y_frequency", "discount_rate"):
             _check_range(self, name, 0.0, 1.0)
         _check_range(self, "tolerance", 0.0, 0.01)
-        for name in ("x_cv", "y_cv", "prospect_budget", "lost_factor", "risk_factor"):
+        for name in ("x_cv", "y_cv", "prospect_budget", "lost_factor", "risk_factor", "warn_expected"):
             _check_range(self, name, 0.0, float("inf"))
-        for name in ("xyz_months", "new_months", "lost_days", "complaint_days", "winback_due_days"):
+        _check_range(self, "warn_trend", -1.0, float("inf"))
+        for name in ("xyz_months", "new_months", "lost_days", "complaint_days", "winback_due_days",
+                     "watch_list_size"):
             _check_int(self, name, minimum=1)
         _check_int(self, "complaint_min", minimum=1)
         if self.abc_months is not None:
             _check_int(self, "abc_months", minimum=1)
+        if not isinstance(self.key_type_classes, str) or set(self.key_type_classes) - set("ABCN"):
+            raise SettingsError(f"key_type_classes: expected letters from A, B, C, N (e.g. AB) or none, "
+                                f"found {self.key_type_classes!r}")
         if self.xyz_period == "quarter" and self.xyz_months % 3:
             raise SettingsError(f"{{0}}: with {{1}} quarter it must be a multiple of 3, found {self.xyz_months}",
                                 "xyz_months", "xyz_period")
@@ -182,6 +201,8 @@ def _coerce(name: str, field, raw):
             return float(raw)
         if isinstance(default, str):
             text = str(raw).strip()
+            if name == "key_type_classes":
+                return "" if text.lower() in ("none", "-") else text.upper().replace(",", "").replace(" ", "")
             return text.upper() if name == "language" else text.lower()
     except (TypeError, ValueError):
         raise SettingsError(f"{{0}}: expected {_KINDS[type(default)]}, found {_shown(raw)}", name) from None

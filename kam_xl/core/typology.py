@@ -3,8 +3,9 @@
 Breadwinner: share of profit >= breadwinner_share (revenue share when there is no profit data).
 Image maker: "known brand" flag. Expert: "high demands" flag.
 Prospect: first purchase within new_months (or none yet) and budget >= prospect_budget.
-Primary type: the first that applies in that order. Key account: the override if filled, else A-class or
-any of breadwinner, image maker, expert.
+Primary type: the first that applies in that order. Key account (DESIGN.md): the override if filled, else
+the size core (the smallest top group by the ABC value reaching key_share, by the rule of class A), a
+breadwinner, or an image maker or expert whose ABC class is in key_type_classes. Prospects are not key yet.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from kam_xl.core.abc import abc_classes
 from kam_xl.core.schema import BREADWINNER, EXPERT, IMAGE_MAKER, PROSPECT, TYPE_ORDER
 
 _TRUE = {"yes", "y", "true", "1", "x", "ja", "j", "wahr"}
@@ -70,9 +72,18 @@ def parse_yes_no(values, what: str = "value") -> np.ndarray:
     return out
 
 
-def key_accounts(override: np.ndarray, abc: np.ndarray, flags: np.ndarray) -> np.ndarray:
-    """Key-account flag: the override where filled, else A-class or breadwinner, image maker or expert."""
-    rule = (np.asarray(abc) == "A") | flags[:, :3].any(axis=1)
+def key_accounts(override, value, abc, flags, *, key_share: float = 0.40, key_type_classes: str = "AB",
+                 tolerance: float = 1e-9) -> np.ndarray:
+    """Key-account flag per customer: the override (1.0 yes, 0.0 no) where filled, else any of
+
+    1. the size core: ``value`` (the ABC value) ranked like ABC, *before* < key_share (ties together);
+    2. a breadwinner (``flags`` column 0);
+    3. an image maker or expert (columns 1, 2) whose ABC class (``abc``) is in ``key_type_classes``.
+    """
+    core = abc_classes(value, a_share=key_share, b_share=1.0, tolerance=tolerance).classes == "A"
+    typed = flags[:, 1:3].any(axis=1) & np.isin(np.asarray(abc, dtype=object), list(key_type_classes))
+    rule = core | flags[:, 0] | typed
+    override = np.asarray(override, dtype=float)
     return np.where(np.isnan(override), rule, override == 1.0)
 
 

@@ -27,10 +27,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Ordnet Kunden nach Umsatz oder Gewinn (ABC: groß, mittel, gering) und nach ihrem Kaufverhalten "
         "(XYZ: regelmäßig, schwankend, unregelmäßig)."),
     "about.what.2": (
-        "Marks key accounts: A customers, breadwinners, image makers and experts, or your own override "
-        "in the Customers table.",
-        "Markiert Schlüsselkunden: A-Kunden, Ernährer, Bildmacher und Experten oder Ihre eigene Vorgabe "
-        "in der Tabelle Customers."),
+        "Marks key accounts: the few largest customers that hold 40 % of the value, breadwinners, image makers "
+        "and experts of class A or B, or your own override in the Customers table.",
+        "Markiert Schlüsselkunden: die wenigen größten Kunden mit 40 % des Werts, Ernährer, Bildmacher und "
+        "Experten der Klasse A oder B oder Ihre eigene Vorgabe in der Tabelle Customers."),
     "about.what.3": (
         "Warns when a customer falls silent or complaints pile up: churn is active, at risk or lost.",
         "Warnt, wenn ein Kunde verstummt oder sich Reklamationen häufen: active, at risk oder lost."),
@@ -132,6 +132,16 @@ LABELS: dict[str, tuple[str, str]] = {
                          "Unter dem Bereich: zu wenige Schlüsselkunden oder breit gestreuter Umsatz"),
     "matrix.key.above": ("Above the band: high dependence on few customers",
                          "Über dem Bereich: hohe Abhängigkeit von wenigen Kunden"),
+    "matrix.migration": ("Class migration: ABC of the 12 months before (rows) and of the last 12 months (columns)",
+                         "Klassenwanderung: ABC der 12 Monate davor (Zeilen) und der letzten 12 Monate (Spalten)"),
+    "matrix.migration.from": ("Year before", "Vorjahr"),
+    "matrix.migration.revenue": ("Revenue 12 mo.", "Umsatz 12 Mon."),
+    "matrix.watch": ("Watch list: key accounts with a warning, largest revenue of the last 12 months first",
+                     "Beobachtungsliste: Schlüsselkunden mit Warnung, größter Umsatz der letzten 12 Monate zuerst"),
+    "matrix.watch.customer": ("Customer", "Kunde"),
+    "matrix.watch.revenue": ("Revenue 12 months", "Umsatz 12 Monate"),
+    "matrix.watch.trend": ("Trend", "Trend"),
+    "matrix.watch.reasons": ("Reasons", "Gründe"),
     "matrix.pareto": ("Pareto curve", "Pareto-Kurve"),
     "matrix.pareto.customers": ("Customer share", "Kundenanteil"),
     "matrix.pareto.revenue": ("Revenue share", "Umsatzanteil"),

@@ -31,6 +31,9 @@ LAYOUT = {
     "first_purchase": ("date", 11), "last_purchase": ("date", 11), "purchase_days": ("integer", 9),
     "interval_days": ("decimal1", 9), "silence_days": ("integer", 8), "complaints_90d": ("integer", 11),
     "complaints_prev_90d": ("integer", 11), "churn": ("centre", 8), "p_alive": ("decimal", 8),
+    "abc_12m": ("centre", 8), "abc_prev": ("centre", 8), "migration": ("centre", 9), "revenue_12m": ("money0", 12),
+    "revenue_prev_12m": ("money0", 12), "trend": ("percent1", 8), "expected_purchases_90d": ("decimal1", 10),
+    "avg_order_value": ("money0", 11), "clv_12m": ("money0", 12), "warning": ("text", 60),
 }
 
 #: Class colours: column -> value -> (fill, font).
@@ -38,6 +41,7 @@ CLASS_COLOURS = {
     "abc": {"A": GREEN, "B": AMBER, "C": GREY},
     "xyz": {"X": GREEN, "Y": AMBER, "Z": GREY},
     "churn": {schema.LOST: RED, schema.AT_RISK: AMBER},
+    "abc_12m": {"A": GREEN, "B": AMBER, "C": GREY},
 }
 
 

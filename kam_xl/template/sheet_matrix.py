@@ -4,6 +4,8 @@
                  columns X, Y, Z, N, Total; a Total block below
     rows 20..24  key accounts: count, revenue share, the typical band (kam_key_share_low/high), verdict
     D20          Pareto chart, fed by the block in I4:J105: =PARETO_CURVE(Analysis!$B$2:$B$200001,100)
+    rows 40..48  class migration: abc_prev (rows) x abc_12m (columns), customers and revenue of the last 12 months
+    rows 51..72  watch list: =WATCH_LIST(...) spills the warned key accounts, largest revenue_12m first
 
 Every number is a COUNTIFS/SUMIFS over bounded columns of the Analysis spill (no whole-column references, no
 formula per customer). Captions and strategies are label formulas (EN/DE). With an analysis DataFrame each
@@ -38,6 +40,9 @@ PARETO_COL = 8             # column I: customer share, J: revenue share
 PARETO_FIRST_ROW = 4       # 0-based anchor row of the spill (I5)
 PARETO_POINTS = 100
 STRATEGY_HEIGHT = 50
+MIGRATION_ROW = KEY_ROW + 20   # heading of the class-migration block
+WATCH_ROW = MIGRATION_ROW + 12  # heading of the watch list; the spill starts two rows below
+WATCH_COLUMNS = 4              # customer, revenue_12m, trend, reasons
 
 
 @dataclass(frozen=True)
@@ -50,12 +55,16 @@ class MatrixFigures:
     key_count: int
     key_revenue: float
     pareto: list[list[float]] | None
+    migration_counts: pd.DataFrame  # index abc_prev, columns abc_12m
+    migration_revenue: pd.DataFrame  # same shape, sum of revenue_12m
+    watch: list[list] | str           # the WATCH_LIST result
 
     @classmethod
     def of(cls, analysis: pd.DataFrame | None) -> MatrixFigures:
         if analysis is None or analysis.empty:
             zeros = pd.DataFrame(0.0, index=list(ABC), columns=list(XYZ))
-            return cls(zeros.astype(int), zeros, 0.0, 0, 0.0, None)
+            moved = pd.DataFrame(0.0, index=list(ABC), columns=list(ABC))
+            return cls(zeros.astype(int), zeros, 0.0, 0, 0.0, None, moved.astype(int), moved, "")
         revenue = analysis["revenue"].astype(float)
         grouped = pd.DataFrame({"abc": analysis["abc"], "xyz": analysis["xyz"], "revenue": revenue})
         counts = pd.crosstab(grouped["abc"], grouped["xyz"]).reindex(index=list(ABC), columns=list(XYZ),
@@ -63,8 +72,13 @@ class MatrixFigures:
         sums = grouped.pivot_table(index="abc", columns="xyz", values="revenue", aggfunc="sum",
                                    fill_value=0.0).reindex(index=list(ABC), columns=list(XYZ), fill_value=0.0)
         key = analysis["key_account"].astype(bool).to_numpy()
+        moves = pd.DataFrame({"prev": analysis["abc_prev"], "now": analysis["abc_12m"],
+                              "revenue": analysis["revenue_12m"].astype(float)})
+        moved = pd.crosstab(moves["prev"], moves["now"]).reindex(index=list(ABC), columns=list(ABC), fill_value=0)
+        moved_revenue = moves.pivot_table(index="prev", columns="now", values="revenue", aggfunc="sum",
+                                          fill_value=0.0).reindex(index=list(ABC), columns=list(ABC), fill_value=0.0)
         return cls(counts, sums, float(revenue[revenue > 0].sum()), int(key.sum()),
-                   float(revenue[key].sum()), _pareto(revenue))
+                   float(revenue[key].sum()), _pareto(revenue), moved, moved_revenue, _watch(analysis))
 
     def share(self, revenue: float) -> float:
         return revenue / self.positive_total if self.positive_total else 0.0
@@ -148,8 +162,10 @@ def write_matrix_sheet(workbook: Workbook, formats: Formats, analysis: pd.DataFr
 
     _key_accounts(sheet, formats, f, figures, label, language)
     _pareto_block(workbook, sheet, f, figures, label, language, snapshot)
+    _migration(sheet, formats, f, figures, label)
+    _watch_list(sheet, formats, f, figures, label, snapshot)
 
-    sheet.print_area(0, 0, KEY_ROW + 19, TOTAL_COL)
+    sheet.print_area(0, 0, WATCH_ROW + 2 + Settings().watch_list_size, TOTAL_COL)
     page_setup(sheet, one_page=True)
     sheet.hide_gridlines(2)
 
@@ -192,6 +208,66 @@ def _key_accounts(sheet, formats: Formats, f, figures: MatrixFigures, label, lan
         "type": "formula", "criteria": f"=AND({count_cell}>0,{share_cell}>=kam_key_share_low,"
                                        f"{share_cell}<=kam_key_share_high)",
         "format": f.fine})
+
+
+def _migration(sheet, formats: Formats, f, figures: MatrixFigures, label) -> None:
+    """abc_prev x abc_12m: customers and revenue of the last 12 months per pair of classes."""
+    row = MIGRATION_ROW
+    prev, now, revenue = column_range("abc_prev"), column_range("abc_12m"), column_range("revenue_12m")
+    label(row, 0, "matrix.migration", formats.heading)
+    label(row + 1, 0, "matrix.migration.from", f.head)
+    sheet.write_blank(row + 1, 1, None, f.head)
+    for j, b in enumerate(ABC):
+        label(row + 1, FIRST_VALUE_COL + j, f"matrix.row.{b}", f.head)
+    label(row + 1, TOTAL_COL, "matrix.total", f.head)
+    for i, a in enumerate(ABC):
+        top = row + 2 + 2 * i
+        fill, font = ROW_COLOURS[a]
+        sheet.merge_range(top, 0, top + 1, 0, "", f.row_label(fill, font))
+        label(top, 0, f"matrix.row.{a}", f.row_label(fill, font))
+        label(top, 1, "matrix.customers", f.measure)
+        label(top + 1, 1, "matrix.migration.revenue", f.measure)
+        for j, b in enumerate(ABC):
+            col = FIRST_VALUE_COL + j
+            stay = a == b
+            sheet.write_formula(top, col, f'=COUNTIFS({prev},"{a}",{now},"{b}")', f.count_total if stay else f.count,
+                                int(figures.migration_counts.loc[a, b]))
+            sheet.write_formula(top + 1, col, f'=SUMIFS({revenue},{prev},"{a}",{now},"{b}")',
+                                f.money_total if stay else f.money, float(figures.migration_revenue.loc[a, b]))
+        sheet.write_formula(top, TOTAL_COL, f'=COUNTIFS({prev},"{a}")', f.count_total,
+                            int(figures.migration_counts.loc[a].sum()))
+        sheet.write_formula(top + 1, TOTAL_COL, f'=SUMIFS({revenue},{prev},"{a}")', f.money_total,
+                            float(figures.migration_revenue.loc[a].sum()))
+
+
+def _watch_list(sheet, formats: Formats, f, figures: MatrixFigures, label, snapshot: bool) -> None:
+    """Heading, column captions and the WATCH_LIST spill (plain values in a snapshot)."""
+    row = WATCH_ROW
+    label(row, 0, "matrix.watch", formats.heading)
+    for j, key in enumerate(("customer", "revenue", "trend", "reasons")):
+        label(row + 1, j, f"matrix.watch.{key}", f.head)
+    for j in range(WATCH_COLUMNS, TOTAL_COL + 1):
+        sheet.write_blank(row + 1, j, None, f.head)
+    first = row + 2
+    cell_formats = (f.watch_text, f.watch_money, f.watch_share, f.watch_text)
+    for offset in range(Settings().watch_list_size):
+        for j, fmt in enumerate(cell_formats):
+            sheet.write_blank(first + offset, j, None, fmt)
+    ranges = ",".join(column_range(c) for c in ("customer_id", "key_account", "revenue_12m", "trend", "warning"))
+    formula = f"=WATCH_LIST({ranges},kam_watch_list_size)"
+    rows = figures.watch if isinstance(figures.watch, list) else [[figures.watch]]
+    if snapshot:
+        sheet.write(first, 0, rows[0][0], cell_formats[0])
+    else:
+        sheet.write_dynamic_array_formula(first, 0, first + len(rows) - 1, len(rows[0]) - 1, formula,
+                                          cell_formats[0], rows[0][0])
+    for offset, values in enumerate(rows):
+        for j, value in enumerate(values):
+            if offset or j:
+                if value is None:
+                    sheet.write_blank(first + offset, j, None, cell_formats[j])
+                else:
+                    sheet.write(first + offset, j, value, cell_formats[j])
 
 
 def _pareto_block(workbook: Workbook, sheet, f, figures: MatrixFigures, label, language: str,
@@ -250,6 +326,20 @@ def _pareto(revenue: pd.Series) -> list[list[float]]:
     return points
 
 
+def _watch(analysis: pd.DataFrame) -> list[list] | str:
+    """The WATCH_LIST result for this analysis, computed by the cell function itself."""
+    from kam_xl import udfs
+
+    def column(name: str) -> list[list]:
+        return [[None if pd.isna(v) else v] for v in analysis[name].tolist()]
+
+    result = udfs.WATCH_LIST(column("customer_id"), column("key_account"), column("revenue_12m"), column("trend"),
+                             column("warning"), Settings().watch_list_size)
+    if isinstance(result, str) and result.startswith("#KAM"):
+        raise ValueError(f"WATCH_LIST failed on the analysis: {result}")
+    return result
+
+
 def _defaults(name: str) -> float:
     return getattr(Settings(), name)
 
@@ -284,6 +374,11 @@ class _MatrixFormats:
         self.strategy = fmt(text_wrap=True, valign="top", font_size=10, italic=True, font_color="#404040")
         self.total_label = fmt(bold=True, bg_color="#D9E1F2", valign="vcenter")
         self.band = fmt(align="center")
+        self.money = fmt(num_format="#,##0", align="center")
+        self.money_total = fmt(num_format="#,##0", align="center", bg_color="#F2F2F2")
+        self.watch_text = fmt(border=0)
+        self.watch_money = fmt(border=0, num_format="#,##0")
+        self.watch_share = fmt(border=0, num_format="+0%;-0%;0%", align="center")
         self.verdict = fmt(bold=True, text_wrap=True)
         self.pareto_title = workbook.add_format({"bold": True, "font_size": 12, "font_color": "#1F4E78"})
         self.alarm = workbook.add_format({"bg_color": AMBER[0], "font_color": AMBER[1]})

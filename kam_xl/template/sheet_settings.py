@@ -103,7 +103,13 @@ def validation(f: dataclasses.Field, default) -> dict:
         return {"validate": "integer", "criteria": ">=", "value": 1,
                 "error_message": f"{name}: enter a whole number of at least 1"
                                  f"{' or leave it empty' if default is None else ''}."} | message
+    if name == "key_type_classes":
+        return {"validate": "length", "criteria": "<=", "value": 4,
+                "error_message": f"{name}: enter class letters from A, B, C, N, e.g. AB, or none."} | message
     if isinstance(default, float):
+        if name == "warn_trend":
+            return {"validate": "decimal", "criteria": ">=", "value": -1,
+                    "error_message": f"{name}: enter a change of at least -1 (-100 %)."} | message
         if name == "tolerance":
             low, high = 0, TOLERANCE_MAX
         elif _is_share(name):

@@ -130,8 +130,8 @@ class Settings:
         if self.abc_months is not None:
             _check_int(self, "abc_months", minimum=1)
         if not isinstance(self.key_type_classes, str) or set(self.key_type_classes) - set("ABCN"):
-            raise SettingsError(f"key_type_classes: expected letters from A, B, C, N (e.g. AB) or none, "
-                                f"found {self.key_type_classes!r}")
+            raise SettingsError(f"{{0}}: expected letters from A, B, C, N (e.g. AB) or none, "
+                                f"found {_shown(self.key_type_classes)}", "key_type_classes")
         if self.xyz_period == "quarter" and self.xyz_months % 3:
             raise SettingsError(f"{{0}}: with {{1}} quarter it must be a multiple of 3, found {self.xyz_months}",
                                 "xyz_months", "xyz_period")

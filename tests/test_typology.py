@@ -98,3 +98,15 @@ def test_yes_no_parsing():
 def test_three_p_needs_all_three():
     assert list(three_p(["yes", "yes", "no", None], ["yes", "yes", "yes", "yes"], ["yes", "no", "yes", "yes"])) == [
         True, False, False, False]
+
+
+def test_key_accounts_of_the_demo_world_hold_30_to_55_percent_and_are_fewer_than_a_customers():
+    from kam_xl.core.analysis import analyze
+    from kam_xl.demo import generate
+
+    world = generate(customers=2000, seed=7)                   # what `kam-xl demo` and `make demo` use
+    table = analyze(world.transactions, world.customers, world.complaints)
+    positive = table["revenue"].clip(lower=0).sum()
+    key = table["key_account"].astype(bool)
+    assert 0.30 <= table.loc[key, "revenue"].sum() / positive <= 0.55
+    assert key.sum() < (table["abc"] == "A").sum()

@@ -79,7 +79,7 @@ def test_non_numeric_amount(kam, tmp_path):
     f.write_text("Customer,Date,Amount\n" + "1,2024-01-01,5\n" * 15 + "1,2024-01-01,abc\n")
     code, _, err = kam(f)
     assert code == 2
-    assert one_line(err) == (f'kam-xl analyze: {f}, line 17, column Amount: expected a number, found "abc" — '
+    assert one_line(err) == (f'kam-xl analyze: {f}, line 17 (Transactions data row 16), column Amount: expected a number, found "abc" — '
                              "correct the cell or delete the row.\n")
 
 
@@ -88,7 +88,7 @@ def test_unparsable_date(kam, tmp_path):
     f.write_text("Customer;Datum;Betrag\n1;31.02.2024;5\n")
     code, _, err = kam(f)
     assert code == 2
-    assert one_line(err).startswith(f'kam-xl analyze: {f}, line 2, column Datum: expected a date')
+    assert one_line(err).startswith(f'kam-xl analyze: {f}, line 2 (Transactions data row 1), column Datum: expected a date')
     assert '"31.02.2024"' in err
 
 
@@ -103,7 +103,7 @@ def test_unparsable_date_in_a_workbook_names_sheet_and_row(kam, tmp_path):
     book.close()
     code, _, err = kam(f)
     assert code == 2
-    assert one_line(err).startswith(f"kam-xl analyze: {f}, sheet Umsätze, row 2, column Date: expected a date")
+    assert one_line(err).startswith(f"kam-xl analyze: {f}, sheet Umsätze, row 2 (Transactions data row 1), column Date: expected a date")
 
 
 def test_empty_file(kam, tmp_path):
@@ -164,7 +164,7 @@ def test_bad_customers_file_is_named(kam, tmp_path):
     tx.write_text(TX)
     customers.write_text("Customer ID,Known Brand\n00042,perhaps\n")
     code, _, err = kam(tx, "--customers", customers)
-    assert code == 2 and one_line(err).startswith(f"kam-xl analyze: {customers}, line 2, column Known Brand:")
+    assert code == 2 and one_line(err).startswith(f"kam-xl analyze: {customers}, line 2 (Customers data row 1), column Known Brand:")
 
 
 def test_setting_out_of_range_uses_the_settings_message(kam, tmp_path):

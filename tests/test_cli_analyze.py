@@ -198,10 +198,23 @@ def test_out_folder_must_exist(kam, tmp_path):
 # --- Options ----------------------------------------------------------------------------------------
 
 
-def test_every_setting_is_an_option_with_its_help():
-    help_text = cli.build_parser()._subparsers._group_actions[0].choices["analyze"].format_help()
-    for name in field_names():
+def analyze_help() -> str:
+    return cli.build_parser()._subparsers._group_actions[0].choices["analyze"].format_help()
+
+
+def test_every_setting_the_analysis_uses_is_an_option_with_its_help():
+    help_text = analyze_help()
+    for name in set(field_names()) - set(command._NOT_IN_ANALYZE):
         assert f"--{name.replace('_', '-')}" in help_text
+
+
+def test_help_leaves_out_workbook_only_settings_and_shows_choices():
+    help_text = " ".join(analyze_help().split())
+    for option in ("--language", "--winback-at-risk", "--winback-due-days", "--key-share-low", "--key-share-high"):
+        assert option not in help_text
+    assert "act only in the workbook" in help_text
+    assert "--xyz-method {cv,frequency}" in help_text and "--abc-value {revenue,profit}" in help_text
+    assert "TEXT" not in help_text
 
 
 def test_settings_as_of_and_inputs_reach_the_analysis(kam, tmp_path, fake_analysis):
@@ -210,10 +223,10 @@ def test_settings_as_of_and_inputs_reach_the_analysis(kam, tmp_path, fake_analys
     customers.write_text("Kd-Nr,Known Brand\n00042,yes\n")
     complaints.write_text("Customer,Date,Category\n00042,2024-01-07,Delivery\n")  # no Kd-Nr column here
     code, _, err = kam(tx, "--customers", customers, "--complaints", complaints, "--customer-col", "Kd-Nr",
-                       "--a-share", "0.7", "--abc-value", "profit", "--winback-at-risk", "true",
+                       "--a-share", "0.7", "--abc-value", "profit",
                        "--abc-months", "24", "--as-of", "2024-06-30")
     assert code == 0, err
-    assert fake_analysis["settings"] == Settings(a_share=0.7, abc_value="profit", winback_at_risk=True, abc_months=24)
+    assert fake_analysis["settings"] == Settings(a_share=0.7, abc_value="profit", abc_months=24)
     assert fake_analysis["as_of"] == pd.Timestamp("2024-06-30")
     assert fake_analysis["transactions"].to_dict("list") == {
         "customer_id": ["00042"], "date": [pd.Timestamp("2024-01-05")], "amount": [100.5], "margin": [30.0]}

@@ -20,11 +20,18 @@ import numpy as np
 import pandas as pd
 
 from kam_xl import readers
+from kam_xl.core import settings as settings_module
 from kam_xl.core.settings import Settings, describe, field_names
 from kam_xl.errors import InputError
+from kam_xl.readers.numbers import DECIMALS, THOUSANDS
 
 FORMATS = ("csv", "json", "xlsx")
 _SETTING = "setting_"  # dest prefix of the options generated from Settings
+# Settings the analysis table does not use (they act in the workbook: win-back list, labels, key-account
+# share band of the Matrix sheet); a KeyAccounts workbook's Settings sheet may still hold them.
+_NOT_IN_ANALYZE = ("key_share_low", "key_share_high", "winback_at_risk", "winback_due_days", "language")
+_CHOICES = {"abc_value": settings_module.ABC_VALUES, "xyz_method": settings_module.XYZ_METHODS,
+            "xyz_period": settings_module.XYZ_PERIODS}
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -53,19 +60,34 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--date-format", metavar="FMT", help="how text dates are written when not ISO, e.g. "
                                                              "%%d/%%m/%%Y or %%Y%%m%%d (ISO and Excel dates always "
                                                              "work)")
+    parser.add_argument("--decimal", choices=DECIMALS,
+                        help="decimal separator of numbers written as text (default: decided per column from its "
+                             "values, the separator and the date style; asked for when they cannot tell)")
+    parser.add_argument("--thousands", choices=THOUSANDS,
+                        help="thousands separator of numbers written as text (default: the other of . and ,; "
+                             "spaces and apostrophes are always read as thousands separators)")
+    parser.add_argument("--skip-bad-rows", action="store_true",
+                        help="leave out rows with a bad cell (counted on standard error) instead of stopping")
     parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluation day (default: the last transaction day)")
     parser.add_argument("--format", choices=FORMATS, help="output format (default: from --out, else csv)")
     parser.add_argument("--out", metavar="PATH", help="output file (default: standard output; xlsx needs a file)")
-    group = parser.add_argument_group("analysis settings", "Defaults as in the Settings sheet.")
+    group = parser.add_argument_group(
+        "analysis settings", "Defaults as in the Settings sheet. The workbook's win-back, language and key-account "
+                             "share settings act only in the workbook.")
     for field in fields(Settings):
+        if field.name in _NOT_IN_ANALYZE:
+            continue
         default = field.default if field.default is not MISSING else None
         group.add_argument(f"--{field.name.replace('_', '-')}", dest=_SETTING + field.name,
-                           metavar=_metavar(default), help=_help(field.name, default))
+                           choices=_CHOICES.get(field.name), metavar=_metavar(field.name, default),
+                           help=_help(field.name, default))
     parser.set_defaults(run=run)
     return parser
 
 
-def _metavar(default) -> str:
+def _metavar(name: str, default) -> str:
+    if name in _CHOICES:
+        return "{" + ",".join(_CHOICES[name]) + "}"
     if isinstance(default, bool):
         return "true|false"
     if isinstance(default, int):
@@ -88,23 +110,31 @@ def run(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of)
     fmt = _output_format(args.format, args.out)
 
-    raw, source = readers.read_table(args.tx_file, sheet=args.sheet, sep=args.sep, default_names=("Transactions",))
+    numbers = dict(decimal=args.decimal, thousands=args.thousands, skip_bad_rows=args.skip_bad_rows)
+    raw, source = readers.read_table(args.tx_file, sheet=args.sheet, sep=args.sep, default_names=("Transactions",),
+                                     headers=readers.transaction_headers(args.customer_col, args.date_col,
+                                                                         args.amount_col))
     transactions = readers.transactions_frame(raw, source, customer_col=args.customer_col, date_col=args.date_col,
                                               amount_col=args.amount_col, margin_col=args.margin_col,
-                                              date_format=args.date_format)
+                                              date_format=args.date_format, **numbers)
+    _report_skipped(transactions, source)
+    _check_as_of(transactions, as_of)
     customers = complaints = None
     customers_file = args.customers or (args.tx_file if "customers" in book_tables else None)
     complaints_file = args.complaints or (args.tx_file if "complaints" in book_tables else None)
     if customers_file:
         raw, source = readers.read_table(customers_file, sheet=args.customers_sheet, sep=args.sep,
                                          default_names=("Customers",))
-        customers = readers.customers_frame(raw, source, customer_col=_if_present(raw, args.customer_col))
+        customers = readers.customers_frame(raw, source, customer_col=_if_present(raw, args.customer_col), **numbers)
+        _report_skipped(customers, source)
+        _warn_unmatched(transactions, customers, source)
     if complaints_file:
         raw, source = readers.read_table(complaints_file, sheet=args.complaints_sheet, sep=args.sep,
                                          default_names=("Complaints",))
         complaints = readers.complaints_frame(raw, source, customer_col=_if_present(raw, args.customer_col),
                                               date_col=_if_present(raw, args.date_col),
-                                              date_format=args.date_format)
+                                              date_format=args.date_format, skip_bad_rows=args.skip_bad_rows)
+        _report_skipped(complaints, source)
 
     from kam_xl.core.analysis import analyze  # imported late: reading errors need no analysis
 
@@ -114,6 +144,36 @@ def run(args: argparse.Namespace) -> int:
     else:
         _write_stdout(result, fmt)
     return 0
+
+
+def _warn(message: str) -> None:
+    print(f"kam-xl analyze: warning: {message}", file=sys.stderr)
+
+
+def _report_skipped(frame: pd.DataFrame, source: str) -> None:
+    count = frame.attrs.get("skipped_rows", 0)
+    if count:
+        places = "; ".join(frame.attrs["skipped_places"][:3]) + ("; …" if count > 3 else "")
+        _warn(f"{source}: left out {count} bad row{'s' if count > 1 else ''} (--skip-bad-rows): {places}")
+
+
+def _check_as_of(transactions: pd.DataFrame, as_of: pd.Timestamp | None) -> None:
+    first = transactions["date"].min()
+    if as_of is not None and as_of < first:
+        raise InputError(f"no transaction is on or before {as_of:%Y-%m-%d} (the first is on {first:%Y-%m-%d}) — "
+                         "choose a later day.", source="--as-of")
+
+
+def _warn_unmatched(transactions: pd.DataFrame, customers: pd.DataFrame, source: str) -> None:
+    """Customer ids in only one of the two tables: counted on standard error with a few examples."""
+    sold = pd.Index(transactions["customer_id"].unique())
+    listed = pd.Index(customers["customer_id"])
+    for ids, what in ((listed.difference(sold, sort=False), f"in {source} have no transaction"),
+                      (sold.difference(listed, sort=False), f"with transactions are missing from {source}")):
+        if len(ids):
+            shown = ", ".join(f'"{i}"' for i in ids[:3]) + (", …" if len(ids) > 3 else "")
+            _warn(f"{len(ids)} customer id{'s' if len(ids) > 1 else ''} {what} ({shown}) — check the ids "
+                  "(leading zeros, spaces, another id scheme).")
 
 
 def _book_settings(path: str, book_tables: set[str]) -> dict:

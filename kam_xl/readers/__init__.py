@@ -23,9 +23,10 @@ columns by name, the canonical frames), ``errors``.
 
 from kam_xl.readers.errors import BadRowsError, TableError
 from kam_xl.readers.files import read_table, workbook_tables
-from kam_xl.readers.frames import complaints_frame, customers_frame, has_column, transactions_frame
+from kam_xl.readers.frames import (complaints_frame, customers_frame, has_column, transaction_headers,
+                                  transactions_frame)
 
 __all__ = [
     "TableError", "BadRowsError", "read_table", "transactions_frame", "customers_frame", "complaints_frame", "has_column",
-    "workbook_tables",
+    "workbook_tables", "transaction_headers",
 ]

@@ -20,7 +20,7 @@ from kam_xl.readers import numbers
 from kam_xl.readers.columns import (_blank_cells, _dates, _flags, _ids, _labels, _numbers, _override, _Parsed, _show,
                                     dotted_dates, number_hint)
 from kam_xl.readers.errors import SHOWN_ROWS, BadRowsError, TableError
-from kam_xl.readers.files import _sep_name
+from kam_xl.readers.files import _key, _sep_name
 
 # --------------------------------------------------------------------------------------------------
 # Finding columns
@@ -60,14 +60,17 @@ _SEVERITY = _Role(schema.COMPLAINT_SEVERITY, "severity", "", (
     "Severity", "Schwere", "Schweregrad", "Priority", "Priorität", "Prioritaet"))
 
 
-def _key(header: str) -> str:
-    return "".join(ch for ch in str(header).casefold() if ch.isalnum())
-
-
 def _positions(raw: pd.DataFrame, name: str) -> list[int]:
     headers = [str(h) for h in raw.columns]
     exact = [i for i, h in enumerate(headers) if h == name]
     return exact or [i for i, h in enumerate(headers) if _key(h) and _key(h) == _key(name)]
+
+def transaction_headers(customer_col: str | None = None, date_col: str | None = None,
+                        amount_col: str | None = None) -> list[tuple[str, ...]]:
+    """The headers a transactions table needs, as :func:`read_table` takes them: one group per column."""
+    return [(given,) if given else role.aliases
+            for role, given in ((_CUSTOMER, customer_col), (_DATE, date_col), (_AMOUNT, amount_col))]
+
 
 def has_column(raw: pd.DataFrame, name: str) -> bool:
     """Whether a header of ``raw`` matches ``name`` (exactly, or ignoring case, spaces and punctuation)."""

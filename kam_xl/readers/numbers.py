@@ -48,16 +48,16 @@ class Ambiguous(ValueError):
 
     def __init__(self, examples: list[str]):
         self.examples = examples
-        shown = " and ".join(f'"{e}"' for e in examples)
-        first = examples[0].strip()
+        first = examples[0]
         sep = "." if "." in first else ","
         other = "," if sep == "." else "."
-        as_thousands = _to_float(pd.Series([_clean(pd.Series([first])).iloc[0].replace(sep, "")]))[0]
-        as_decimal = _to_float(pd.Series([_clean(pd.Series([first])).iloc[0].replace(sep, ".")]))[0]
+        digits = _clean(pd.Series([first], dtype=object)).iloc[0]
+        grouped, decimal = _to_float(pd.Series([digits.replace(sep, ""), digits.replace(sep, ".")]))
+        shown = " and ".join(f'"{e}"' for e in examples)
         super().__init__(
             f"cannot tell whether \"{sep}\" is the decimal or the thousands separator ({shown}, nothing else in "
-            f"the file settles it) — pass --decimal {other} (\"{first}\" = {_plain(as_thousands)}) or --decimal "
-            f"{sep} (\"{first}\" = {_plain(as_decimal)}).")
+            f"the file settles it) — pass --decimal {other} (\"{first}\" = {_plain(grouped)}) or --decimal {sep} "
+            f"(\"{first}\" = {_plain(decimal)}).")
 
 
 def _plain(value: float) -> str:

@@ -378,3 +378,75 @@ def test_a_keyaccounts_workbook_lends_its_tables_and_settings(tmp_path, capsys):
     assert cli.main(["analyze", str(changed), "--format", "json", "--a-share", "0.8"]) == 0
     override = pd.DataFrame(json.loads(capsys.readouterr().out))
     assert override["abc"].tolist() == got["abc"].tolist()  # the option beats the workbook
+
+
+# --- Bad rows, as-of, ids, rounding, formats (issue 7) -------------------------------------------------
+
+
+def test_every_bad_row_is_listed_in_one_run_and_exit_2(kam, tmp_path):
+    f = tmp_path / "tx.csv"
+    f.write_text("Customer,Date,Amount\n1,2024-01-01,5\n1,2024-01-02,abc\n2,nodate,5\n3,2024-01-03,\n")
+    code, out, err = kam(f)
+    lines = err.splitlines()
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert lines[0] == f"kam-xl analyze: {f}: 3 bad rows — correct them, or pass --skip-bad-rows to leave them out:"
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        "  line 3 (Transactions data row 2), column Amount", "  line 4 (Transactions data row 3), column Date",
+        "  line 5 (Transactions data row 4), column Amount"]
+
+
+def test_skip_bad_rows_analyzes_the_rest_and_says_how_many(kam, tmp_path):
+    f = tmp_path / "tx.csv"
+    f.write_text("Customer,Date,Amount\n1,2024-01-01,5\n1,2024-01-02,abc\n2,nodate,5\n2,2024-01-03,7\n")
+    code, out, err = kam(f, "--skip-bad-rows", "--format", "json")
+    assert code == 0, err
+    assert {r["customer_id"]: r["revenue"] for r in json.loads(out)} == {"1": 5, "2": 7}
+    assert one_line(err) == (f"kam-xl analyze: warning: {f}: left out 2 bad rows (--skip-bad-rows): line 3 "
+                             "(Transactions data row 2), column Amount; line 4 (Transactions data row 3), column Date\n")
+
+
+def test_as_of_before_every_transaction_says_so(kam, tmp_path):
+    f = tmp_path / "tx.csv"
+    f.write_text(TX)
+    code, out, err = kam(f, "--as-of", "2023-12-31")
+    assert code == 2 and out == ""
+    assert one_line(err) == ("kam-xl analyze: --as-of: no transaction is on or before 2023-12-31 (the first is on "
+                             "2024-01-05) — choose a later day.\n")
+
+
+def test_customer_ids_in_only_one_table_are_warned_with_examples(kam, tmp_path):
+    tx, customers = tmp_path / "tx.csv", tmp_path / "customers.csv"
+    tx.write_text(TX)  # customers 00042 and 7
+    customers.write_text("Customer ID,Known Brand\n42,yes\n00042,no\nC1,no\nC2,no\nC3,no\n")
+    code, out, err = kam(tx, "--customers", customers)
+    assert code == 0 and out
+    assert err.splitlines() == [
+        f'kam-xl analyze: warning: 4 customer ids in {customers} have no transaction ("42", "C1", "C2", …) — check '
+        "the ids (leading zeros, spaces, another id scheme).",
+        f'kam-xl analyze: warning: 1 customer id with transactions is missing from {customers} ("7") — check the '
+        "ids (leading zeros, spaces, another id scheme)."]
+
+
+def test_csv_and_json_show_cents_and_six_significant_digits(kam, tmp_path):
+    f = tmp_path / "tx.csv"
+    f.write_text("Customer,Date,Amount\nA,2024-01-01,0.1\nA,2024-01-02,0.2\nB,2024-01-01,0.3\nC,2024-01-01,0.3\n")
+    code, out, err = kam(f)
+    assert code == 0, err
+    table = dict(zip(out.splitlines()[0].split(","), zip(*[line.split(",") for line in out.splitlines()[1:]])))
+    assert table["revenue"] == ("0.3", "0.3", "0.3")  # 0.1 + 0.2 = 0.30000000000000004
+    assert set(table["share"]) == {"0.333333"}
+    code, out, _ = kam(f, "--format", "json")
+    assert {r["share"] for r in json.loads(out)} == {0.333333} and {r["revenue"] for r in json.loads(out)} == {0.3}
+
+
+def test_xlsx_output_carries_money_percent_and_date_formats(kam, tmp_path):
+    import openpyxl
+
+    f, out = tmp_path / "tx.csv", tmp_path / "result.xlsx"
+    f.write_text(TX)
+    assert kam(f, "--out", out)[0] == 0
+    sheet = openpyxl.load_workbook(out).active
+    cells = {name: sheet.cell(2, c) for c, name in enumerate(schema.ANALYSIS_COLUMNS, start=1)}
+    assert cells["revenue"].number_format == "#,##0.00" and cells["profit"].number_format == "#,##0.00"
+    assert cells["share"].number_format == "0.00%" and cells["p_alive"].number_format == "0.0%"
+    assert cells["first_purchase"].number_format == "yyyy-mm-dd" and cells["first_purchase"].is_date

@@ -168,12 +168,14 @@ def _warn_unmatched(transactions: pd.DataFrame, customers: pd.DataFrame, source:
     """Customer ids in only one of the two tables: counted on standard error with a few examples."""
     sold = pd.Index(transactions["customer_id"].unique())
     listed = pd.Index(customers["customer_id"])
-    for ids, what in ((listed.difference(sold, sort=False), f"in {source} have no transaction"),
-                      (sold.difference(listed, sort=False), f"with transactions are missing from {source}")):
+    for ids, what in ((listed.difference(sold, sort=False), f"in {source} {{has}} no transaction"),
+                      (sold.difference(listed, sort=False), f"with transactions {{is}} missing from {source}")):
         if len(ids):
+            many = len(ids) > 1
             shown = ", ".join(f'"{i}"' for i in ids[:3]) + (", …" if len(ids) > 3 else "")
-            _warn(f"{len(ids)} customer id{'s' if len(ids) > 1 else ''} {what} ({shown}) — check the ids "
-                  "(leading zeros, spaces, another id scheme).")
+            what = what.format(has="have" if many else "has", **{"is": "are" if many else "is"})
+            _warn(f"{len(ids)} customer id{'s' if many else ''} {what} ({shown}) — check the ids (leading zeros, "
+                  "spaces, another id scheme).")
 
 
 def _book_settings(path: str, book_tables: set[str]) -> dict:
@@ -223,6 +225,33 @@ def _output_format(fmt: str | None, out: str | None) -> str:
 # Writing
 
 
+MONEY = ("revenue", "profit")  # to cents in CSV/JSON; #,##0.00 in xlsx
+RATIOS = ("share", "cum_share_before", "cv", "interval_days", "p_alive")  # to 6 significant digits
+_XLSX_FORMATS = {**dict.fromkeys(MONEY, "#,##0.00"), "share": "0.00%", "cum_share_before": "0.00%",
+                 "p_alive": "0.0%", "cv": "0.000", "interval_days": "0.0"}
+
+
+def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Money to cents, shares and ratios to 6 significant digits: no float noise in text output."""
+    frame = frame.copy()
+    for name in MONEY:
+        if name in frame:
+            frame[name] = frame[name].astype(float).round(2)
+    for name in RATIOS:
+        if name in frame:
+            frame[name] = _significant(frame[name].to_numpy(dtype=float), 6)
+    return frame
+
+
+def _significant(x: np.ndarray, digits: int) -> np.ndarray:
+    """``x`` rounded to ``digits`` significant digits (divided by a power of ten, so it prints short)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        places = digits - 1 - np.floor(np.log10(np.abs(x)))
+    places = np.where(np.isfinite(places), places, 0)
+    up, down = 10.0 ** np.maximum(places, 0), 10.0 ** np.maximum(-places, 0)
+    return np.where(places >= 0, np.round(x * up) / up, np.round(x / down) * down)
+
+
 def _text_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """Lists (such as several customer types) joined to one text cell."""
     frame = frame.copy()
@@ -234,12 +263,12 @@ def _text_cells(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_csv(result: pd.DataFrame, stream) -> None:
-    _text_cells(result).to_csv(stream, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+    _text_cells(_rounded(result)).to_csv(stream, index=False, lineterminator="\n", date_format="%Y-%m-%d")
 
 
 def _write_json(result: pd.DataFrame, stream) -> None:
     records = [{key: _json_value(value) for key, value in row.items()}
-               for row in result.to_dict(orient="records")]
+               for row in _rounded(result).to_dict(orient="records")]
     json.dump(records, stream, ensure_ascii=False, indent=1)
     stream.write("\n")
 
@@ -262,7 +291,8 @@ def _json_value(value):
 
 
 def _write_xlsx(result: pd.DataFrame, path: str) -> None:
-    """One sheet "Analysis"; text always as text (an id like "=1+1" or "00042" stays as written)."""
+    """One sheet "Analysis"; text always as text (an id like "=1+1" or "00042" stays as written); money,
+    shares and dates with number formats, values at full precision."""
     import xlsxwriter
 
     frame = _text_cells(result)
@@ -275,6 +305,7 @@ def _write_xlsx(result: pd.DataFrame, path: str) -> None:
         sheet.write_string(0, c, str(name), bold)
         column = frame[name]
         is_date = pd.api.types.is_datetime64_any_dtype(column.dtype)
+        shown = book.add_format({"num_format": _XLSX_FORMATS[name]}) if name in _XLSX_FORMATS else None
         for r, value in enumerate(column.tolist(), start=1):
             if value is None or value is pd.NaT or (isinstance(value, float) and not math.isfinite(value)):
                 continue
@@ -283,7 +314,7 @@ def _write_xlsx(result: pd.DataFrame, path: str) -> None:
             elif isinstance(value, (bool, np.bool_)):
                 sheet.write_boolean(r, c, bool(value))
             elif isinstance(value, (int, float, np.integer, np.floating)):
-                sheet.write_number(r, c, float(value))
+                sheet.write_number(r, c, float(value), shown)
             else:
                 sheet.write_string(r, c, str(value))
         sheet.set_column(c, c, max(10, min(40, len(str(name)) + 2)))

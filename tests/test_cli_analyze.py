@@ -450,3 +450,19 @@ def test_xlsx_output_carries_money_percent_and_date_formats(kam, tmp_path):
     assert cells["revenue"].number_format == "#,##0.00" and cells["profit"].number_format == "#,##0.00"
     assert cells["share"].number_format == "0.00%" and cells["p_alive"].number_format == "0.0%"
     assert cells["first_purchase"].number_format == "yyyy-mm-dd" and cells["first_purchase"].is_date
+
+
+def test_workbook_with_a_cover_sheet_and_title_rows_is_analyzed(kam, tmp_path):
+    import xlsxwriter
+
+    f = tmp_path / "export.xlsx"
+    book = xlsxwriter.Workbook(f)
+    book.add_worksheet("Cover").write(0, 0, "Sales export")
+    sheet = book.add_worksheet("Data")
+    sheet.write(0, 0, "Umsätze 2024")
+    sheet.write_row(2, 0, ["Kunde", "Datum", "Betrag"])
+    sheet.write_row(3, 0, ["7", "02.01.2024", "1.234,50"])
+    book.close()
+    code, out, err = kam(f, "--format", "json")
+    assert code == 0, err
+    assert [(r["customer_id"], r["revenue"]) for r in json.loads(out)] == [("7", 1234.5)]

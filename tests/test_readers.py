@@ -348,6 +348,49 @@ def test_unknown_sheet_lists_sheets_and_tables(tmp_path):
     assert message == f'{f}: no sheet or table named "Umsatz"; sheets: Data; tables: Sales — name one of these.'
 
 
+HEADERS = readers.transaction_headers()
+
+
+def test_title_rows_above_the_header_are_skipped_and_rows_stay_sheet_rows(tmp_path):
+    f = workbook(tmp_path / "tx.xlsx", {"Report": [["Sales report 2024"], ["exported 2024-12-31"], [None],
+                                                   ["Customer", "Date", "Amount"], ["7", dt.date(2024, 3, 1), 5],
+                                                   ["8", dt.date(2024, 3, 2), "abc"]]})
+    raw, source = read_table(f, headers=HEADERS)
+    assert list(raw.columns) == ["Customer", "Date", "Amount"] and list(raw.index) == [5, 6]
+    assert error_of(lambda: transactions_frame(raw, source)).startswith(
+        f"{f}, sheet Report, row 6 (Transactions data row 2), column Amount:")
+
+
+def test_data_on_a_later_sheet_is_found_by_its_headers(tmp_path):
+    f = workbook(tmp_path / "tx.xlsx", {"Cover": [["Quarterly figures"], ["see sheet 2"]],
+                                        "Umsätze": [[None], ["Kunde", "Datum", "Betrag"], ["7", dt.date(2024, 3, 1), 5]]})
+    raw, source = read_table(f, headers=HEADERS)
+    assert source == f"{f}, sheet Umsätze"
+    assert transactions_frame(raw, source)["amount"].tolist() == [5.0]
+
+
+def test_data_in_a_named_table_is_found_by_its_headers_or_by_name(tmp_path):
+    f = workbook(tmp_path / "tx.xlsx", {"Cover": [["Title"]]},
+                 tables={"SalesTbl": ("Report", (6, 1), ["Customer", "Date", "Amount"], [["7", 45352, 5]])})
+    raw, source = read_table(f, headers=HEADERS)
+    assert source == f"{f}, table SalesTbl (sheet Report)" and list(raw.index) == [8]
+    assert read_table(f, sheet="salestbl")[1] == source
+
+
+def test_no_sheet_with_the_headers_lists_sheets_and_tables_and_points_at_sheet(tmp_path):
+    f = workbook(tmp_path / "tx.xlsx", {"Cover": [["Title"]], "Data": [["Name", "When", "Value"], ["a", 1, 2]]},
+                 tables={"Other": ("Data", (5, 0), ["x", "y"], [[1, 2]])})
+    message = error_of(lambda: read_table(f, headers=HEADERS))
+    assert message == (f'{f}: no sheet or table has a header row with the "Customer ID", "Date" and "Amount" '
+                       "columns in its top 20 rows; sheets: Cover, Data; tables: Other — name the one with the data "
+                       "with --sheet.")
+
+
+def test_a_header_below_row_20_is_not_searched(tmp_path):
+    f = workbook(tmp_path / "tx.xlsx", {"Data": [["note"]] * 20 + [["Customer", "Date", "Amount"]]})
+    assert "no sheet or table has a header row" in error_of(lambda: read_table(f, headers=HEADERS))
+
+
 def test_empty_sheet(tmp_path):
     f = workbook(tmp_path / "tx.xlsx", {"Data": [["a"]], "Leer": []})
     assert "the sheet is empty" in error_of(lambda: read_table(f, sheet="Leer"))

@@ -28,18 +28,19 @@ DECIMALS = (".", ",")
 THOUSANDS = (".", ",", "'", "space", "none")
 _NOISE = r"[\s\u00a0\u202f'’€$£¥]|\b(?:EUR|USD|CHF|GBP|eur|usd|chf|gbp)\b|\bFr\.|\bSFr\."
 _SIGNED = r"[+-]?"
-_GROUPED_DOT = _SIGNED + r"[1-9]\d{0,2}(?:\.\d{3})+"  # 1.234 or 1.234.567: thousands dots, or one decimal dot
-_GROUPED_COMMA = _SIGNED + r"[1-9]\d{0,2}(?:,\d{3})+"
-_ONE_DOT = _SIGNED + r"\d*\.\d+"
-_ONE_COMMA = _SIGNED + r"\d*,\d+"
-_MIXED_DE = _SIGNED + r"\d{1,3}(?:\.\d{3})+,\d+"  # 1.234,5
-_MIXED_EN = _SIGNED + r"\d{1,3}(?:,\d{3})+\.\d+"  # 1,234.5
-_EXPONENT = _SIGNED + r"(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+"
-_VALID = {  # (decimal, thousands): the cells this style reads
-    (",", "."): _SIGNED + r"(?:\d{1,3}(?:\.\d{3})+|\d*)(?:,\d+)?",
-    (".", ","): _SIGNED + r"(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d+)?",
-    (",", ""): _SIGNED + r"\d*(?:,\d+)?",
-    (".", ""): _SIGNED + r"\d*(?:\.\d+)?",
+_KINDS = (  # one pass over a column's unique texts sorts each into the first kind that reads it whole
+    ("whole", _SIGNED + r"\d+"),
+    ("ambiguous", _SIGNED + r"[1-9]\d{0,2}[.,]\d{3}"),  # 2.000, 1,500: thousands or decimals
+    ("comma", _SIGNED + r"(?:\d{1,3}(?:\.\d{3})+,\d+|[1-9]\d{0,2}(?:\.\d{3}){2,}|\d*,\d+)"),  # 1.234,5 1.234.567 12,5
+    ("point", _SIGNED + r"(?:\d{1,3}(?:,\d{3})+\.\d+|[1-9]\d{0,2}(?:,\d{3}){2,}|\d*\.\d+)"),  # 1,234.5 1,234,567 2.5
+    ("exponent", _SIGNED + r"(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+"),
+)
+_CLASSIFY = "|".join(f"(?P<{name}>{pattern})" for name, pattern in _KINDS)
+_READS = {  # (decimal, thousands): the kinds this style reads
+    (",", "."): ("whole", "ambiguous", "comma"),
+    (".", ","): ("whole", "ambiguous", "point", "exponent"),
+    (",", ""): ("whole", "ambiguous", "comma"),  # minus those with a dot, see parse()
+    (".", ""): ("whole", "ambiguous", "point", "exponent"),  # minus those with a comma
 }
 
 
@@ -90,14 +91,24 @@ def file_hint(separator: str | None, dotted_dates: bool, us_dates: bool) -> str 
 
 @dataclass
 class Evidence:
-    """What a text column shows: cells per style, ambiguous cells, and the cleaned texts."""
+    """What a text column shows: the kind of each unique text, and the cleaned texts."""
 
     codes: np.ndarray  # position of each cell's text in ``uniques``; -1 = blank
     uniques: pd.Series  # cleaned unique texts, sign moved to the front
-    comma: np.ndarray  # per unique: shows a decimal comma
-    point: np.ndarray  # per unique: shows a decimal point
-    ambiguous: np.ndarray  # per unique: one separator, three digits after it, 1-3 before
+    kind: np.ndarray  # per unique: a name of _KINDS, or "" when none reads it
     counts: np.ndarray  # cells per unique
+
+    @property
+    def comma(self) -> np.ndarray:
+        return self.kind == "comma"
+
+    @property
+    def point(self) -> np.ndarray:
+        return self.kind == "point"
+
+    @property
+    def ambiguous(self) -> np.ndarray:
+        return self.kind == "ambiguous"
 
     def decimal(self) -> str | None:
         """The column's own answer: "," or "." by the majority of its telling cells, None when none tells."""
@@ -111,15 +122,10 @@ def evidence(text: pd.Series) -> Evidence:
     cleaned = _clean(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
     codes = np.where(cleaned.to_numpy()[codes] == "", -1, codes) if len(codes) else codes
     counts = np.bincount(codes[codes >= 0], minlength=len(cleaned))
-
-    def match(pattern: str) -> np.ndarray:
-        return cleaned.str.fullmatch(pattern).to_numpy(dtype=bool)
-
-    grouped_dot, grouped_comma = match(_GROUPED_DOT), match(_GROUPED_COMMA)
-    one_dot, one_comma = match(_ONE_DOT), match(_ONE_COMMA)
-    comma = match(_MIXED_DE) | (grouped_dot & ~one_dot) | (one_comma & ~grouped_comma)
-    point = match(_MIXED_EN) | (grouped_comma & ~one_comma) | (one_dot & ~grouped_dot)
-    return Evidence(codes, cleaned, comma, point, (one_dot & grouped_dot) | (one_comma & grouped_comma), counts)
+    found = cleaned.str.extract(f"^(?:{_CLASSIFY})$").notna().to_numpy()
+    kind = np.array([name for name, _ in _KINDS] + [""], dtype=object)[
+        np.where(found.any(axis=1), found.argmax(axis=1), len(_KINDS))] if len(cleaned) else np.array([], object)
+    return Evidence(codes, cleaned, kind, counts)
 
 
 def decide(found: Evidence, style: NumberStyle, sibling: Callable[[], str | None],
@@ -152,12 +158,11 @@ def decide(found: Evidence, style: NumberStyle, sibling: Callable[[], str | None
 def parse(found: Evidence, decimal: str, thousands: str) -> tuple[np.ndarray, np.ndarray]:
     """Values (NaN where invalid) and blank mask of the column, in the style given."""
     cleaned = found.uniques
-    ok = cleaned.str.fullmatch(_VALID[decimal, thousands]).to_numpy(dtype=bool) & \
-        cleaned.str.contains(r"\d").to_numpy(dtype=bool)
+    ok = np.isin(found.kind, _READS[decimal, thousands])
+    if not thousands:  # no thousands separator: the other character must not appear
+        ok &= ~cleaned.str.contains("," if decimal == "." else ".", regex=False).to_numpy(dtype=bool)
     body = cleaned.str.replace(thousands, "", regex=False) if thousands else cleaned
-    values = _to_float(body.str.replace(decimal, ".", regex=False))
-    if decimal == ".":
-        ok |= cleaned.str.fullmatch(_EXPONENT).to_numpy(dtype=bool)
+    values = _to_float(body.str.replace(decimal, ".", regex=False) if decimal != "." else body)
     values[~ok] = np.nan
     blank = found.codes < 0
     cells = np.full(len(found.codes), np.nan)
@@ -167,12 +172,16 @@ def parse(found: Evidence, decimal: str, thousands: str) -> tuple[np.ndarray, np
 
 def _clean(text: pd.Series) -> pd.Series:
     """Texts without noise; a trailing minus or parentheses become a leading minus."""
-    text = text.str.replace(_NOISE, "", regex=True)
-    trailing = text.str.fullmatch(r"[^-+]+-")
-    bracketed = text.str.fullmatch(r"\([^()-]+\)")
-    if trailing.any() or bracketed.any():
-        text = text.where(~(trailing | bracketed), "-" + text.str.strip("()-"))
-    return text
+    plain = text.str.fullmatch(r"[+-]?[\d.,]+").to_numpy(dtype=bool)  # most cells: nothing to clean
+    if plain.all():
+        return text
+    rest = text[~plain].str.replace(_NOISE, "", regex=True)
+    trailing = rest.str.fullmatch(r"[^-+]+-")
+    bracketed = rest.str.fullmatch(r"\([^()-]+\)")
+    rest = rest.where(~(trailing | bracketed), "-" + rest.str.strip("()-"))
+    out = text.copy()
+    out[~plain] = rest
+    return out
 
 
 def _to_float(text: pd.Series) -> np.ndarray:

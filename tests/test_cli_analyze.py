@@ -79,7 +79,7 @@ def test_non_numeric_amount(kam, tmp_path):
     f.write_text("Customer,Date,Amount\n" + "1,2024-01-01,5\n" * 15 + "1,2024-01-01,abc\n")
     code, _, err = kam(f)
     assert code == 2
-    assert one_line(err) == (f'kam-xl analyze: {f}, line 17, column Amount: expected a number, found "abc" — '
+    assert one_line(err) == (f'kam-xl analyze: {f}, line 17 (Transactions data row 16), column Amount: expected a number, found "abc" — '
                              "correct the cell or delete the row.\n")
 
 
@@ -88,7 +88,7 @@ def test_unparsable_date(kam, tmp_path):
     f.write_text("Customer;Datum;Betrag\n1;31.02.2024;5\n")
     code, _, err = kam(f)
     assert code == 2
-    assert one_line(err).startswith(f'kam-xl analyze: {f}, line 2, column Datum: expected a date')
+    assert one_line(err).startswith(f'kam-xl analyze: {f}, line 2 (Transactions data row 1), column Datum: expected a date')
     assert '"31.02.2024"' in err
 
 
@@ -103,7 +103,7 @@ def test_unparsable_date_in_a_workbook_names_sheet_and_row(kam, tmp_path):
     book.close()
     code, _, err = kam(f)
     assert code == 2
-    assert one_line(err).startswith(f"kam-xl analyze: {f}, sheet Umsätze, row 2, column Date: expected a date")
+    assert one_line(err).startswith(f"kam-xl analyze: {f}, sheet Umsätze, row 2 (Transactions data row 1), column Date: expected a date")
 
 
 def test_empty_file(kam, tmp_path):
@@ -164,7 +164,7 @@ def test_bad_customers_file_is_named(kam, tmp_path):
     tx.write_text(TX)
     customers.write_text("Customer ID,Known Brand\n00042,perhaps\n")
     code, _, err = kam(tx, "--customers", customers)
-    assert code == 2 and one_line(err).startswith(f"kam-xl analyze: {customers}, line 2, column Known Brand:")
+    assert code == 2 and one_line(err).startswith(f"kam-xl analyze: {customers}, line 2 (Customers data row 1), column Known Brand:")
 
 
 def test_setting_out_of_range_uses_the_settings_message(kam, tmp_path):
@@ -198,10 +198,23 @@ def test_out_folder_must_exist(kam, tmp_path):
 # --- Options ----------------------------------------------------------------------------------------
 
 
-def test_every_setting_is_an_option_with_its_help():
-    help_text = cli.build_parser()._subparsers._group_actions[0].choices["analyze"].format_help()
-    for name in field_names():
+def analyze_help() -> str:
+    return cli.build_parser()._subparsers._group_actions[0].choices["analyze"].format_help()
+
+
+def test_every_setting_the_analysis_uses_is_an_option_with_its_help():
+    help_text = analyze_help()
+    for name in set(field_names()) - set(command._NOT_IN_ANALYZE):
         assert f"--{name.replace('_', '-')}" in help_text
+
+
+def test_help_leaves_out_workbook_only_settings_and_shows_choices():
+    help_text = " ".join(analyze_help().split())
+    for option in ("--language", "--winback-at-risk", "--winback-due-days", "--key-share-low", "--key-share-high"):
+        assert option not in help_text
+    assert "act only in the workbook" in help_text
+    assert "--xyz-method {cv,frequency}" in help_text and "--abc-value {revenue,profit}" in help_text
+    assert "TEXT" not in help_text
 
 
 def test_settings_as_of_and_inputs_reach_the_analysis(kam, tmp_path, fake_analysis):
@@ -210,10 +223,10 @@ def test_settings_as_of_and_inputs_reach_the_analysis(kam, tmp_path, fake_analys
     customers.write_text("Kd-Nr,Known Brand\n00042,yes\n")
     complaints.write_text("Customer,Date,Category\n00042,2024-01-07,Delivery\n")  # no Kd-Nr column here
     code, _, err = kam(tx, "--customers", customers, "--complaints", complaints, "--customer-col", "Kd-Nr",
-                       "--a-share", "0.7", "--abc-value", "profit", "--winback-at-risk", "true",
+                       "--a-share", "0.7", "--abc-value", "profit",
                        "--abc-months", "24", "--as-of", "2024-06-30")
     assert code == 0, err
-    assert fake_analysis["settings"] == Settings(a_share=0.7, abc_value="profit", winback_at_risk=True, abc_months=24)
+    assert fake_analysis["settings"] == Settings(a_share=0.7, abc_value="profit", abc_months=24)
     assert fake_analysis["as_of"] == pd.Timestamp("2024-06-30")
     assert fake_analysis["transactions"].to_dict("list") == {
         "customer_id": ["00042"], "date": [pd.Timestamp("2024-01-05")], "amount": [100.5], "margin": [30.0]}
@@ -365,3 +378,91 @@ def test_a_keyaccounts_workbook_lends_its_tables_and_settings(tmp_path, capsys):
     assert cli.main(["analyze", str(changed), "--format", "json", "--a-share", "0.8"]) == 0
     override = pd.DataFrame(json.loads(capsys.readouterr().out))
     assert override["abc"].tolist() == got["abc"].tolist()  # the option beats the workbook
+
+
+# --- Bad rows, as-of, ids, rounding, formats (issue 7) -------------------------------------------------
+
+
+def test_every_bad_row_is_listed_in_one_run_and_exit_2(kam, tmp_path):
+    f = tmp_path / "tx.csv"
+    f.write_text("Customer,Date,Amount\n1,2024-01-01,5\n1,2024-01-02,abc\n2,nodate,5\n3,2024-01-03,\n")
+    code, out, err = kam(f)
+    lines = err.splitlines()
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert lines[0] == f"kam-xl analyze: {f}: 3 bad rows — correct them, or pass --skip-bad-rows to leave them out:"
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        "  line 3 (Transactions data row 2), column Amount", "  line 4 (Transactions data row 3), column Date",
+        "  line 5 (Transactions data row 4), column Amount"]
+
+
+def test_skip_bad_rows_analyzes_the_rest_and_says_how_many(kam, tmp_path):
+    f = tmp_path / "tx.csv"
+    f.write_text("Customer,Date,Amount\n1,2024-01-01,5\n1,2024-01-02,abc\n2,nodate,5\n2,2024-01-03,7\n")
+    code, out, err = kam(f, "--skip-bad-rows", "--format", "json")
+    assert code == 0, err
+    assert {r["customer_id"]: r["revenue"] for r in json.loads(out)} == {"1": 5, "2": 7}
+    assert one_line(err) == (f"kam-xl analyze: warning: {f}: left out 2 bad rows (--skip-bad-rows): line 3 "
+                             "(Transactions data row 2), column Amount; line 4 (Transactions data row 3), column Date\n")
+
+
+def test_as_of_before_every_transaction_says_so(kam, tmp_path):
+    f = tmp_path / "tx.csv"
+    f.write_text(TX)
+    code, out, err = kam(f, "--as-of", "2023-12-31")
+    assert code == 2 and out == ""
+    assert one_line(err) == ("kam-xl analyze: --as-of: no transaction is on or before 2023-12-31 (the first is on "
+                             "2024-01-05) — choose a later day.\n")
+
+
+def test_customer_ids_in_only_one_table_are_warned_with_examples(kam, tmp_path):
+    tx, customers = tmp_path / "tx.csv", tmp_path / "customers.csv"
+    tx.write_text(TX)  # customers 00042 and 7
+    customers.write_text("Customer ID,Known Brand\n42,yes\n00042,no\nC1,no\nC2,no\nC3,no\n")
+    code, out, err = kam(tx, "--customers", customers)
+    assert code == 0 and out
+    assert err.splitlines() == [
+        f'kam-xl analyze: warning: 4 customer ids in {customers} have no transaction ("42", "C1", "C2", …) — check '
+        "the ids (leading zeros, spaces, another id scheme).",
+        f'kam-xl analyze: warning: 1 customer id with transactions is missing from {customers} ("7") — check the '
+        "ids (leading zeros, spaces, another id scheme)."]
+
+
+def test_csv_and_json_show_cents_and_six_significant_digits(kam, tmp_path):
+    f = tmp_path / "tx.csv"
+    f.write_text("Customer,Date,Amount\nA,2024-01-01,0.1\nA,2024-01-02,0.2\nB,2024-01-01,0.3\nC,2024-01-01,0.3\n")
+    code, out, err = kam(f)
+    assert code == 0, err
+    table = dict(zip(out.splitlines()[0].split(","), zip(*[line.split(",") for line in out.splitlines()[1:]])))
+    assert table["revenue"] == ("0.3", "0.3", "0.3")  # 0.1 + 0.2 = 0.30000000000000004
+    assert set(table["share"]) == {"0.333333"}
+    code, out, _ = kam(f, "--format", "json")
+    assert {r["share"] for r in json.loads(out)} == {0.333333} and {r["revenue"] for r in json.loads(out)} == {0.3}
+
+
+def test_xlsx_output_carries_money_percent_and_date_formats(kam, tmp_path):
+    import openpyxl
+
+    f, out = tmp_path / "tx.csv", tmp_path / "result.xlsx"
+    f.write_text(TX)
+    assert kam(f, "--out", out)[0] == 0
+    sheet = openpyxl.load_workbook(out).active
+    cells = {name: sheet.cell(2, c) for c, name in enumerate(schema.ANALYSIS_COLUMNS, start=1)}
+    assert cells["revenue"].number_format == "#,##0.00" and cells["profit"].number_format == "#,##0.00"
+    assert cells["share"].number_format == "0.00%" and cells["p_alive"].number_format == "0.0%"
+    assert cells["first_purchase"].number_format == "yyyy-mm-dd" and cells["first_purchase"].is_date
+
+
+def test_workbook_with_a_cover_sheet_and_title_rows_is_analyzed(kam, tmp_path):
+    import xlsxwriter
+
+    f = tmp_path / "export.xlsx"
+    book = xlsxwriter.Workbook(f)
+    book.add_worksheet("Cover").write(0, 0, "Sales export")
+    sheet = book.add_worksheet("Data")
+    sheet.write(0, 0, "Umsätze 2024")
+    sheet.write_row(2, 0, ["Kunde", "Datum", "Betrag"])
+    sheet.write_row(3, 0, ["7", "02.01.2024", "1.234,50"])
+    book.close()
+    code, out, err = kam(f, "--format", "json")
+    assert code == 0, err
+    assert [(r["customer_id"], r["revenue"]) for r in json.loads(out)] == [("7", 1234.5)]

@@ -127,19 +127,19 @@ def test_sniffing_prefers_the_separator_that_splits_every_line_alike(tmp_path):
 def test_excel_sep_hint_line(tmp_path):
     f = write(tmp_path / "tx.csv", "sep=;\nCustomer;Date;Amount\n1;2024-01-01;5,5\n1;2024-01-02;x\n")
     message = error_of(lambda: transactions(f))
-    assert message.startswith(f"{f}, line 4, column Amount:")  # physical line, the sep= line counted
+    assert message.startswith(f"{f}, line 4 (Transactions data row 2), column Amount:")  # physical line, the sep= line counted
 
 
 def test_blank_lines_are_skipped_and_line_numbers_stay_physical(tmp_path):
     f = write(tmp_path / "tx.csv", "\n\nCustomer,Date,Amount\n1,2024-01-01,5\n\n   \n2,2024-01-02,abc\n")
     message = error_of(lambda: transactions(f))
-    assert message == (f'{f}, line 7, column Amount: expected a number, found "abc" — correct the cell or '
+    assert message == (f'{f}, line 7 (Transactions data row 4), column Amount: expected a number, found "abc" — correct the cell or '
                        "delete the row.")
 
 
 def test_quoted_line_break_counts_as_a_line(tmp_path):
     f = write(tmp_path / "tx.csv", 'Customer,Note,Date,Amount\n1,"two\nlines",2024-01-01,5\n2,x,2024-13-01,5\n')
-    assert error_of(lambda: transactions(f)).startswith(f"{f}, line 4, column Date:")
+    assert error_of(lambda: transactions(f)).startswith(f"{f}, line 4 (Transactions data row 2), column Date:")
 
 
 @pytest.mark.parametrize("text, line", [
@@ -183,7 +183,7 @@ def test_date_format_for_slash_dates_and_iso_still_works(tmp_path):
 def test_slash_dates_without_a_format_ask_for_one(tmp_path):
     f = write(tmp_path / "tx.csv", "Customer,Date,Amount\n1,03/01/2024,5\n")
     message = error_of(lambda: transactions(f))
-    assert message.startswith(f'{f}, line 2, column Date: expected a date') and '"03/01/2024"' in message
+    assert message.startswith(f'{f}, line 2 (Transactions data row 1), column Date: expected a date') and '"03/01/2024"' in message
     assert "--date-format" in message
 
 
@@ -219,26 +219,46 @@ def test_one_comma_and_three_digits_follows_the_column(tmp_path, cells, amounts)
 def test_decimal_point_in_a_decimal_comma_column_is_an_error(tmp_path):
     f = write(tmp_path / "tx.csv", "Customer;Date;Amount\n1;2024-01-01;12,5\n1;2024-01-01;1234.5\n")
     message = error_of(lambda: transactions(f))
-    assert message.startswith(f"{f}, line 3, column Amount: expected a number written like the rest")
+    assert message.startswith(f"{f}, line 3 (Transactions data row 2), column Amount: expected a number written like the rest")
 
 
 def test_non_numeric_amount_message(tmp_path):
     f = write(tmp_path / "transactions.csv", "Customer,Date,Amount\n" + "1,2024-01-01,5\n" * 15 + "1,2024-01-01,abc\n")
     assert error_of(lambda: transactions(f)) == (
-        f'{f}, line 17, column Amount: expected a number, found "abc" — correct the cell or delete the row.')
+        f'{f}, line 17 (Transactions data row 16), column Amount: expected a number, found "abc" — correct the cell or delete the row.')
 
 
 def test_empty_amount_message(tmp_path):
     f = write(tmp_path / "tx.csv", "Customer,Date,Amount\n1,2024-01-01,\n")
     assert error_of(lambda: transactions(f)) == (
-        f"{f}, line 2, column Amount: expected a number, found an empty cell — fill it in or delete the row.")
+        f"{f}, line 2 (Transactions data row 1), column Amount: expected a number, found an empty cell — fill it in or delete the row.")
 
 
-def test_first_bad_cell_in_reading_order(tmp_path):
-    f = write(tmp_path / "tx.csv", "Customer,Date,Amount\n1,2024-01-01,x\n1,nodate,5\n")
-    assert ", line 2, column Amount:" in error_of(lambda: transactions(f))
+def test_first_bad_cell_of_a_row_from_the_left(tmp_path):
     f = write(tmp_path / "tx2.csv", "Customer,Date,Amount\n1,nodate,x\n")
-    assert ", line 2, column Date:" in error_of(lambda: transactions(f))
+    assert ", line 2 (Transactions data row 1), column Date:" in error_of(lambda: transactions(f))
+
+
+def test_every_bad_row_is_reported_in_one_run_first_50_then_a_count(tmp_path):
+    rows = ["1,2024-01-01,5"] * 10 + ["1,2024-01-01,x"] * 60 + ["1,nodate,5"] * 3
+    f = write(tmp_path / "tx.csv", "Customer,Date,Amount\n" + "\n".join(rows) + "\n")
+    with pytest.raises(readers.BadRowsError) as info:
+        transactions(f)
+    lines = str(info.value).split("\n")
+    assert lines[0] == f"{f}: 63 bad rows — correct them, or pass --skip-bad-rows to leave them out:"
+    assert lines[1] == ('  line 12 (Transactions data row 11), column Amount: expected a number, found "x" — correct '
+                        "the cell or delete the row.")
+    assert len(lines) == 1 + 50 + 1 and lines[-1] == "  … and 13 more."
+    assert info.value.count == 63
+
+
+def test_skip_bad_rows_leaves_them_out_and_counts_them(tmp_path):
+    f = write(tmp_path / "tx.csv", "Customer,Date,Amount\n1,2024-01-01,x\n1,nodate,5\n2,2024-01-02,7\n\n")
+    frame = transactions(f, skip_bad_rows=True)
+    assert frame["amount"].tolist() == [7.0] and frame["customer_id"].tolist() == ["2"]
+    assert frame.attrs["skipped_rows"] == 2
+    assert frame.attrs["skipped_places"] == ["line 2 (Transactions data row 1), column Amount",
+                                             "line 3 (Transactions data row 2), column Date"]
 
 
 def test_blank_margin_column_means_no_profit_data(tmp_path):
@@ -293,7 +313,7 @@ def test_xlsx_sheet_numeric_ids_date_cells_and_serials(tmp_path):
 def test_xlsx_rows_are_sheet_rows(tmp_path):
     f = workbook(tmp_path / "tx.xlsx", {"Data": [[None], [None, "Customer", "Date", "Amount"],
                                                  [None, "1", dt.date(2024, 3, 1), "abc"]]})
-    assert error_of(lambda: transactions(f, sheet="Data")).startswith(f"{f}, sheet Data, row 3, column Amount:")
+    assert error_of(lambda: transactions(f, sheet="Data")).startswith(f"{f}, sheet Data, row 3 (Transactions data row 1), column Amount:")
 
 
 def test_excel_table_by_name_reports_sheet_rows(tmp_path):
@@ -303,7 +323,7 @@ def test_excel_table_by_name_reports_sheet_rows(tmp_path):
     raw, source = read_table(f, sheet="Sales")
     assert source == f"{f}, table Sales (sheet Data)"
     assert list(raw.index) == [6, 7]  # header in sheet row 5
-    assert error_of(lambda: transactions_frame(raw, source)).startswith(f"{source}, row 7, column Amount:")
+    assert error_of(lambda: transactions_frame(raw, source)).startswith(f"{source}, row 7 (Transactions data row 2), column Amount:")
 
 
 def test_workbook_default_is_the_transactions_table(tmp_path):
@@ -318,7 +338,7 @@ def test_workbook_default_is_the_transactions_table(tmp_path):
 def test_error_cells_count_as_missing(tmp_path):
     f = workbook(tmp_path / "tx.xlsx", {"Data": [["Customer", "Date", "Amount"], ["1", 45352, "#N/A"]]})
     message = error_of(lambda: transactions(f))
-    assert message == (f"{f}, sheet Data, row 2, column Amount: expected a number, found an empty cell or an "
+    assert message == (f"{f}, sheet Data, row 2 (Transactions data row 1), column Amount: expected a number, found an empty cell or an "
                        "Excel error such as #N/A — fill it in or delete the row.")
 
 
@@ -326,6 +346,49 @@ def test_unknown_sheet_lists_sheets_and_tables(tmp_path):
     f = workbook(tmp_path / "tx.xlsx", {"Data": [["a"]]}, tables={"Sales": ("Data", (3, 0), ["Customer"], [["1"]])})
     message = error_of(lambda: read_table(f, sheet="Umsatz"))
     assert message == f'{f}: no sheet or table named "Umsatz"; sheets: Data; tables: Sales — name one of these.'
+
+
+HEADERS = readers.transaction_headers()
+
+
+def test_title_rows_above_the_header_are_skipped_and_rows_stay_sheet_rows(tmp_path):
+    f = workbook(tmp_path / "tx.xlsx", {"Report": [["Sales report 2024"], ["exported 2024-12-31"], [None],
+                                                   ["Customer", "Date", "Amount"], ["7", dt.date(2024, 3, 1), 5],
+                                                   ["8", dt.date(2024, 3, 2), "abc"]]})
+    raw, source = read_table(f, headers=HEADERS)
+    assert list(raw.columns) == ["Customer", "Date", "Amount"] and list(raw.index) == [5, 6]
+    assert error_of(lambda: transactions_frame(raw, source)).startswith(
+        f"{f}, sheet Report, row 6 (Transactions data row 2), column Amount:")
+
+
+def test_data_on_a_later_sheet_is_found_by_its_headers(tmp_path):
+    f = workbook(tmp_path / "tx.xlsx", {"Cover": [["Quarterly figures"], ["see sheet 2"]],
+                                        "Umsätze": [[None], ["Kunde", "Datum", "Betrag"], ["7", dt.date(2024, 3, 1), 5]]})
+    raw, source = read_table(f, headers=HEADERS)
+    assert source == f"{f}, sheet Umsätze"
+    assert transactions_frame(raw, source)["amount"].tolist() == [5.0]
+
+
+def test_data_in_a_named_table_is_found_by_its_headers_or_by_name(tmp_path):
+    f = workbook(tmp_path / "tx.xlsx", {"Cover": [["Title"]]},
+                 tables={"SalesTbl": ("Report", (6, 1), ["Customer", "Date", "Amount"], [["7", 45352, 5]])})
+    raw, source = read_table(f, headers=HEADERS)
+    assert source == f"{f}, table SalesTbl (sheet Report)" and list(raw.index) == [8]
+    assert read_table(f, sheet="salestbl")[1] == source
+
+
+def test_no_sheet_with_the_headers_lists_sheets_and_tables_and_points_at_sheet(tmp_path):
+    f = workbook(tmp_path / "tx.xlsx", {"Cover": [["Title"]], "Data": [["Name", "When", "Value"], ["a", 1, 2]]},
+                 tables={"Other": ("Data", (5, 0), ["x", "y"], [[1, 2]])})
+    message = error_of(lambda: read_table(f, headers=HEADERS))
+    assert message == (f'{f}: no sheet or table has a header row with the "Customer ID", "Date" and "Amount" '
+                       "columns in its top 20 rows; sheets: Cover, Data; tables: Other — name the one with the data "
+                       "with --sheet.")
+
+
+def test_a_header_below_row_20_is_not_searched(tmp_path):
+    f = workbook(tmp_path / "tx.xlsx", {"Data": [["note"]] * 20 + [["Customer", "Date", "Amount"]]})
+    assert "no sheet or table has a header row" in error_of(lambda: read_table(f, headers=HEADERS))
 
 
 def test_empty_sheet(tmp_path):
@@ -421,7 +484,7 @@ def test_bad_flag_is_named(tmp_path):
     f = write(tmp_path / "customers.csv", "Customer,Known Brand\n1,maybe\n")
     raw, source = read_table(f)
     assert error_of(lambda: customers_frame(raw, source)).startswith(
-        f'{f}, line 2, column Known Brand: expected yes or no (also true/false, 1/0, x, ja/nein, or blank), '
+        f'{f}, line 2 (Customers data row 1), column Known Brand: expected yes or no (also true/false, 1/0, x, ja/nein, or blank), '
         'found "maybe"')
 
 
@@ -429,14 +492,14 @@ def test_customer_listed_twice(tmp_path):
     f = write(tmp_path / "customers.csv", "Customer,Name\n00042,A\n7,B\n00042,C\n")
     raw, source = read_table(f)
     assert error_of(lambda: customers_frame(raw, source)) == (
-        f'{f}, line 4, column Customer: customer "00042" appears twice (lines 2 and 4) — keep one row per customer.')
+        f'{f}, line 4 (Customers data row 3), column Customer: customer "00042" appears twice (lines 2 and 4) — keep one row per customer.')
 
 
 def test_customer_row_with_a_name_but_no_id(tmp_path):
     f = write(tmp_path / "customers.csv", "Customer,Name\n1,A\n,B\n")
     raw, source = read_table(f)
     assert error_of(lambda: customers_frame(raw, source)).startswith(
-        f"{f}, line 3, column Customer: expected a customer id, found an empty cell")
+        f"{f}, line 3 (Customers data row 2), column Customer: expected a customer id, found an empty cell")
 
 
 def test_complaints_with_and_without_category_and_severity(tmp_path):

@@ -20,11 +20,19 @@ import numpy as np
 import pandas as pd
 
 from kam_xl import readers
+from kam_xl.core import settings as settings_module
 from kam_xl.core.settings import Settings, SettingsError, describe, field_names
 from kam_xl.errors import InputError
+from kam_xl.readers.numbers import DECIMALS, THOUSANDS
 
 FORMATS = ("csv", "json", "xlsx")
 _SETTING = "setting_"  # dest prefix of the options generated from Settings
+# Settings the analysis table does not use (they act in the workbook: win-back list, labels, key-account
+# share band of the Matrix sheet); a KeyAccounts workbook's Settings sheet may still hold them.
+_NOT_IN_ANALYZE = ("key_share_low", "key_share_high", "winback_at_risk", "winback_due_days", "watch_list_size",
+                   "language")
+_CHOICES = {"abc_value": settings_module.ABC_VALUES, "xyz_method": settings_module.XYZ_METHODS,
+            "xyz_period": settings_module.XYZ_PERIODS}
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -53,19 +61,34 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--date-format", metavar="FMT", help="how text dates are written when not ISO, e.g. "
                                                              "%%d/%%m/%%Y or %%Y%%m%%d (ISO and Excel dates always "
                                                              "work)")
+    parser.add_argument("--decimal", choices=DECIMALS,
+                        help="decimal separator of numbers written as text (default: decided per column from its "
+                             "values, the separator and the date style; asked for when they cannot tell)")
+    parser.add_argument("--thousands", choices=THOUSANDS,
+                        help="thousands separator of numbers written as text (default: the other of . and ,; "
+                             "spaces and apostrophes are always read as thousands separators)")
+    parser.add_argument("--skip-bad-rows", action="store_true",
+                        help="leave out rows with a bad cell (counted on standard error) instead of stopping")
     parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluation day (default: the last transaction day)")
     parser.add_argument("--format", choices=FORMATS, help="output format (default: from --out, else csv)")
     parser.add_argument("--out", metavar="PATH", help="output file (default: standard output; xlsx needs a file)")
-    group = parser.add_argument_group("analysis settings", "Defaults as in the Settings sheet.")
+    group = parser.add_argument_group(
+        "analysis settings", "Defaults as in the Settings sheet. The workbook's win-back, language and key-account "
+                             "share settings act only in the workbook.")
     for field in fields(Settings):
+        if field.name in _NOT_IN_ANALYZE:
+            continue
         default = field.default if field.default is not MISSING else None
         group.add_argument(f"--{field.name.replace('_', '-')}", dest=_SETTING + field.name,
-                           metavar=_metavar(default), help=_help(field.name, default))
+                           choices=_CHOICES.get(field.name), metavar=_metavar(field.name, default),
+                           help=_help(field.name, default))
     parser.set_defaults(run=run)
     return parser
 
 
-def _metavar(default) -> str:
+def _metavar(name: str, default) -> str:
+    if name in _CHOICES:
+        return "{" + ",".join(_CHOICES[name]) + "}"
     if isinstance(default, bool):
         return "true|false"
     if isinstance(default, int):
@@ -94,23 +117,31 @@ def run(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of)
     fmt = _output_format(args.format, args.out)
 
-    raw, source = readers.read_table(args.tx_file, sheet=args.sheet, sep=args.sep, default_names=("Transactions",))
+    numbers = dict(decimal=args.decimal, thousands=args.thousands, skip_bad_rows=args.skip_bad_rows)
+    raw, source = readers.read_table(args.tx_file, sheet=args.sheet, sep=args.sep, default_names=("Transactions",),
+                                     headers=readers.transaction_headers(args.customer_col, args.date_col,
+                                                                         args.amount_col))
     transactions = readers.transactions_frame(raw, source, customer_col=args.customer_col, date_col=args.date_col,
                                               amount_col=args.amount_col, margin_col=args.margin_col,
-                                              date_format=args.date_format)
+                                              date_format=args.date_format, **numbers)
+    _report_skipped(transactions, source)
+    _check_as_of(transactions, as_of)
     customers = complaints = None
     customers_file = args.customers or (args.tx_file if "customers" in book_tables else None)
     complaints_file = args.complaints or (args.tx_file if "complaints" in book_tables else None)
     if customers_file:
         raw, source = readers.read_table(customers_file, sheet=args.customers_sheet, sep=args.sep,
                                          default_names=("Customers",))
-        customers = readers.customers_frame(raw, source, customer_col=_if_present(raw, args.customer_col))
+        customers = readers.customers_frame(raw, source, customer_col=_if_present(raw, args.customer_col), **numbers)
+        _report_skipped(customers, source)
+        _warn_unmatched(transactions, customers, source)
     if complaints_file:
         raw, source = readers.read_table(complaints_file, sheet=args.complaints_sheet, sep=args.sep,
                                          default_names=("Complaints",))
         complaints = readers.complaints_frame(raw, source, customer_col=_if_present(raw, args.customer_col),
                                               date_col=_if_present(raw, args.date_col),
-                                              date_format=args.date_format)
+                                              date_format=args.date_format, skip_bad_rows=args.skip_bad_rows)
+        _report_skipped(complaints, source)
 
     from kam_xl.core.analysis import analyze  # imported late: reading errors need no analysis
 
@@ -120,6 +151,38 @@ def run(args: argparse.Namespace) -> int:
     else:
         _write_stdout(result, fmt)
     return 0
+
+
+def _warn(message: str) -> None:
+    print(f"kam-xl analyze: warning: {message}", file=sys.stderr)
+
+
+def _report_skipped(frame: pd.DataFrame, source: str) -> None:
+    count = frame.attrs.get("skipped_rows", 0)
+    if count:
+        places = "; ".join(frame.attrs["skipped_places"][:3]) + ("; …" if count > 3 else "")
+        _warn(f"{source}: left out {count} bad row{'s' if count > 1 else ''} (--skip-bad-rows): {places}")
+
+
+def _check_as_of(transactions: pd.DataFrame, as_of: pd.Timestamp | None) -> None:
+    first = transactions["date"].min()
+    if as_of is not None and as_of < first:
+        raise InputError(f"no transaction is on or before {as_of:%Y-%m-%d} (the first is on {first:%Y-%m-%d}) — "
+                         "choose a later day.", source="--as-of")
+
+
+def _warn_unmatched(transactions: pd.DataFrame, customers: pd.DataFrame, source: str) -> None:
+    """Customer ids in only one of the two tables: counted on standard error with a few examples."""
+    sold = pd.Index(transactions["customer_id"].unique())
+    listed = pd.Index(customers["customer_id"])
+    for ids, what in ((listed.difference(sold, sort=False), f"in {source} {{has}} no transaction"),
+                      (sold.difference(listed, sort=False), f"with transactions {{is}} missing from {source}")):
+        if len(ids):
+            many = len(ids) > 1
+            shown = ", ".join(f'"{i}"' for i in ids[:3]) + (", …" if len(ids) > 3 else "")
+            what = what.format(has="have" if many else "has", **{"is": "are" if many else "is"})
+            _warn(f"{len(ids)} customer id{'s' if many else ''} {what} ({shown}) — check the ids (leading zeros, "
+                  "spaces, another id scheme).")
 
 
 def _book_settings(path: str, book_tables: set[str]) -> dict:
@@ -169,6 +232,36 @@ def _output_format(fmt: str | None, out: str | None) -> str:
 # Writing
 
 
+MONEY = ("revenue", "profit", "revenue_12m", "revenue_prev_12m", "avg_order_value", "clv_12m")  # to cents
+RATIOS = ("share", "cum_share_before", "cv", "interval_days", "p_alive", "trend",
+          "expected_purchases_90d")  # to 6 significant digits
+_XLSX_FORMATS = {**dict.fromkeys(MONEY, "#,##0.00"), "share": "0.00%", "cum_share_before": "0.00%",
+                 "p_alive": "0.0%", "cv": "0.000", "interval_days": "0.0", "trend": "0.0%",
+                 "expected_purchases_90d": "0.00"}
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such text as a formula
+
+
+def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Money to cents, shares and ratios to 6 significant digits: no float noise in text output."""
+    frame = frame.copy()
+    for name in MONEY:
+        if name in frame:
+            frame[name] = frame[name].astype(float).round(2)
+    for name in RATIOS:
+        if name in frame:
+            frame[name] = _significant(frame[name].to_numpy(dtype=float), 6)
+    return frame
+
+
+def _significant(x: np.ndarray, digits: int) -> np.ndarray:
+    """``x`` rounded to ``digits`` significant digits (divided by a power of ten, so it prints short)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        places = digits - 1 - np.floor(np.log10(np.abs(x)))
+    places = np.where(np.isfinite(places), places, 0)
+    up, down = 10.0 ** np.maximum(places, 0), 10.0 ** np.maximum(-places, 0)
+    return np.where(places >= 0, np.round(x * up) / up, np.round(x / down) * down)
+
+
 def _text_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """Lists (such as several customer types) joined to one text cell."""
     frame = frame.copy()
@@ -179,13 +272,30 @@ def _text_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text that a spreadsheet would take for a formula (``=…``, ``+…``, ``-…``, ``@…``) gets a leading
+    apostrophe, so a CSV opened in Excel shows it as text, as the xlsx output writes it."""
+    frame = frame.copy()
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            text = column.astype("string")
+            risky = text.str.startswith(_FORMULA_STARTS).fillna(False).to_numpy(bool)
+            if risky.any():
+                column = column.astype(object)
+                column[risky] = "'" + text[risky].astype(str)
+                frame[name] = column
+    return frame
+
+
 def _write_csv(result: pd.DataFrame, stream) -> None:
-    _text_cells(result).to_csv(stream, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+    _neutralised(_text_cells(_rounded(result))).to_csv(stream, index=False, lineterminator="\n",
+                                                      date_format="%Y-%m-%d")
 
 
 def _write_json(result: pd.DataFrame, stream) -> None:
     records = [{key: _json_value(value) for key, value in row.items()}
-               for row in result.to_dict(orient="records")]
+               for row in _rounded(result).to_dict(orient="records")]
     json.dump(records, stream, ensure_ascii=False, indent=1)
     stream.write("\n")
 
@@ -208,7 +318,8 @@ def _json_value(value):
 
 
 def _write_xlsx(result: pd.DataFrame, path: str) -> None:
-    """One sheet "Analysis"; text always as text (an id like "=1+1" or "00042" stays as written)."""
+    """One sheet "Analysis"; text always as text (an id like "=1+1" or "00042" stays as written); money,
+    shares and dates with number formats, values at full precision."""
     import xlsxwriter
 
     frame = _text_cells(result)
@@ -221,6 +332,7 @@ def _write_xlsx(result: pd.DataFrame, path: str) -> None:
         sheet.write_string(0, c, str(name), bold)
         column = frame[name]
         is_date = pd.api.types.is_datetime64_any_dtype(column.dtype)
+        shown = book.add_format({"num_format": _XLSX_FORMATS[name]}) if name in _XLSX_FORMATS else None
         for r, value in enumerate(column.tolist(), start=1):
             if value is None or value is pd.NaT or (isinstance(value, float) and not math.isfinite(value)):
                 continue
@@ -229,7 +341,7 @@ def _write_xlsx(result: pd.DataFrame, path: str) -> None:
             elif isinstance(value, (bool, np.bool_)):
                 sheet.write_boolean(r, c, bool(value))
             elif isinstance(value, (int, float, np.integer, np.floating)):
-                sheet.write_number(r, c, float(value))
+                sheet.write_number(r, c, float(value), shown)
             else:
                 sheet.write_string(r, c, str(value))
         sheet.set_column(c, c, max(10, min(40, len(str(name)) + 2)))

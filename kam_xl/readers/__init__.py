@@ -10,20 +10,23 @@ functions and get the same messages. Two steps:
   name, convert and check every cell, and return the canonical columns of :mod:`kam_xl.core.schema`
   (RangeIndex; rows with nothing in any column read are dropped).
 
-The first bad cell, in reading order, raises :class:`TableError` naming file, line or row, column,
-the value found and the fix::
+A bad cell raises :class:`TableError` naming file, line or row (and the table's data row, as the cell
+functions say it), column, the value found and the fix; several bad rows raise one
+:class:`BadRowsError` listing the first 50::
 
-    transactions.csv, line 17, column Amount: expected a number, found "abc" — correct the cell or delete the row.
+    transactions.csv, line 17 (Transactions data row 16), column Amount: expected a number, found "abc" — …
 
 One module per step: ``files`` (opening CSV files and workbooks), ``columns`` (parsing one raw column:
-the conversion rules), ``frames`` (finding columns by name, the canonical frames), ``errors``.
+the conversion rules), ``numbers`` (decimal and thousands separators per column), ``frames`` (finding
+columns by name, the canonical frames), ``errors``.
 """
 
-from kam_xl.readers.errors import TableError
+from kam_xl.readers.errors import BadRowsError, TableError
 from kam_xl.readers.files import read_table, workbook_tables
-from kam_xl.readers.frames import complaints_frame, customers_frame, has_column, transactions_frame
+from kam_xl.readers.frames import (complaints_frame, customers_frame, has_column, transaction_headers,
+                                  transactions_frame)
 
 __all__ = [
-    "TableError", "read_table", "transactions_frame", "customers_frame", "complaints_frame", "has_column",
-    "workbook_tables",
+    "TableError", "BadRowsError", "read_table", "transactions_frame", "customers_frame", "complaints_frame", "has_column",
+    "workbook_tables", "transaction_headers",
 ]

@@ -3,21 +3,21 @@
 Each parser (ids, labels, numbers, dates, flags, override) takes a column of raw values and returns
 its values, which cells are invalid or blank, and how to explain an invalid one.
 
-Conversions are vectorised: a column is parsed in one pass, in the format a sample of it shows (plain
-or decimal-comma numbers; ISO or dd.mm.yyyy dates), and only the cells that pass refuses go through the
-slower, more forgiving rules below. 1M CSV lines read and check in about 1.3 s (German style: 2.3 s).
+Conversions are vectorised: a column is parsed in one pass (numbers: one style per column, see
+:mod:`kam_xl.readers.numbers`; dates: in the format a sample shows, ISO or dd.mm.yyyy), and only the
+cells that pass refuses go through the slower, more forgiving rules below.
 
 Rules, in the order they are tried:
 
 - Ids stay text: "00042" stays "00042"; a workbook number 42.0 becomes "42". Surrounding spaces go.
-- Numbers: a number cell, or text a plain float parse accepts ("1234.5", "-3", "1e3"). Otherwise,
-  after dropping spaces and a currency sign (€ $ £ EUR USD CHF GBP), German "1.234,50" or English
-  "1,234.50". A column takes one style: once a cell shows a decimal comma, text like "1.234" in that
-  column means 1234 and "1234.5" is an error. "1,234" alone reads as 1.234 (decimal comma).
+- Numbers: a number cell as it is; text in the column's style (German "1.234,50", English "1,234.50",
+  Swiss "1'234.50", SAP "100,00-", "1e3"), decided from all its cells and the file's signals, or refused
+  as ambiguous ("2.000" alone) — see :mod:`kam_xl.readers.numbers`.
 - Dates: a date cell; text in the given ``date_format``; ISO text ("2024-03-31", with or without a
   time); Excel serial numbers (number cells or numeric text, 1900 date system); eight-digit numbers
-  19000101-21991231 as YYYYMMDD; German "31.03.2024" or "31.03.24". Slash dates are ambiguous and need
-  ``date_format``. Times are dropped; dates must lie in 1900-2199.
+  19000101-21991231 as YYYYMMDD; German "31.03.2024" or "31.03.24", also with a time ("02.01.2024
+  10:15"). Slash dates are ambiguous and need ``date_format``. Times are dropped; dates must lie in
+  1900-2199.
 - Yes/no flags: yes/no, true/false, 1/0, x, ja/nein, y/n, wahr/falsch, or blank (= no).
 - Empty cells, whitespace and Excel error cells (#N/A, which calamine shows as "") are missing.
 """
@@ -30,6 +30,9 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+
+from kam_xl.readers import numbers
+from kam_xl.readers.numbers import NumberStyle
 
 _FIRST_DATE, _LAST_DATE = pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31")
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")  # serial 1 = 1900-01-01 (from March 1900 on)
@@ -134,94 +137,49 @@ def _labels(col: pd.Series) -> _Parsed:
     return parsed
 
 
-_GERMAN = r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"  # 1.234,5  12,5  1.234  1234
-_ENGLISH = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"  # 1,234.5  1,234  12.5
-_DECIMAL_COMMA = r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+|[+-]?\d{1,3}(?:\.\d{3}){2,}"  # only German reads these
-_THOUSANDS_COMMA = r"[+-]?\d{1,3}(?:,\d{3})+\.\d+|[+-]?\d{1,3}(?:,\d{3}){2,}"  # only English reads these
-_AMBIGUOUS = r"[+-]?\d{1,3},\d{3}"  # German 1.234 or English 1234: no evidence either way; alone it reads German
-_NOISE = r"\s+|€|\$|£|\b(?:EUR|USD|CHF|GBP|eur|usd|chf|gbp)\b"  # spaces and currency signs
+def _numbers(col: pd.Series, style: NumberStyle = NumberStyle(),
+             sibling: Callable[[], str | None] = lambda: None) -> _Parsed:
+    """Numbers from number cells or text, the text in the column's style (:mod:`kam_xl.readers.numbers`).
 
-
-def _numbers(col: pd.Series) -> _Parsed:
-    """Numbers from number cells or text (plain, German 1.234,50 or English 1,234.50)."""
+    ``sibling()`` is the decimal separator the table's other number columns show. Raises
+    :class:`numbers.Ambiguous` when nothing settles the separators of the column.
+    """
     k = _kinds(col)
     values = np.full(len(col), np.nan)
     bad = k.when | k.boolean | k.other
     blank = k.missing.copy()
-    style = None
+    decimal = None
     if k.number.any():
         values[k.number] = col[k.number].to_numpy(dtype=float)
     if k.text.any():
-        parsed, text_bad, text_blank, style = _text_numbers(_part(col, k.text))
-        values[k.text], bad[k.text], blank[k.text] = parsed, text_bad, text_blank
+        text = _part(col, k.text)
+        found = numbers.evidence(text)
+        decimal, thousands = numbers.decide(found, style, sibling, text)
+        values[k.text], blank[k.text] = numbers.parse(found, decimal, thousands)
     bad |= ~np.isfinite(values) & ~blank
     raw = col.to_numpy(dtype=object)
+    other = {",": ".", ".": ","}.get(decimal or "")
 
     def explain(i: int) -> str:
-        if style == "de" and isinstance(raw[i], str) and "." in raw[i]:
-            return (f"expected a number written like the rest of the column (1.234,50 with a decimal comma), "
-                    f"found {_show(raw[i])} — correct the cell.")
+        if other and isinstance(raw[i], str) and other in raw[i]:
+            written = "1.234,50 with a decimal comma" if decimal == "," else "1,234.50 with a decimal point"
+            return (f"expected a number written like the rest of the column ({written}), found {_show(raw[i])} "
+                    f"— correct the cell, or set the separators with --decimal and --thousands.")
         return f"expected a number, found {_show(raw[i])} — correct the cell or delete the row."
 
     return _Parsed(values, bad, blank, "a number", explain)
 
 
-def _text_numbers(text: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, str | None]:
-    """Numbers from text cells: values, bad, blank and the column's style ("de", "en" or None = plain).
-
-    Fast path over the whole column: a plain parse, or, when a sample shows decimal commas, a parse
-    with commas as points where cells holding a dot are left to the slow path. The slow path takes the
-    cells the fast one refused, one rule after the other (see the module docstring).
-    """
-    n = len(text)
-    sample = _sample(text)
-    style = "de" if (sample.str.fullmatch(_DECIMAL_COMMA) & ~sample.str.fullmatch(_AMBIGUOUS)).any() else None
-    if style == "de":
-        values = _to_float(text.str.replace(",", ".", regex=False))
-        values[text.str.contains(".", regex=False).to_numpy(dtype=bool, na_value=False)] = np.nan
-    else:
-        values = _to_float(text)
-    bad, blank = np.zeros(n, bool), np.zeros(n, bool)
-    failed = np.flatnonzero(np.isnan(values))
-    if not failed.size:
-        return values, bad, blank, style
-    rest = pd.Series(text.to_numpy(dtype=object, na_value="")[failed], dtype=object).str.replace(
-        _NOISE, "", regex=True)
-    blank[failed] = (rest == "").to_numpy(dtype=bool)
-    if style is None:  # the column's style shows in cells only one style reads
-        german = (rest.str.fullmatch(_DECIMAL_COMMA) & ~rest.str.fullmatch(_AMBIGUOUS)).to_numpy(dtype=bool)
-        english = rest.str.fullmatch(_THOUSANDS_COMMA).to_numpy(dtype=bool)
-        evidence = np.flatnonzero(german | english)
-        style = ("de" if german[evidence[0]] else "en") if evidence.size else (
-            "de" if rest.str.contains(r"\d,\d", regex=True).any() else None)
-        if style == "de":  # cells the plain parse took: "1.234" means 1234, "1234.5" is a mistake
-            plain = np.flatnonzero(~np.isnan(values))
-            shown = pd.Series(text.to_numpy(dtype=object)[plain], dtype=object).str.strip()
-            dotted = plain[shown.str.contains(".", regex=False).to_numpy(dtype=bool)]
-            failed = np.sort(np.concatenate([failed, dotted]))
-            rest = pd.Series(text.to_numpy(dtype=object, na_value="")[failed], dtype=object).str.replace(
-                _NOISE, "", regex=True)
-    if style == "de":
-        ok = rest.str.fullmatch(_GERMAN).to_numpy(dtype=bool)
-        fixed = _to_float(rest.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-    elif style == "en":
-        ok = rest.str.fullmatch(_ENGLISH).to_numpy(dtype=bool)
-        fixed = _to_float(rest.str.replace(",", "", regex=False))
-    else:
-        ok, fixed = np.ones(len(rest), bool), _to_float(rest)
-    values[failed] = np.where(ok, fixed, np.nan)
-    bad |= np.isnan(values) & ~blank
-    return values, bad, blank, style
+def number_hint(col: pd.Series) -> str | None:
+    """The decimal separator the text cells of a column show, or None."""
+    k = _kinds(col)
+    return numbers.evidence(_part(col, k.text)).decimal() if k.text.any() else None
 
 
 def _sample(text: pd.Series, size: int = 500) -> pd.Series:
     """The first non-blank text cells of a column, stripped: enough to guess its format."""
     head = text.iloc[:4 * size].dropna().astype(str).str.strip()
     return head[head != ""].iloc[:size].astype(object)
-
-
-def _to_float(text: pd.Series) -> np.ndarray:
-    return np.array(pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan))
 
 
 def _dates(col: pd.Series, date_format: str | None = None) -> _Parsed:
@@ -279,6 +237,8 @@ def _text_dates(text: pd.Series, date_format: str | None) -> tuple[np.ndarray, n
     Fast path: the whole column in the given format, else in the one a sample shows (ISO or German);
     the cells it refuses go through the rules of the module docstring one by one.
     """
+    if not date_format or "%H" not in date_format:  # times are dropped anyway
+        text = _without_time(text)
     sample = _sample(text) if not date_format else None
     if sample is not None and sample.str.fullmatch(r"\d\d\.\d\d\.\d{4}").sum() > len(sample) // 2:
         values = _to_datetime(_german_to_iso(text), "%Y-%m-%d")  # 31.03.2024: pandas parses ISO fastest
@@ -310,6 +270,26 @@ def _text_dates(text: pd.Series, date_format: str | None) -> tuple[np.ndarray, n
     values[failed] = found
     blank[failed] = rest_blank
     return values, blank
+
+
+_TIME = r"[ T]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*$"
+_DOTTED = r"\d{1,2}\.\d{1,2}\.\d{2,4}"
+
+
+def _without_time(text: pd.Series) -> pd.Series:
+    """Text dates with a trailing time of day ("02.01.2024 10:15") cut to the date; others as they are."""
+    if not text.str.contains(":", regex=False, na=False).any():
+        return text
+    return text.str.replace(_TIME, "", regex=True)
+
+
+def dotted_dates(col: pd.Series) -> bool:
+    """Whether most text cells of a date column are written dd.mm.yyyy (a sign of decimal commas)."""
+    k = _kinds(col)
+    if not k.text.any():
+        return False
+    sample = _sample(_part(col, k.text))
+    return bool(len(sample)) and sample.str.match(_DOTTED).mean() > 0.5
 
 
 def _german_to_iso(text: pd.Series) -> pd.Series:

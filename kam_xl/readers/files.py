@@ -1,7 +1,9 @@
 """Open a CSV file or a workbook and read its table as raw values, headers as written.
 
-Workbooks (XLSX/XLSM) are read with calamine, by table (ListObject) or sheet name; CSV files are
-decoded (UTF-8, UTF-16, Windows-1252) and their separator sniffed. Anything else (old .xls, .xlsb,
+Workbooks (XLSX/XLSM) are read with calamine, by table (ListObject) or sheet name, else the first
+table or sheet holding the wanted headers; on a sheet the header is the first of the top 20 rows that
+holds them (title rows above it are skipped). CSV files are decoded (UTF-8, UTF-16, Windows-1252)
+and their separator sniffed. Anything else (old .xls, .xlsb,
 .ods, images, archives, binary data) is refused with a message saying what it is and what to do.
 """
 
@@ -22,16 +24,21 @@ from kam_xl.errors import InputError
 from kam_xl.readers.errors import TableError
 
 SEPARATORS = (",", ";", "\t", "|")
+HEADER_ROWS = 20  # a sheet's header is searched in its top rows
 _SEP_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
 
 def read_table(path: str | os.PathLike, *, sheet: str | None = None, sep: str | None = None,
-               default_names: Sequence[str] = ()) -> tuple[pd.DataFrame, str]:
+               default_names: Sequence[str] = (),
+               headers: Sequence[Sequence[str]] = ()) -> tuple[pd.DataFrame, str]:
     """The table in a CSV or Excel file as raw values, and a label naming where it came from.
 
     ``sheet`` names a worksheet or an Excel table (ListObject) of a workbook; tables win when both
     carry the name. Without it the first of ``default_names`` found as a table or sheet is read, else
-    the first worksheet with data. ``sep`` fixes the CSV delimiter (one of , ; tab |); by default it
+    the first table or sheet whose header holds ``headers`` (each a group of names, one of which must
+    be there), else the first worksheet with data. A sheet's header row is the first of its top
+    :data:`HEADER_ROWS` rows that holds ``headers`` (the first row when none does or none are given);
+    when no sheet or table holds them the error lists the sheets and tables. ``sep`` fixes the CSV delimiter (one of , ; tab |); by default it
     is sniffed from the first lines. The label ("sales.xlsx, sheet Data") starts every message.
     """
     name = os.fspath(path)
@@ -50,7 +57,7 @@ def read_table(path: str | os.PathLike, *, sheet: str | None = None, sep: str | 
     head = data[:8192]
     if head.startswith(b"PK\x03\x04"):
         _check_workbook_zip(file, name)
-        return _read_workbook(file, name, sheet, default_names)
+        return _read_workbook(file, name, sheet, default_names, headers)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         raise InputError("is an Excel 97-2003 workbook (.xls) or a password-protected file — open it in Excel "
                          "and save it as .xlsx (without a password) or as CSV.", source=name)
@@ -116,8 +123,8 @@ def workbook_tables(path: str | os.PathLike) -> list[str]:
         return []
 
 
-def _read_workbook(file: Path, name: str, sheet: str | None,
-                   default_names: Sequence[str]) -> tuple[pd.DataFrame, str]:
+def _read_workbook(file: Path, name: str, sheet: str | None, default_names: Sequence[str],
+                   headers: Sequence[Sequence[str]]) -> tuple[pd.DataFrame, str]:
     import python_calamine as pc
 
     try:
@@ -138,6 +145,14 @@ def _read_workbook(file: Path, name: str, sheet: str | None,
         else:
             table_name = next((t for n in default_names if (t := _pick(n, tables))), None)
             sheet_name = next((s for n in default_names if (s := _pick(n, sheets))), None)
+            if table_name is None and sheet_name is None and headers:
+                table_name = next((t for t in tables if _holds(book.get_table_by_name(t).columns, headers)), None)
+                sheet_name = None if table_name else next(
+                    (s for s in sheets if _header_row(book.get_sheet_by_name(s), headers) is not None), None)
+                if table_name is None and sheet_name is None:
+                    raise InputError(f"no sheet or table has a header row with the {_wanted(headers)} columns in its "
+                                     f"top {HEADER_ROWS} rows; sheets: {_listing(sheets)}; tables: "
+                                     f"{_listing(tables)} — name the one with the data with --sheet.", source=name)
         if table_name is not None:
             table = book.get_table_by_name(table_name)
             first = table.start[0] + 1 if table.start else 2  # sheet row of the first data row
@@ -155,7 +170,31 @@ def _read_workbook(file: Path, name: str, sheet: str | None,
         if ws.start is None or not rows:
             raise InputError("the sheet is empty — fill in the table with a header row, or name another sheet.",
                              source=source)
-        return _raw_frame(rows[0], rows[1:], ws.start[0] + 2), source
+        top = _header_row(ws, headers) or 0
+        return _raw_frame(rows[top], rows[top + 1:], ws.start[0] + top + 2), source
+
+
+def _key(header) -> str:
+    """A header as compared: case, spaces and punctuation ignored."""
+    return "".join(ch for ch in str(header).casefold() if ch.isalnum())
+
+
+def _holds(cells: Sequence, headers: Sequence[Sequence[str]]) -> bool:
+    keys = {_key(c) for c in cells if c is not None}
+    return all(any(_key(n) in keys for n in group) for group in headers)
+
+
+def _header_row(ws, headers: Sequence[Sequence[str]]) -> int | None:
+    """Position (among the sheet's rows from its first filled one) of the first top row holding ``headers``."""
+    if not headers or ws.start is None:
+        return None
+    top = ws.to_python(skip_empty_area=True, nrows=HEADER_ROWS)
+    return next((i for i, row in enumerate(top) if _holds(row, headers)), None)
+
+
+def _wanted(headers: Sequence[Sequence[str]]) -> str:
+    names = [f'"{group[0]}"' for group in headers]
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 
 def _pick(wanted: str, names: Sequence[str]) -> str | None:

@@ -245,7 +245,7 @@ def test_defaults_give_default_settings(kam, tmp_path, fake_analysis):
 # --- Output -----------------------------------------------------------------------------------------
 
 
-def test_csv_to_stdout_keeps_ids_as_text(kam, tmp_path, fake_analysis):
+def test_csv_to_stdout_keeps_ids_as_text_and_formula_looking_text_as_text(kam, tmp_path, fake_analysis):
     f = tmp_path / "tx.csv"
     f.write_text(TX)
     code, out, _ = kam(f)
@@ -255,7 +255,7 @@ def test_csv_to_stdout_keeps_ids_as_text(kam, tmp_path, fake_analysis):
     assert lines[1].startswith("00042,250.0,")
     assert '"Breadwinner, Expert"' in lines[1] and ",2024-01-05," in lines[1]
     back = pd.read_csv(pd.io.common.StringIO(out), dtype=str, keep_default_na=False)
-    assert back["customer_id"].tolist() == ["00042", "=1+1", "@SUM(A1)"]
+    assert back["customer_id"].tolist() == ["00042", "'=1+1", "'@SUM(A1)"]   # Excel shows them as text
 
 
 def test_json_records(kam, tmp_path, fake_analysis):

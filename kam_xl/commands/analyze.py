@@ -95,6 +95,8 @@ def _metavar(name: str, default) -> str:
         return "N"
     if isinstance(default, float):
         return "X"
+    if name == "key_type_classes":
+        return "LETTERS"
     return "TEXT" if isinstance(default, str) else "N"
 
 

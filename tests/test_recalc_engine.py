@@ -466,7 +466,8 @@ def test_results_larger_than_the_engine_spills_are_placed_like_excel(tmp_path):
     sheet.write_formula("L2", "=ROWS(F1:F6000)-COUNT(F1:F6000)")
     book.close()
     result = recalculate(path)
-    assert result.spills == {("S", "C1"): "C1:D6001", ("S", "F1"): "F1:G6000"}
+    # I1 shows #SPILL!: its recorded range I1:J2 shrinks to the anchor
+    assert result.spills == {("S", "C1"): "C1:D6001", ("S", "F1"): "F1:G6000", ("S", "I1"): "I1"}
     values = result.values["S"]
     assert (values["C1"], values["D1"], values["C6001"], values["D6001"]) == (0.0, 0.0, 1.0, 1.0)
     assert values["L1"] == 12002.0 + 1.0 and values["L2"] == 0.0  # the cells reading the spill see it
@@ -516,7 +517,8 @@ def test_a_large_spill_recorded_in_the_file_is_placed_before_the_one_evaluation(
     book.close()
     result = recalculate(path)
     assert udf_calls == ["PARETO_CURVE"] * 4
-    assert result.spills == {("S", "C1"): "C1:D6001", ("S", "F1"): "F1:G5", ("S", "L3"): "L3:M4"}
+    assert result.spills == {("S", "C1"): "C1:D6001", ("S", "F1"): "F1:G5", ("S", "L3"): "L3:M4",
+                             ("S", "I1"): "I1"}  # #SPILL!: the old results of I1:J6001 go
     values = result.values["S"]
     assert values["L1"] == 12002.0 + 1.0
     assert values["L2"] == pytest.approx(sum(values[f"{c}{r}"] for c in "FG" for r in range(1, 6)))

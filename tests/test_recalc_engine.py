@@ -7,6 +7,7 @@ test_crosscheck.py, which recalculates the same files with LibreOffice.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import math
@@ -350,8 +351,32 @@ def test_table_references_become_the_ranges_they_mean():
     assert pin("=Sales[[#Data],[Qty]:[Price]]", sheet="Report") == "='Data'!$B$2:$C$11"
     assert pin("=VLOOKUP(1,Sales,2,FALSE)+Sales!A1+'Sales'!B2") == "=VLOOKUP(1,$A$2:$D$11,2,FALSE)+Sales!A1+'Sales'!B2"
     assert pin("=Sales[@Nope]") == "=Sales[@Nope]"                 # unknown column: left to the engine
-    assert pin("=Sales[@Qty]", row=30) == "=Sales[@Qty]"           # no intersection: the engine says #VALUE!
+    assert pin("=Sales[@Qty]", row=30) == "=#VALUE!"               # no intersection: Excel says #VALUE!
     assert pin("=[1]Sheet1!A1+NoTable[x]") == "=[1]Sheet1!A1+NoTable[x]"
+
+
+def test_this_row_from_another_sheet_is_the_tables_row_the_formula_sits_in():
+    """Point 10 of issue 7: ``=SUM(SalesTbl[@Amount])`` on another sheet was #N/IMPL!, stored as #VALUE! while
+    nothing was named as not computed. Excel intersects rows: the same row of the table, else #VALUE!."""
+    sales = Table("SalesTbl", "Data", 1, 1, 4, 2, ("Name", "Amount"))
+    pin = functools.partial(pin_table_references, col=1, sheet="Report", tables={"salestbl": sales})
+    assert pin("=SUM(SalesTbl[@Amount])", 3) == "=SUM('Data'!$B$3)"
+    assert pin("=SUM(SalesTbl[@Amount])", 9) == "=SUM(#VALUE!)"
+
+
+def test_summary_and_file_agree_on_a_this_row_reference_from_another_sheet(tmp_path):
+    path = tmp_path / "other_sheet.xlsx"
+    book = xlsxwriter.Workbook(path)
+    data = book.add_worksheet("Data")
+    data.add_table("A1:B4", {"name": "SalesTbl", "columns": [{"header": "Name"}, {"header": "Amount"}],
+                             "data": [["a", 10], ["b", 20], ["c", 30]]})
+    report = book.add_worksheet("Report")
+    report.write_formula("A3", "=SUM(SalesTbl[@Amount])")
+    report.write_formula("A9", "=SUM(SalesTbl[@Amount])")
+    book.close()
+    result = recalculate(path)
+    assert result.values["Report"] == {"A3": 20.0, "A9": ErrorValue("#VALUE!")}
+    assert result.errors == {"#VALUE!": 1} and not result.failures and result.all_computed
 
 
 # --- our cell functions ------------------------------------------------------------------------------------

@@ -608,3 +608,20 @@ def _assert_same(actual, expected, where: str) -> None:
 
 
 _letters = a1.column_letters
+
+
+def test_a_cell_functions_kam_answer_is_a_named_error_and_its_old_spill_shrinks_to_the_anchor(tmp_path):
+    path = tmp_path / "kam.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("S")
+    for i, value in enumerate([900.0, 50.0, 30.0]):
+        sheet.write_number(i, 0, value)
+    sheet.write_dynamic_array_formula("C1:D5", '=PARETO_CURVE(A1:A3,"x")')  # recorded over C1:D5
+    sheet.write_formula("F1", "=C1")  # shows the same text, but is no answer of a cell function
+    book.close()
+    result = recalculate(path)
+    message = '#KAM: points: "x" is not a number'
+    assert result.values["S"]["C1"] == message and result.values["S"]["F1"] == message
+    assert result.messages == {("S", "C1"): message} and result.errors == {"#KAM": 1}
+    assert result.spills == {("S", "C1"): "C1"} and result.all_computed
+    assert "errors #KAM 1" in result.summary()

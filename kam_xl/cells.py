@@ -46,8 +46,9 @@ def is_blank(cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip()) or (isinstance(cell, float) and cell != cell)
 
 
-def numbers(cells: Iterable, what: str, *, first_row: int = 1) -> np.ndarray:
-    """Numbers (blanks as NaN); numeric text is accepted; anything else raises naming the row."""
+def numbers(cells: Iterable, what: str, *, rows: Iterable[int] | None = None, table: str | None = None) -> np.ndarray:
+    """Numbers (blanks as NaN); numeric text is accepted; anything else raises naming the data row
+    (see :func:`place`)."""
     cells = list(cells)
     try:
         return np.array([np.nan if c is None else c for c in cells], dtype=float)
@@ -63,11 +64,11 @@ def numbers(cells: Iterable, what: str, *, first_row: int = 1) -> np.ndarray:
             try:
                 out[i] = float(str(c).strip().replace(",", "")) if isinstance(c, str) else float(c)
             except (TypeError, ValueError):
-                raise CellError(f"{what} in row {first_row + i} is not a number: {_show(c)}") from None
+                raise CellError(f"{place(what, i, len(cells), rows, table)}: {_show(c)} is not a number") from None
     return out
 
 
-def days(cells: Iterable, what: str, *, first_row: int = 1) -> np.ndarray:
+def days(cells: Iterable, what: str, *, rows: Iterable[int] | None = None, table: str | None = None) -> np.ndarray:
     """Dates as datetime64[D] (blanks NaT): datetimes, Excel serial numbers, or ISO text."""
     cells = list(cells)
     kinds = set(map(type, cells))
@@ -91,8 +92,29 @@ def days(cells: Iterable, what: str, *, first_row: int = 1) -> np.ndarray:
             try:
                 out[i] = np.datetime64(pd.Timestamp(str(c).strip()).date(), "D")
             except (TypeError, ValueError):
-                raise CellError(f"{what} in row {first_row + i} is not a date: {_show(c)}") from None
+                raise CellError(f"{place(what, i, len(cells), rows, table)}: {_show(c)} is not a date") from None
     return out
+
+
+def place(what: str, i: int, n: int, rows: Iterable[int] | None = None, table: str | None = None) -> str:
+    """Where the ``i``-th of ``n`` cells handed over lies, as a cell function can know it: by data row (1-based
+    within the data handed over; ``rows`` when they are not 1..n), never by sheet row, which it cannot see.
+
+    "Transactions data row 5, column Amount" (``table``), "value, data row 2" (a range), "value" (one cell)."""
+    row = list(rows)[i] if rows is not None else i + 1
+    if table:
+        return f"{table} data row {row}, column {what}"
+    return f"{what}, data row {row}" if n > 1 or rows is not None else what
+
+
+def column_numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """:func:`numbers` of a column of a :func:`table`; a problem names the table, its data row and the header."""
+    return numbers(frame[column], frame.attrs["headers"][column], rows=frame.index, table=frame.attrs["table"])
+
+
+def column_days(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """:func:`days` of a column of a :func:`table`; a problem names the table, its data row and the header."""
+    return days(frame[column], frame.attrs["headers"][column], rows=frame.index, table=frame.attrs["table"])
 
 
 def texts(cells: Iterable) -> list[str]:
@@ -121,14 +143,19 @@ def yes_no(cells: Iterable, what: str) -> np.ndarray:
 
 def table(raw, what: str) -> pd.DataFrame:
     """A range whose first row holds headers, as a DataFrame of raw cells; headers normalised to
-    lower_case_with_underscores (so "Customer ID" becomes customer_id)."""
+    lower_case_with_underscores (so "Customer ID" becomes customer_id). Rows entirely blank are left out; the
+    index is each row's data row (1 = the row under the headers), ``attrs`` hold ``table`` (``what``) and
+    ``headers`` (normalised -> as written), for messages (:func:`column_numbers`)."""
     grid = rows(raw)
     if not grid or all(is_blank(c) for c in grid[0]):
         raise CellError(f"{what}: the first row must hold the column headers")
     headers = [normalise_header(h) for h in grid[0]]
     width = len(headers)
-    body = [r for r in grid[1:] if r.count(None) + r.count("") < width and not all(is_blank(c) for c in r)]
-    return pd.DataFrame(body, columns=headers, dtype=object)
+    kept = [(n, r) for n, r in enumerate(grid[1:], start=1)
+            if r.count(None) + r.count("") < width and not all(is_blank(c) for c in r)]
+    frame = pd.DataFrame([r for _, r in kept], columns=headers, index=[n for n, _ in kept], dtype=object)
+    frame.attrs.update(table=what, headers={h: str(raw_h or "").strip() for h, raw_h in zip(headers, grid[0])})
+    return frame
 
 
 def normalise_header(header) -> str:

@@ -6,7 +6,8 @@ run from a shell: `KAM_XL_WORKBOOK=KeyAccounts.xlsm python -c "import kam_xl.mac
 
 A message for the user, never a traceback: in Excel it comes as an alert; in a plain Python process it is
 printed. A button not built yet prints its "not yet available" message and ends normally (exit 0); no
-workbook to work on prints the fix on stderr and exits with code 2, like the CLI's input errors.
+workbook to work on prints the fix on stderr and exits with code 2, like the CLI's input errors; Refresh on a
+file whose formulas gave errors names the cells and exits with code 1, like `kam-xl recalc`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from kam_xl.errors import InputError
 WORKBOOK_ENV = "KAM_XL_WORKBOOK"
 TITLE = "Key Accounts"
 EXIT_INPUT_ERROR = 2
+EXIT_FORMULA_ERRORS = 1  # Refresh on a file: some formulas gave errors or were not computed, as `kam-xl recalc`
 SETTINGS_SHEET, HELP_SHEET = "Settings", "About"
 
 #: A book: the live workbook in Excel, or the path of a workbook file.
@@ -127,10 +129,19 @@ def _refresh(book: Book) -> None:
     report = recalc_file(book)
     if not report.ok:
         raise InputError(report.reason, source=book.name)
-    problems = sum(report.errors.values()) + sum(report.unsupported.values())
-    _tell(book, f"Refresh: {report.computed:,} of {report.formulas:,} formulas computed in {report.seconds:.1f} s"
-                + (f", {problems:,} with errors" if problems else "") + f"; {book.name} "
-                + ("saved." if report.changed else "was up to date."))
+    errors, skipped = sum(report.errors.values()), report.formulas - report.computed
+    lines = [f"Refresh: {report.computed:,} of {report.formulas:,} formulas computed in {report.seconds:.1f} s"
+             + (f", {errors:,} with errors" if errors else "") + f"; {book.name} "
+             + ("saved." if report.changed else "was up to date.")]
+    lines += [f"  {message}" for message in report.messages]
+    lines += [f"  not computed, previous value kept (Excel recalculates it on open): {cell}"
+              for cell in report.not_computed]
+    listed = len(report.messages) + len(report.not_computed)
+    if report.errors.get("#KAM", 0) + skipped > listed:
+        lines.append(f"  … and {report.errors.get('#KAM', 0) + skipped - listed:,} more such cells.")
+    _tell(book, "\n".join(lines))
+    if errors or skipped:
+        raise SystemExit(EXIT_FORMULA_ERRORS)
 
 
 def _show_settings(book: Book) -> None:

@@ -458,29 +458,29 @@ def _analysis_from_tables(customers, transactions, complaints, settings, as_of, 
 
     def compute():
         s = _settings(settings)
-        cust = cells.table(customers, "customers")
-        tx_raw = cells.table(transactions, "transactions")
+        cust = cells.table(customers, "Customers")
+        tx_raw = cells.table(transactions, "Transactions")
         for need in ("customer_id", "date", "amount"):
             if need not in tx_raw.columns:
-                raise cells.CellError(f"transactions: no column {need.replace('_', ' ').title()} in the headers")
+                raise cells.CellError(f"Transactions: no column {need.replace('_', ' ').title()} in the headers")
         tx = {"customer_id": cells.texts(tx_raw["customer_id"]),
-              "date": cells.days(tx_raw["date"], "transaction date"),
-              "amount": cells.numbers(tx_raw["amount"], "amount")}
+              "date": cells.column_days(tx_raw, "date"),
+              "amount": cells.column_numbers(tx_raw, "amount")}
         if "margin" in tx_raw.columns:
-            tx["margin"] = cells.numbers(tx_raw["margin"], "margin")
+            tx["margin"] = cells.column_numbers(tx_raw, "margin")
         comp = None
         if complaints is not None:
-            c_raw = cells.table(complaints, "complaints")
+            c_raw = cells.table(complaints, "Complaints")
             if len(c_raw):
                 comp = _frame({"customer_id": cells.texts(c_raw["customer_id"]),
-                               "date": cells.days(c_raw["date"], "complaint date")})
+                               "date": cells.column_days(c_raw, "date")})
         cust_frame = cust.copy()
         if "customer_id" not in cust_frame.columns:
-            raise cells.CellError("customers: no column Customer ID in the headers")
+            raise cells.CellError("Customers: no column Customer ID in the headers")
         cust_frame["customer_id"] = cells.texts(cust_frame["customer_id"])
         cust_frame = cust_frame[cust_frame["customer_id"] != ""]
         if "budget" in cust_frame.columns:
-            cust_frame["budget"] = cells.numbers(cust_frame["budget"], "budget")
+            cust_frame["budget"] = cells.column_numbers(cust_frame, "budget")
         return analyze(_frame(tx), cust_frame, comp, s, cells.as_of_day(as_of), p_alive=p_alive)
 
     return _cache.get(key, compute)

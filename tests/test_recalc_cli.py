@@ -254,13 +254,83 @@ def test_missing_sheet_part_is_refused_and_the_file_kept(tmp_path, capsys):
     assert broken.read_bytes() == before
 
 
-def test_unknown_paths_and_bad_options_exit_2_with_one_line(tmp_path, capsys):
-    assert main(["recalc", str(tmp_path / "nothing.xlsx")]) == 2
-    assert main(["recalc", str(tmp_path / "*.xlsm")]) == 2
+def test_bad_options_exit_2_with_one_line(tmp_path, capsys):
     book = _native_book(tmp_path / "b.xlsx", "xlsxwriter")
     assert main(["recalc", str(book), "--as-of", "30.09.2026"]) == 2
+    assert main(["recalc", str(book), "--workers", "0"]) == 2
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
-    assert len(lines) == 3 and all(line.startswith("kam-xl recalc:") for line in lines)
+    assert len(lines) == 2 and all(line.startswith("kam-xl recalc:") for line in lines)
+
+
+def test_a_missing_path_is_one_more_failed_file_and_the_others_are_processed(tmp_path, capsys):
+    good = _native_book(tmp_path / "good.xlsx", "xlsxwriter")
+    missing, no_match = tmp_path / "missing.xlsx", str(tmp_path / "*.xlsm")
+    assert main(["recalc", str(good), str(missing), no_match, "--json"]) == 2
+    captured = capsys.readouterr()
+    files = {Path(f["path"]).name: f for f in json.loads(captured.out)["files"]}
+    assert files["good.xlsx"]["ok"] and files["good.xlsx"]["changed"]
+    assert (files["missing.xlsx"]["ok"], files["missing.xlsx"]["reason"]) == (False, "no such file or folder")
+    assert files["*.xlsm"]["reason"] == "no .xlsx or .xlsm file matches"
+    assert f"could not process {missing}: no such file or folder" in captured.err
+    assert openpyxl.load_workbook(good, data_only=True)["Data"]["D1"].value == 150
+    assert main(["recalc", str(missing)]) == 2
+    assert "missing.xlsx" in capsys.readouterr().out  # named in the summary too
+
+
+@pytest.mark.parametrize("spelling", ["{folder}", "{folder}/.", "{folder}/../{name}"])
+def test_out_naming_the_files_own_folder_is_refused_and_the_file_kept(tmp_path, capsys, spelling):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    book = _native_book(folder / "book.xlsx", "xlsxwriter")
+    before = book.read_bytes()
+    out = spelling.format(folder=folder, name=folder.name)
+    assert main(["recalc", str(book), "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert "would overwrite the file itself; leave out --out to recalculate in place" in err
+    assert "Traceback" not in err and book.read_bytes() == before
+
+
+def test_a_folder_run_names_what_it_skips_and_recursive_takes_subfolders(tmp_path, capsys):
+    folder = tmp_path / "in"
+    (folder / "2025").mkdir(parents=True)
+    _native_book(folder / "top.xlsx", "xlsxwriter")
+    _native_book(folder / "2025" / "deep.xlsx", "xlsxwriter")
+    (folder / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 200)
+    (folder / "~$top.xlsx").write_bytes(b"owner file of an open workbook")  # Excel's: skipped silently
+    (folder / "notes.txt").write_text("not a workbook")
+    assert main(["recalc", str(folder), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert [Path(f["path"]).name for f in json.loads(captured.out)["files"]] == ["top.xlsx"]
+    assert f"skipped {folder / 'old.xls'}: an Excel 97-2003 workbook (.xls), which kam-xl cannot write: save it " \
+           "as .xlsx to recalculate it" in captured.err
+    assert f"skipped {folder / '2025'}: a subfolder: add --recursive" in captured.err
+    assert {Path(s["path"]).name for s in json.loads(captured.out)["skipped"]} == {"old.xls", "2025"}
+    assert "~$" not in captured.err and "notes" not in captured.err
+
+    out = tmp_path / "out"
+    assert main(["recalc", str(folder), "--recursive", "--out", str(out)]) == 0
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*.xlsx")) == ["2025/deep.xlsx", "top.xlsx"]
+    assert "2025" not in capsys.readouterr().err
+
+
+def test_a_formula_cell_not_computed_keeps_its_value_is_listed_and_exits_1(tmp_path, capsys):
+    path = tmp_path / "partly.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("S")
+    ws.write_formula("A1", "=NOSUCHFUNCTION(1)", None, 42)
+    ws.write_formula("A2", "=IFERROR(NOSUCHFUNCTION(2),0)", None, 7)
+    ws.write_formula("A3", "=A3+1", None, 5)  # circular: the engine's #CIRC!
+    ws.write_formula("A4", "=1+1", None, 0)
+    wb.close()
+    assert main(["recalc", str(path), "--json"]) == 1
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)["files"][0]
+    assert sorted(report["not_computed"]) == ["S!A1: unsupported: NOSUCHFUNCTION",
+                                              "S!A2: unsupported: NOSUCHFUNCTION", "S!A3: #CIRC!"]
+    assert "partly.xlsx: not computed, value kept: S!A3: #CIRC!" in captured.err
+    values = openpyxl.load_workbook(path, data_only=True)["S"]
+    assert [values[c].value for c in ("A1", "A2", "A3", "A4")] == [42, 7, 5, 2]
+    assert b"fullCalcOnLoad" in zipfile.ZipFile(path).read("xl/workbook.xml")  # Excel recalculates on open
 
 
 def test_a_second_concurrent_run_waits_or_refuses_clearly(tmp_path):

@@ -7,6 +7,7 @@ test_crosscheck.py, which recalculates the same files with LibreOffice.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import math
@@ -350,8 +351,32 @@ def test_table_references_become_the_ranges_they_mean():
     assert pin("=Sales[[#Data],[Qty]:[Price]]", sheet="Report") == "='Data'!$B$2:$C$11"
     assert pin("=VLOOKUP(1,Sales,2,FALSE)+Sales!A1+'Sales'!B2") == "=VLOOKUP(1,$A$2:$D$11,2,FALSE)+Sales!A1+'Sales'!B2"
     assert pin("=Sales[@Nope]") == "=Sales[@Nope]"                 # unknown column: left to the engine
-    assert pin("=Sales[@Qty]", row=30) == "=Sales[@Qty]"           # no intersection: the engine says #VALUE!
+    assert pin("=Sales[@Qty]", row=30) == "=#VALUE!"               # no intersection: Excel says #VALUE!
     assert pin("=[1]Sheet1!A1+NoTable[x]") == "=[1]Sheet1!A1+NoTable[x]"
+
+
+def test_this_row_from_another_sheet_is_the_tables_row_the_formula_sits_in():
+    """Point 10 of issue 7: ``=SUM(SalesTbl[@Amount])`` on another sheet was #N/IMPL!, stored as #VALUE! while
+    nothing was named as not computed. Excel intersects rows: the same row of the table, else #VALUE!."""
+    sales = Table("SalesTbl", "Data", 1, 1, 4, 2, ("Name", "Amount"))
+    pin = functools.partial(pin_table_references, col=1, sheet="Report", tables={"salestbl": sales})
+    assert pin("=SUM(SalesTbl[@Amount])", 3) == "=SUM('Data'!$B$3)"
+    assert pin("=SUM(SalesTbl[@Amount])", 9) == "=SUM(#VALUE!)"
+
+
+def test_summary_and_file_agree_on_a_this_row_reference_from_another_sheet(tmp_path):
+    path = tmp_path / "other_sheet.xlsx"
+    book = xlsxwriter.Workbook(path)
+    data = book.add_worksheet("Data")
+    data.add_table("A1:B4", {"name": "SalesTbl", "columns": [{"header": "Name"}, {"header": "Amount"}],
+                             "data": [["a", 10], ["b", 20], ["c", 30]]})
+    report = book.add_worksheet("Report")
+    report.write_formula("A3", "=SUM(SalesTbl[@Amount])")
+    report.write_formula("A9", "=SUM(SalesTbl[@Amount])")
+    book.close()
+    result = recalculate(path)
+    assert result.values["Report"] == {"A3": 20.0, "A9": ErrorValue("#VALUE!")}
+    assert result.errors == {"#VALUE!": 1} and not result.failures and result.all_computed
 
 
 # --- our cell functions ------------------------------------------------------------------------------------
@@ -466,7 +491,8 @@ def test_results_larger_than_the_engine_spills_are_placed_like_excel(tmp_path):
     sheet.write_formula("L2", "=ROWS(F1:F6000)-COUNT(F1:F6000)")
     book.close()
     result = recalculate(path)
-    assert result.spills == {("S", "C1"): "C1:D6001", ("S", "F1"): "F1:G6000"}
+    # I1 shows #SPILL!: its recorded range I1:J2 shrinks to the anchor
+    assert result.spills == {("S", "C1"): "C1:D6001", ("S", "F1"): "F1:G6000", ("S", "I1"): "I1"}
     values = result.values["S"]
     assert (values["C1"], values["D1"], values["C6001"], values["D6001"]) == (0.0, 0.0, 1.0, 1.0)
     assert values["L1"] == 12002.0 + 1.0 and values["L2"] == 0.0  # the cells reading the spill see it
@@ -516,7 +542,8 @@ def test_a_large_spill_recorded_in_the_file_is_placed_before_the_one_evaluation(
     book.close()
     result = recalculate(path)
     assert udf_calls == ["PARETO_CURVE"] * 4
-    assert result.spills == {("S", "C1"): "C1:D6001", ("S", "F1"): "F1:G5", ("S", "L3"): "L3:M4"}
+    assert result.spills == {("S", "C1"): "C1:D6001", ("S", "F1"): "F1:G5", ("S", "L3"): "L3:M4",
+                             ("S", "I1"): "I1"}  # #SPILL!: the old results of I1:J6001 go
     values = result.values["S"]
     assert values["L1"] == 12002.0 + 1.0
     assert values["L2"] == pytest.approx(sum(values[f"{c}{r}"] for c in "FG" for r in range(1, 6)))
@@ -581,3 +608,20 @@ def _assert_same(actual, expected, where: str) -> None:
 
 
 _letters = a1.column_letters
+
+
+def test_a_cell_functions_kam_answer_is_a_named_error_and_its_old_spill_shrinks_to_the_anchor(tmp_path):
+    path = tmp_path / "kam.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("S")
+    for i, value in enumerate([900.0, 50.0, 30.0]):
+        sheet.write_number(i, 0, value)
+    sheet.write_dynamic_array_formula("C1:D5", '=PARETO_CURVE(A1:A3,"x")')  # recorded over C1:D5
+    sheet.write_formula("F1", "=C1")  # shows the same text, but is no answer of a cell function
+    book.close()
+    result = recalculate(path)
+    message = '#KAM: points: "x" is not a number'
+    assert result.values["S"]["C1"] == message and result.values["S"]["F1"] == message
+    assert result.messages == {("S", "C1"): message} and result.errors == {"#KAM": 1}
+    assert result.spills == {("S", "C1"): "C1"} and result.all_computed
+    assert "errors #KAM 1" in result.summary()

@@ -45,12 +45,12 @@ def test_abc_class_caches_by_content_not_identity():
 
 
 @pytest.mark.parametrize("bad, message", [
-    ("abc", '#KAM: value in row 1 is not a number: "abc"'),
-    ("#N/A", '#KAM: value in row 1 is not a number: "#N/A"'),
+    ("abc", '#KAM: value: "abc" is not a number'),
+    ("#N/A", '#KAM: value: "#N/A" is not a number'),
 ])
-def test_bad_cells_give_a_short_message_not_a_traceback(bad, message):
+def test_bad_cells_give_a_short_message_naming_the_data_row_not_a_traceback(bad, message):
     assert udfs.ABC_CLASS(bad, column([1.0, 2.0])) == message
-    assert udfs.ABC_CLASSES(column([1.0, bad])) == message.replace("row 1", "row 2")
+    assert udfs.ABC_CLASSES(column([1.0, bad])) == message.replace("value:", "value, data row 2:")
 
 
 def test_xyz_class_of_one_row_and_blank_leading_periods():
@@ -163,15 +163,26 @@ def test_watch_list_holds_warned_key_accounts_largest_recent_revenue_first():
     assert udfs.WATCH_LIST(ids, [[False]] * 5, revenue, trend, reasons) == ""
 
 
-def test_table_errors_name_the_row_and_column(book_ranges):
+def test_table_errors_name_the_tables_data_row_and_column(book_ranges):
     customers, tx, _ = book_ranges
     bad = [r[:] for r in tx]
     bad[17][3] = "twelve"
-    assert udfs.CUSTOMER_ANALYSIS(customers, bad) == '#KAM: amount in row 17 is not a number: "twelve"'
+    assert udfs.CUSTOMER_ANALYSIS(customers, bad) == \
+        '#KAM: Transactions data row 17, column Amount: "twelve" is not a number'
     bad = [r[:] for r in tx]
     bad[4][0] = "31.02.2025"
-    assert udfs.CUSTOMER_ANALYSIS(customers, bad).startswith("#KAM: transaction date in row 4 is not a date")
-    assert udfs.CUSTOMER_ANALYSIS(customers, [["When", "Who", "How much"]]).startswith("#KAM: transactions: no column")
+    assert udfs.CUSTOMER_ANALYSIS(customers, bad) == \
+        '#KAM: Transactions data row 4, column Date: "31.02.2025" is not a date'
+    assert udfs.CUSTOMER_ANALYSIS(customers, [["When", "Who", "How much"]]).startswith("#KAM: Transactions: no column")
+
+
+def test_blank_rows_left_out_of_a_table_do_not_shift_the_data_row_named(book_ranges):
+    customers, tx, _ = book_ranges
+    bad = [r[:] for r in tx]
+    bad[3] = [None] * len(bad[3])  # an empty row in the middle of the table
+    bad[9][3] = "abc"
+    assert udfs.CUSTOMER_ANALYSIS(customers, bad) == \
+        '#KAM: Transactions data row 9, column Amount: "abc" is not a number'
 
 
 def test_pareto_curve():

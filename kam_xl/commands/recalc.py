@@ -4,8 +4,10 @@ Each file is recalculated by the formula engine (:mod:`kam_xl.recalc`) and its r
 cached values (:mod:`kam_xl.package`): every other byte of the file stays as it was. Files run in a pool of
 processes; one file's failure never stops the others.
 
-Exit codes: 0 every file recalculated without formula errors; 1 some formulas gave errors (#N/A, #NAME? …);
-2 some files could not be processed (each named with its reason).
+Exit codes: 0 every file recalculated without formula errors; 1 some formulas gave errors (#N/A, #NAME?, a
+cell function's #KAM: answer …) or were not computed; 2 some files could not be processed or were not there
+(each named with its reason). Files a folder holds that are not recalculated (.xls, subfolders without
+--recursive) are named with the reason on stderr and in the JSON.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -44,11 +47,15 @@ def add_parser(subparsers) -> None:
         "recalc", help="recalculate workbooks headless (kam_xl cell functions included) and save the values",
         description="Recalculate every formula of one workbook or many, including the kam_xl cell functions, "
                     "and save the results as the cells' cached values. Nothing else in a file changes. "
-                    "Exit 0: all good; 1: some formulas gave errors; 2: some files could not be processed.")
+                    "Exit 0: all good; 1: some formulas gave errors or were not computed; 2: some files could "
+                    "not be processed.")
     parser.add_argument("paths", nargs="+", metavar="PATH",
                         help="workbook files (.xlsx/.xlsm), folders (their workbooks), or glob patterns")
+    parser.add_argument("--recursive", action="store_true",
+                        help="take the workbooks of a folder's subfolders too (with --out: into the same subfolders)")
     parser.add_argument("--out", metavar="DIR",
-                        help="write the recalculated copies into DIR and leave the originals untouched")
+                        help="write the recalculated copies into DIR and leave the originals untouched "
+                             "(never the folder a file is in: leave out --out to recalculate in place)")
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1), metavar="N",
                         help="files recalculated in parallel (default: number of cores, at most 4)")
     parser.add_argument("--as-of", metavar="YYYY-MM-DD",
@@ -60,61 +67,136 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    files = expand_paths(args.paths)
+    found = expand_paths(args.paths, recursive=args.recursive)
     as_of = _as_of(args.as_of)
     if args.workers < 1:
         raise InputError(f"--workers must be at least 1, found {args.workers}")
-    out_dir = Path(args.out) if args.out else None
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        clashes = _same_names(files)
-        if clashes:
-            raise InputError(f"--out {out_dir}: several inputs are called {clashes[0]}; recalculate them "
-                             "into separate folders")
+    out_dirs = _out_dirs(found.files, Path(args.out) if args.out else None, args.out)
 
-    status = Console(stderr=True, highlight=False)
+    status = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per message
+    for path, reason in found.skipped:
+        status.print(f"skipped {path}: {reason}", markup=False)
     started = time.perf_counter()
-    reports = _run_all(files, out_dir, as_of, args.workers, args.lock_timeout, status)
+    reports = _run_all(list(found.files), out_dirs, as_of, args.workers, args.lock_timeout, status)
+    reports += [_missing(raw, reason) for raw, reason in found.missing]
     total = time.perf_counter() - started
 
     if args.json:
-        print(json.dumps({"files": [asdict(r) for r in reports], "seconds": round(total, 3)}, indent=2))
+        print(json.dumps({"files": [asdict(r) for r in reports], "seconds": round(total, 3),
+                          "skipped": [{"path": str(p), "reason": why} for p, why in found.skipped]}, indent=2))
     else:
         Console(highlight=False, width=None if sys.stdout.isatty() else 120).print(summary_table(reports, total))
     for report in reports:
-        if not report.ok:
-            status.print(f"[red]could not process[/] {report.path}: {report.reason}", markup=True)
+        _tell_problems(report, status)
     return exit_code(reports)
 
 
 def exit_code(reports: list[FileReport]) -> int:
     if any(not r.ok for r in reports):
         return 2
-    if any(r.errors or r.unsupported for r in reports):
+    if any(r.errors or r.unsupported or r.computed < r.formulas for r in reports):
         return 1
     return 0
 
 
-def expand_paths(paths: list[str]) -> list[Path]:
-    """Files as given, the workbooks inside folders, and glob matches; each file once, in order."""
-    found: list[Path] = []
+#: Files a folder may hold that look like workbooks but are not recalculated, and what to do about them.
+_NOT_RECALCULATED = {
+    ".xls": "an Excel 97-2003 workbook (.xls), which kam-xl cannot write: save it as .xlsx to recalculate it",
+    ".xlsb": "a binary workbook (.xlsb), which kam-xl cannot write: save it as .xlsx to recalculate it",
+    ".ods": "an OpenDocument spreadsheet, which kam-xl cannot write: save it as .xlsx to recalculate it",
+}
+
+
+@dataclass
+class Found:
+    """What the paths on the command line name."""
+
+    files: dict[Path, Path] = field(default_factory=dict)       # workbook -> its subfolder below the folder given
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (path as given, why): failed files
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # in a folder or glob, not recalculated, and why
+
+
+def expand_paths(paths: list[str], recursive: bool = False) -> Found:
+    """Files as given, the workbooks inside folders (their subfolders too with ``recursive``), and glob
+    matches; each file once, in order. A path naming nothing is a missing file, not the end of the run."""
+    found = Found()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found += sorted(p for p in path.iterdir() if _is_workbook(p))
+            _take_folder(path, path, recursive, found)
         elif path.exists():
-            found.append(path)
+            found.files.setdefault(path.resolve(), Path())
         elif glob.has_magic(raw):
-            matches = sorted(Path(p) for p in glob.glob(raw, recursive=True) if _is_workbook(Path(p)))
-            if not matches:
-                raise InputError(f"{raw}: no .xlsx or .xlsm file matches")
-            found += matches
+            matches = sorted(Path(p) for p in glob.glob(raw, recursive=True) if Path(p).is_file())
+            _take(matches, Path(), found)
+            if not any(_is_workbook(p) for p in matches):
+                found.missing.append((raw, "no .xlsx or .xlsm file matches"))
         else:
-            raise InputError(f"{raw}: no such file or folder")
-    unique = list(dict.fromkeys(p.resolve() for p in found))
-    if not unique:
-        raise InputError(f"{', '.join(paths)}: no .xlsx or .xlsm file found")
-    return unique
+            found.missing.append((raw, "no such file or folder"))
+    if not found.files and not found.missing:
+        raise InputError(f"{', '.join(paths)}: no .xlsx or .xlsm file found"
+                         + (" (see the files skipped above)" if found.skipped else ""))
+    return found
+
+
+def _take_folder(folder: Path, root: Path, recursive: bool, found: Found) -> None:
+    entries = sorted(folder.iterdir())
+    _take([p for p in entries if p.is_file()], folder.relative_to(root), found)
+    for sub in (p for p in entries if p.is_dir() and not p.name.startswith(".")):
+        if recursive:
+            _take_folder(sub, root, recursive, found)
+        else:
+            found.skipped.append((sub, "a subfolder: add --recursive to recalculate the workbooks in it"))
+
+
+def _take(files: list[Path], below: Path, found: Found) -> None:
+    for p in files:
+        if _is_workbook(p):
+            found.files.setdefault(p.resolve(), below)
+        elif p.suffix.lower() in _NOT_RECALCULATED and not p.name.startswith(("~$", ".")):
+            found.skipped.append((p, _NOT_RECALCULATED[p.suffix.lower()]))
+
+
+def _out_dirs(files: dict[Path, Path], out: Path | None, given: str | None) -> dict[Path, Path | None]:
+    """The folder each file's copy goes to (None: in place); refuses copies over an original or over each
+    other."""
+    if out is None:
+        return dict.fromkeys(files)
+    dirs = {f: out / below for f, below in files.items()}
+    targets: dict[Path, Path] = {}
+    for f, folder in dirs.items():
+        target = (folder / f.name).resolve()
+        if target == f or (target.exists() and os.path.samefile(target, f)):
+            raise InputError(f"--out {given}: the copy of {f} would overwrite the file itself; leave out --out "
+                             "to recalculate in place")
+        if target in targets:
+            raise InputError(f"--out {given}: {targets[target]} and {f} are both called {f.name}; recalculate "
+                             "them into separate folders")
+        targets[target] = f
+    for folder in set(dirs.values()):
+        folder.mkdir(parents=True, exist_ok=True)
+    return dirs
+
+
+def _missing(raw: str, reason: str) -> FileReport:
+    from kam_xl.recalc.batch import FileReport
+
+    return FileReport(path=raw, reason=reason)
+
+
+def _tell_problems(report: FileReport, status: Console) -> None:
+    """The reason a file failed, or the cells it names: formula errors of our functions, cells not computed."""
+    name = Path(report.path).name
+    if not report.ok:
+        status.print(f"[red]could not process[/] {escape(report.path)}: {escape(report.reason)}", markup=True)
+        return
+    for lines, total, what in ((report.messages, report.errors.get("#KAM", 0), "formula error"),
+                               (report.not_computed, report.formulas - report.computed, "not computed, value kept")):
+        for line in lines:
+            status.print(f"{name}: {what}: {line}", markup=False)
+        if total > len(lines):
+            status.print(f"{name}: … and {total - len(lines):,} more cells ({what}); --json lists the first "
+                         f"{len(lines)}", markup=False)
 
 
 def summary_table(reports: list[FileReport], total: float) -> Table:
@@ -136,22 +218,24 @@ def summary_table(reports: list[FileReport], total: float) -> Table:
     return table
 
 
-def _run_all(files, out_dir, as_of, workers, lock_timeout, status: Console) -> list[FileReport]:
+def _run_all(files, out_dirs, as_of, workers, lock_timeout, status: Console) -> list[FileReport]:
     from kam_xl.recalc.batch import recalc_file
 
     columns = (TextColumn("recalc"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))
     reports: dict[Path, FileReport] = {}
+    if not files:
+        return []
     with Progress(*columns, console=status, transient=True) as progress:
         task = progress.add_task("", total=len(files))
         if workers == 1 or len(files) == 1:
             for path in files:
                 progress.update(task, description=path.name)
-                reports[path] = recalc_file(path, out_dir, as_of, lock_timeout)
+                reports[path] = recalc_file(path, out_dirs[path], as_of, lock_timeout)
                 progress.advance(task)
         else:
             with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
-                futures = {pool.submit(recalc_file, p, out_dir, as_of, lock_timeout): p for p in files}
+                futures = {pool.submit(recalc_file, p, out_dirs[p], as_of, lock_timeout): p for p in files}
                 for future in as_completed(futures):
                     path = futures[future]
                     try:
@@ -162,7 +246,7 @@ def _run_all(files, out_dir, as_of, workers, lock_timeout, status: Console) -> l
                     progress.advance(task)
             for path in (p for p in files if p not in reports):
                 progress.update(task, description=path.name)
-                reports[path] = _isolated(path, out_dir, as_of, lock_timeout)
+                reports[path] = _isolated(path, out_dirs[path], as_of, lock_timeout)
                 progress.advance(task)
     return [reports[p] for p in files]
 
@@ -182,15 +266,6 @@ def _isolated(path: Path, out_dir, as_of, lock_timeout) -> FileReport:
 def _is_workbook(path: Path) -> bool:
     name = path.name
     return path.is_file() and path.suffix.lower() in WORKBOOK_SUFFIXES and not name.startswith(("~$", ".~", ".kam-xl"))
-
-
-def _same_names(files: list[Path]) -> list[str]:
-    seen, clashes = set(), []
-    for f in files:
-        if f.name in seen:
-            clashes.append(f.name)
-        seen.add(f.name)
-    return clashes
 
 
 def _as_of(text: str | None):

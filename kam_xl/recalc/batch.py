@@ -16,6 +16,9 @@ from kam_xl.package import check_package, workbook_lock, write_values
 from kam_xl.package.names import WORKBOOK_SUFFIXES
 from kam_xl.recalc.engine import recalculate
 
+#: Cells a report names, per kind (formula errors of our functions, cells not computed); the counts say the rest.
+LISTED = 20
+
 
 @dataclass
 class FileReport:
@@ -29,6 +32,8 @@ class FileReport:
     computed: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     unsupported: dict[str, int] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)      # "Analysis!A1: #KAM: …", the first LISTED
+    not_computed: list[str] = field(default_factory=list)  # "S!A3: unsupported: FOO" (value kept), the first LISTED
     cells_written: int = 0
     changed: bool = False
     full_calc_cleared: bool = False
@@ -37,23 +42,29 @@ class FileReport:
 
 def recalc_file(path: Path, out_dir: Path | None = None, as_of: dt.date | None = None,
                 lock_timeout: float = 30.0) -> FileReport:
-    """Recalculate one workbook and write its values; never raises (the reason goes into the report)."""
+    """Recalculate one workbook and write its values; never raises (the reason goes into the report).
+
+    A formula cell the engine could not compute keeps the value it had (and Excel recalculates on open)."""
     started = time.perf_counter()
     report = FileReport(path=str(path))
     target = out_dir / path.name if out_dir is not None else path
     try:
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder")
         if path.suffix.lower() not in WORKBOOK_SUFFIXES:
             raise InputError(f"{path}: not an .xlsx or .xlsm workbook")
         with workbook_lock(target, lock_timeout):  # held over read, recalculation and write
             check_package(path)  # a clear reason for a bad file before a long recalculation
             result = recalculate(path, as_of=as_of)
-            written = write_values(path, result.values, all_computed=result.all_computed, spills=result.spills,
+            values, spills = result.to_write()
+            written = write_values(path, values, all_computed=result.all_computed, spills=spills,
                                    out=target if out_dir is not None else None, lock_timeout=lock_timeout)
         report.ok = True
         report.written_to = str(target)
         report.formulas, report.computed = result.formulas, result.computed
         report.errors = dict(result.errors)
         report.unsupported = dict(result.unsupported)
+        report.messages, report.not_computed = _listed(result.messages), _listed(result.failures)
         report.cells_written = written.cells_written
         report.changed = written.written
         report.full_calc_cleared = written.full_calc_cleared
@@ -67,3 +78,8 @@ def recalc_file(path: Path, out_dir: Path | None = None, as_of: dt.date | None =
         report.reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _listed(by_cell: dict[tuple[str, str], str]) -> list[str]:
+    """The first LISTED entries as "Sheet!A1: what"."""
+    return [f"{sheet}!{cell}: {what}" for (sheet, cell), what in list(by_cell.items())[:LISTED]]

@@ -22,6 +22,9 @@ The steps, each a few lines below:
 7. Name what the engine could not do: functions it lacks, errors it invents (#CIRC!, #N/IMPL!). A cell
    showing #NAME? counts as not computed even when no unknown function explains it (an undefined name, or
    one the engine failed to load): Excel should have the last word on it.
+8. Name the ``#KAM: …`` answers of our cell functions: computed, but formula errors all the same.
+9. A dynamic array the file records over several cells whose result is now one value (an error, a
+   ``#KAM:`` text) spills into its anchor only: ``spills`` says so, and the writer empties the rest.
 
 Python's cycle collector is paused meanwhile (see :func:`_collector_paused`).
 
@@ -47,6 +50,7 @@ from formualizer.visitor import collect_function_names
 from kam_xl.recalc import functions, xlsx_view
 from kam_xl.recalc.structured import pin_table_references
 from kam_xl.recalc.values import (
+    KAM_ERROR,
     ErrorValue,
     engine_failure,
     from_engine_value,
@@ -70,9 +74,11 @@ class RecalcResult:
     str, bool, ``None`` (empty) or ``ErrorValue`` (the package writer's, with valid Excel codes only).
     ``spills[(sheet, anchor)]`` is the range a dynamic array filled, e.g. "A1:V2001". ``errors`` counts
     error values by code ("#N/A": 3), the engine's own failures under their own names ("#CIRC!", stored as
-    #VALUE!). ``unsupported`` counts, per function the engine lacks, the formula cells calling it (each
-    shows #NAME?). ``failures[(sheet, A1)]`` says why a formula cell does not count as computed ("#CIRC!",
-    "#NAME?", "unsupported: FOO"); ``computed`` = ``formulas`` - len(failures)."""
+    #VALUE!), our cell functions' ``#KAM:`` answers as "#KAM". ``unsupported`` counts, per function the
+    engine lacks, the formula cells calling it (each shows #NAME?). ``failures[(sheet, A1)]`` says why a
+    formula cell does not count as computed ("#CIRC!", "#NAME?", "unsupported: FOO"); ``computed`` =
+    ``formulas`` - len(failures). ``messages[(sheet, A1)]`` is the ``#KAM: …`` text a cell function
+    answered there."""
 
     values: dict[str, dict[str, object]] = field(default_factory=dict)
     formulas: int = 0
@@ -81,6 +87,7 @@ class RecalcResult:
     unsupported: Counter = field(default_factory=Counter)
     spills: dict[tuple[str, str], str] = field(default_factory=dict)
     failures: dict[tuple[str, str], str] = field(default_factory=dict)
+    messages: dict[tuple[str, str], str] = field(default_factory=dict)
     seconds: float = 0.0
     all_computed: bool = False
     clock: dt.datetime | None = None   # what TODAY()/NOW() saw; None = the host clock
@@ -94,6 +101,16 @@ class RecalcResult:
         if self.unsupported:
             parts.append("not supported by the engine: " + ", ".join(sorted(self.unsupported)))
         return "; ".join(parts)
+
+    def to_write(self) -> tuple[dict[str, dict[str, object]], dict[tuple[str, str], str]]:
+        """``values`` and ``spills`` for the package writer, without the cells that were not computed: each
+        keeps the value it had (and its spill range), and Excel recalculates it on open."""
+        if not self.failures:
+            return self.values, self.spills
+        values = {sheet: {a: v for a, v in cells.items() if (sheet, a) not in self.failures}
+                  for sheet, cells in self.values.items()}
+        spills = {key: area for key, area in self.spills.items() if key not in self.failures}
+        return values, spills
 
 
 def recalculate(source: str | os.PathLike | bytes, *, as_of: dt.date | None = None) -> RecalcResult:
@@ -157,9 +174,38 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None) -> Re
                 result.unsupported.update(names)
                 result.failures[(sheet.name, xlsx_view.rc_to_a1(row, col))] = "unsupported: " + ", ".join(
                     sorted(names))
+    _collapsed_spills(view, result)
+    _cell_function_errors(view, ours, result)
     result.computed = result.formulas - len(result.failures)
     result.all_computed = not result.failures
     return result
+
+
+def _collapsed_spills(view: xlsx_view.XlsxView, result: RecalcResult) -> None:
+    """Anchors whose recorded array range covers several cells but whose result is one value: their spill
+    range is the anchor alone, so that the writer empties the cells the old result filled (Excel does)."""
+    for sheet in view.sheets:
+        for (row, col), (r1, c1, r2, c2) in sheet.arrays.items():
+            key = (sheet.name, xlsx_view.rc_to_a1(row, col))
+            if (r1, c1) != (r2, c2) and key not in result.spills and key not in result.failures:
+                result.spills[key] = key[1]
+
+
+def _cell_function_errors(view: xlsx_view.XlsxView, registered: set[str], result: RecalcResult) -> None:
+    """``messages`` and ``errors["#KAM"]``: the formula cells calling one of our functions that answer
+    ``#KAM: …``."""
+    ours = {i for i, text in enumerate(view.texts) if _function_names(text) & registered}
+    if not ours:
+        return
+    for sheet in view.sheets:
+        values = result.values[sheet.name]
+        for (row, col), text_id in zip(sheet.cells, sheet.text_of):
+            if text_id in ours:
+                address = xlsx_view.rc_to_a1(row, col)
+                value = values.get(address)
+                if type(value) is str and value.startswith(KAM_ERROR):
+                    result.messages[(sheet.name, address)] = value
+                    result.errors["#KAM"] += 1
 
 
 def _pin_table_formulas(book: fz.Workbook, view: xlsx_view.XlsxView) -> None:

@@ -5,6 +5,8 @@ formualizer 0.13 reads Excel tables, but several common references come out wron
 - From a cell of a table to that same table (``Prospects[@[Need]]``, ``Prospects[[#This Row],[Need]]`` as
   Excel itself saves it, ``SUM(Sales[Qty])`` in a column of Sales): the whole table becomes a precedent of
   the cell, so the cell is its own precedent: #CIRC!. Only the unqualified ``[@Qty]`` is resolved.
+- ``Sales[@Qty]`` on another sheet: #N/IMPL!. Excel takes the table's row the formula sits in (#VALUE! in a
+  row outside the table's data).
 - A special item with columns (``Sales[[#All],[Qty]]``, ``Sales[[#Data],[Qty]:[Price]]``): #N/IMPL!.
 - ``INDEX`` over any structured reference (``INDEX(Sales[Product],2)``): #REF!, an error Excel also
   knows, so it would pass for a real one.
@@ -93,9 +95,9 @@ def _pin(inner: str, table: Table, sheet: str, row: int) -> str | None:
         return None
     specials = {"#this row" if value == "@" else value for kind, value in items if kind == "special"}
     spans = [value for kind, value in items if kind == "columns"]
-    if "#this row" in specials:
-        if len(specials) != 1 or table.sheet != sheet or row not in table.data_rows:
-            return None  # Excel: #VALUE! (no intersection); the engine says the same
+    if "#this row" in specials:  # the table's row the formula sits in, from any sheet (Excel intersects rows)
+        if len(specials) != 1:
+            return None
         rows = (row, row)
     else:
         rows = _rows(table, specials)
@@ -110,6 +112,8 @@ def _pin(inner: str, table: Table, sheet: str, row: int) -> str | None:
         first, last = min(first, last), max(first, last)
     else:
         return None
+    if "#this row" in specials and row not in table.data_rows:
+        return "#VALUE!"  # Excel: no intersection
     top = f"${column_letters(first)}${rows[0]}"
     bottom = f"${column_letters(last)}${rows[1]}"
     prefix = "" if table.sheet == sheet else "'" + table.sheet.replace("'", "''") + "'!"

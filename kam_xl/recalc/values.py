@@ -19,6 +19,9 @@ EXCEL_CODES = {
 #: stored as #VALUE! so that a writer never puts an unknown code into a file.
 ENGINE_KINDS = {"Circ": "#CIRC!", "NImpl": "#N/IMPL!", "Error": "#ERROR!", "Cancelled": "#CANCELLED!"}
 
+#: How our cell functions' answers that are errors begin (:func:`kam_xl.udfs.cell_function`).
+KAM_ERROR = "#KAM:"
+
 _EPOCH = dt.datetime(1899, 12, 30)
 
 

@@ -17,14 +17,18 @@ import openpyxl
 import pytest
 
 from kam_xl import macros
+from kam_xl.a1 import column_letters
 from kam_xl.cli import main
+from kam_xl.core.schema import ANALYSIS_COLUMNS
 
 MESSAGE = 'Analysis!A1: #KAM: Transactions data row 5, column Amount: "abc" is not a number'
+
+SPILL = f"A1:{column_letters(len(ANALYSIS_COLUMNS))}201"  # header + 200 customers
 
 
 @pytest.fixture(scope="module")
 def bad_book(tmp_path_factory) -> Path:
-    """The demo workbook (200 customers, analysis spilled over A1:V201) with "abc" in the Amount of the
+    """The demo workbook (200 customers, analysis spilled over A1:<last column>201) with "abc" in the Amount of the
     Transactions table's data row 5."""
     folder = tmp_path_factory.mktemp("stale")
     book = folder / "book.xlsm"
@@ -63,9 +67,9 @@ def _sheet_part(book: Path, sheet: str) -> str:
 
 
 def _old_spill_values(book: Path) -> dict[str, object]:
-    """Every cell of A1:V201 on Analysis (the spill area before the bad amount) that holds a value."""
+    """Every cell of SPILL on Analysis (the spill area before the bad amount) that holds a value."""
     ws = openpyxl.load_workbook(book, data_only=True)["Analysis"]
-    return {c.coordinate: c.value for row in ws["A1:V201"] for c in row if c.value not in (None, "")}
+    return {c.coordinate: c.value for row in ws[SPILL] for c in row if c.value not in (None, "")}
 
 
 def test_bad_amount_recalc_exits_1_names_the_cell_and_clears_the_old_spill(bad_book, tmp_path, capsys):
@@ -106,4 +110,4 @@ def test_the_analysis_spills_again_once_the_amount_is_fixed(bad_book, tmp_path):
     values = _old_spill_values(book), _old_spill_values(fixed)
     assert list(values[0]) == ["A1"] and len(values[1]) > 4000 and not values[1]["A1"].startswith("#KAM")
     with zipfile.ZipFile(fixed) as z:
-        assert b'<f t="array" ref="A1:V201">CUSTOMER_ANALYSIS(' in z.read(_sheet_part(fixed, "Analysis"))
+        assert f'<f t="array" ref="{SPILL}">CUSTOMER_ANALYSIS('.encode() in z.read(_sheet_part(fixed, "Analysis"))

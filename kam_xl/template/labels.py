@@ -139,7 +139,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "matrix.watch": ("Watch list: key accounts with a warning, largest revenue of the last 12 months first",
                      "Beobachtungsliste: Schlüsselkunden mit Warnung, größter Umsatz der letzten 12 Monate zuerst"),
     "matrix.watch.customer": ("Customer", "Kunde"),
-    "matrix.watch.revenue": ("Revenue 12 months", "Umsatz 12 Monate"),
+    "matrix.watch.revenue": ("Revenue 12 mo.", "Umsatz 12 Mon."),
     "matrix.watch.trend": ("Trend", "Trend"),
     "matrix.watch.reasons": ("Reasons", "Gründe"),
     "matrix.pareto": ("Pareto curve", "Pareto-Kurve"),

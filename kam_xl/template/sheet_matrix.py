@@ -166,7 +166,7 @@ def write_matrix_sheet(workbook: Workbook, formats: Formats, analysis: pd.DataFr
     _watch_list(sheet, formats, f, figures, label, snapshot)
 
     sheet.print_area(0, 0, WATCH_ROW + 2 + Settings().watch_list_size, TOTAL_COL)
-    page_setup(sheet, one_page=True)
+    page_setup(sheet, landscape=False, one_page=True)  # tall: grid, key accounts, migration, watch list
     sheet.hide_gridlines(2)
 
 

@@ -187,6 +187,20 @@ def test_slash_dates_without_a_format_ask_for_one(tmp_path):
     assert "--date-format" in message
 
 
+def test_slash_dates_whose_column_settles_the_order_need_no_format(tmp_path):
+    us = write(tmp_path / "us.csv", "Customer,Date,Amount\n1,03/01/2024,5\n1,01/22/2024,5\n")   # 22 is a day
+    assert transactions(us)["date"].tolist() == [pd.Timestamp("2024-03-01"), pd.Timestamp("2024-01-22")]
+    uk = write(tmp_path / "uk.csv", "Customer,Date,Amount\n1,03/01/2024 10:15,5\n1,22/01/2024,5\n")
+    assert transactions(uk)["date"].tolist() == [pd.Timestamp("2024-01-03"), pd.Timestamp("2024-01-22")]
+
+
+def test_slash_dates_that_contradict_each_other_ask_for_a_format(tmp_path):
+    f = write(tmp_path / "tx.csv", "Customer,Date,Amount\n1,22/01/2024,5\n1,01/22/2024,5\n")
+    with pytest.raises(InputError, match="2 bad rows") as caught:
+        transactions(f)
+    assert str(caught.value).count("--date-format") == 2
+
+
 def test_dates_outside_1900_to_2199_are_errors(tmp_path):
     f = write(tmp_path / "tx.csv", "Customer,Date,Amount\n1,2024-01-01,5\n1,2224-01-01,5\n")
     assert "expected a date from 1900 to 2199" in error_of(lambda: transactions(f))

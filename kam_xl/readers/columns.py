@@ -16,8 +16,9 @@ Rules, in the order they are tried:
 - Dates: a date cell; text in the given ``date_format``; ISO text ("2024-03-31", with or without a
   time); Excel serial numbers (number cells or numeric text, 1900 date system); eight-digit numbers
   19000101-21991231 as YYYYMMDD; German "31.03.2024" or "31.03.24", also with a time ("02.01.2024
-  10:15"). Slash dates are ambiguous and need ``date_format``. Times are dropped; dates must lie in
-  1900-2199.
+  10:15"); slash dates ("22/01/2024", "01/22/2024") when the column settles the order (a first number
+  over 12 means day first, a second one month first), else they need ``date_format``. Times are dropped;
+  dates must lie in 1900-2199.
 - Yes/no flags: yes/no, true/false, 1/0, x, ja/nein, y/n, wahr/falsch, or blank (= no).
 - Empty cells, whitespace and Excel error cells (#N/A, which calamine shows as "") are missing.
 """
@@ -193,7 +194,8 @@ def _dates(col: pd.Series, date_format: str | None = None) -> _Parsed:
     if k.number.any():
         values[k.number] = _serial_dates(col[k.number].to_numpy(dtype=float))
     if k.text.any():
-        values[k.text], blank[k.text] = _text_dates(_part(col, k.text), date_format)
+        text = _part(col, k.text)
+        values[k.text], blank[k.text] = _text_dates(text, date_format or slash_date_format(text))
     outside = (values < _FIRST_DATE.to_datetime64()) | (values > _LAST_DATE.to_datetime64())
     values[outside] = np.datetime64("NaT")
     bad |= np.isnat(values) & ~blank
@@ -274,6 +276,28 @@ def _text_dates(text: pd.Series, date_format: str | None) -> tuple[np.ndarray, n
 
 _TIME = r"[ T]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*$"
 _DOTTED = r"\d{1,2}\.\d{1,2}\.\d{2,4}"
+
+
+_SLASH = r"^\s*(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?:[ T]|$)"
+
+
+def slash_date_format(text: pd.Series) -> str | None:
+    """The order of a text column's slash dates when its own cells settle it: "%d/%m/%Y" when some first
+    number is over 12, "%m/%d/%Y" when some second one is (``%y`` for two-digit years); None when no cell
+    settles it, or cells contradict each other (then the dates need --date-format)."""
+    if not text.str.contains("/", regex=False, na=False).any():
+        return None
+    parts = text.str.extract(_SLASH)
+    found = parts[0].notna().to_numpy()
+    if not found.any():
+        return None
+    first = parts[0][found].astype(int).to_numpy()
+    second = parts[1][found].astype(int).to_numpy()
+    day_first, month_first = bool((first > 12).any()), bool((second > 12).any())
+    if day_first == month_first:
+        return None
+    year = "%Y" if (parts[2][found].str.len() == 4).mean() >= 0.5 else "%y"
+    return f"%d/%m/{year}" if day_first else f"%m/%d/{year}"
 
 
 def _without_time(text: pd.Series) -> pd.Series:

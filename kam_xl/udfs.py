@@ -481,7 +481,10 @@ def _analysis_from_tables(customers, transactions, complaints, settings, as_of, 
         cust_frame = cust_frame[cust_frame["customer_id"] != ""]
         if "budget" in cust_frame.columns:
             cust_frame["budget"] = cells.column_numbers(cust_frame, "budget")
-        return analyze(_frame(tx), cust_frame, comp, s, cells.as_of_day(as_of), p_alive=p_alive)
+        tx_frame, day = _frame(tx), cells.as_of_day(as_of)
+        if tx_frame.empty and day is None:
+            return pd.DataFrame(columns=schema.ANALYSIS_COLUMNS)  # a workbook without sales yet: nothing to show
+        return analyze(tx_frame, cust_frame, comp, s, day, p_alive=p_alive)
 
     return _cache.get(key, compute)
 

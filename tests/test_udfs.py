@@ -196,3 +196,11 @@ def test_every_function_has_help_for_the_wizard():
         if name.isupper():
             assert fn.__doc__ and fn.__doc__.strip(), name
             assert inspect.signature(fn).parameters, name
+
+
+def test_a_workbook_without_sales_yet_gets_an_empty_analysis_not_an_error(book_ranges):
+    customers, tx, complaints = book_ranges
+    headers_only = [tx[0], [None] * len(tx[0])]
+    assert udfs.CUSTOMER_ANALYSIS(customers, headers_only, complaints) == [ANALYSIS_COLUMNS]
+    with_day = udfs.CUSTOMER_ANALYSIS(customers, headers_only, complaints, None, D(2025, 1, 31))
+    assert with_day[0] == ANALYSIS_COLUMNS and len(with_day) == len(customers)   # as of a day: every customer

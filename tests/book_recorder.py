@@ -5,6 +5,7 @@ fills its calculated columns into new rows. ``calls`` lists every call, so a tes
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 
@@ -32,8 +33,8 @@ class Names:
     def __init__(self, book: Book):
         self.book = book
 
-    def __getitem__(self, key):
-        return self.book.defined[key]
+    def __getitem__(self, item):
+        return self.book.defined[item]
 
 
 class Range:
@@ -129,10 +130,10 @@ class Table:
 
     def resize(self, range: Range) -> None:
         self._sheet.book.calls.append(("resize", range._address()))
-        old_last = self._box[2]
-        self._box = [range._r1, range._c1, range._r2, range._c2]
+        old_last, new = self._box[2], range
+        self._box = [new._r1, new._c1, new._r2, new._c2]
         for col, formula in self._calculated.items():  # Excel fills calculated columns into new rows
-            for r in range(old_last + 1, range._r2 + 1):
+            for r in builtins.range(old_last + 1, new._r2 + 1):
                 self._sheet.formulas[(r, col)] = formula
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
@@ -15,12 +16,21 @@ CUSTOMER_ID = "customer_id"  # a header, normalised ("Customer ID")
 
 
 def table_frame(header: Sequence, rows: Sequence[Sequence]) -> pd.DataFrame:
-    """A table's cells as a frame: blank text as None, whole rows of blanks left out."""
+    """A table's cells as a frame: blank text as None, dates as datetimes, whole rows of blanks left out."""
     columns = [str(h) if h is not None else "" for h in header]
-    kept = [[None if c == "" else c for c in row] for row in rows]
+    kept = [[_cell(c) for c in row] for row in rows]
     kept = [row for row in kept if any(c is not None for c in row)]
     return pd.DataFrame(kept, columns=columns, dtype=object) if kept else \
         pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def _cell(value):
+    """A read cell as xlwings gives it: blank text None, a date a datetime."""
+    if value == "":
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    return value
 
 
 def grid(frame: pd.DataFrame) -> list[list]:

@@ -114,6 +114,31 @@ def write_values(path: str | os.PathLike, values: Mapping[str, Mapping[str, obje
     return report
 
 
+def replace_parts(path: str | os.PathLike, edit, *, lock_timeout: float = 10.0) -> bool:
+    """Rewrite some parts of a workbook in place, as :func:`write_values` does: under the lock, every other
+    entry copied byte for byte, the new file swapped in atomically. ``edit(archive, workbook)`` returns
+    {entry name: new bytes} (raising PackageError to stop); False when it returns nothing to change."""
+    source = Path(path)
+    if not source.is_file():
+        raise PackageError(source, f"{source}: no such file")
+    target = source.resolve()
+    with lock.workbook_lock(target, lock_timeout):
+        _remove_leftovers(target)
+        try:
+            handle = open(target, "rb")  # noqa: SIM115 - closed by the with below
+        except OSError as exc:
+            raise _os_error(source, exc, "cannot read it") from None
+        with handle:
+            stat = os.fstat(handle.fileno())
+            _sniff(handle, source)
+            archive = _open_zip(handle, source)
+            replaced = edit(archive, _workbook(source, archive))
+            if not replaced:
+                return False
+            _write_atomically(target, target, handle, archive, replaced, stat, in_place=True)
+    return True
+
+
 def check_package(path: str | os.PathLike) -> None:
     """PackageError unless ``path`` is a workbook ``write_values`` can write: not encrypted, not an .xls, a
     readable zip, a SpreadsheetML workbook whose sheets' parts are there. Reads the directory and the

@@ -1,0 +1,57 @@
+"""Cells to frames and back, the same for both adapters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import pandas as pd
+
+from kam_xl.cells import normalise_header, settings_from_range, to_cell
+from kam_xl.core.settings import Settings
+from kam_xl.errors import InputError
+
+SETTINGS_TABLE = "Settings"
+CUSTOMER_ID = "customer_id"  # a header, normalised ("Customer ID")
+
+
+def table_frame(header: Sequence, rows: Sequence[Sequence]) -> pd.DataFrame:
+    """A table's cells as a frame: blank text as None, dates as datetimes, whole rows of blanks left out."""
+    columns = [str(h) if h is not None else "" for h in header]
+    kept = [[_cell(c) for c in row] for row in rows]
+    kept = [row for row in kept if any(c is not None for c in row)]
+    return pd.DataFrame(kept, columns=columns, dtype=object) if kept else \
+        pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def _cell(value):
+    """A read cell as xlwings gives it: blank text None, a date a datetime."""
+    if value == "":
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+def grid(frame: pd.DataFrame) -> list[list]:
+    """The frame's values as plain Python cells (NaN/NaT -> None, numpy scalars -> Python, timestamps ->
+    datetime), row by row."""
+    return [[to_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+
+
+def settings(frame: pd.DataFrame, source: str) -> Settings:
+    """Settings from the Settings table's Setting and Value columns."""
+    keys = {normalise_header(c): c for c in frame.columns}
+    if "setting" not in keys or "value" not in keys:
+        raise InputError(f"table {SETTINGS_TABLE} needs the columns Setting and Value", source=source)
+    pairs = [[s, v] for s, v in zip(frame[keys["setting"]], frame[keys["value"]])]
+    try:
+        return settings_from_range(pairs)
+    except ValueError as exc:
+        raise InputError(str(exc), source=source) from None
+
+
+def customer_column(header: Sequence) -> int | None:
+    """Position of the Customer ID column in a header row, or None."""
+    names = [normalise_header(h) for h in header]
+    return names.index(CUSTOMER_ID) if CUSTOMER_ID in names else None

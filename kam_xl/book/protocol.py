@@ -1,0 +1,34 @@
+"""``Book``: what a ribbon button may ask of a workbook, live or on file."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import pandas as pd
+
+from kam_xl.core.settings import Settings
+
+
+class Book(Protocol):
+    def read_table(self, name: str) -> pd.DataFrame:
+        """The body of Excel table ``name`` (ignoring case), its headers as columns; blank cells None, rows
+        entirely blank left out."""
+
+    def write_table(self, name: str, frame: pd.DataFrame) -> None:
+        """Make ``frame`` the table's body: the table resized to its rows, each column's format, validation
+        and conditional format on every row, calculated columns (left out of ``frame``) filled by formula."""
+
+    def read_settings(self) -> Settings:
+        """The Settings table's values."""
+
+    def active_customer(self) -> str | None:
+        """The Customer ID of the selected row, in any sheet that has a Customer ID column; None if none."""
+
+    def set_named_cell(self, name: str, value: object) -> None:
+        """Put a constant into the cell a defined name refers to."""
+
+    def activate_sheet(self, name: str) -> None:
+        """Show sheet ``name``."""
+
+    def show_message(self, text: str) -> None:
+        """Tell the user."""

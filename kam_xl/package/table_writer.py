@@ -1,0 +1,132 @@
+"""``write_table``: a DataFrame as the body of an Excel table in a workbook file.
+
+    write_table("Book.xlsm", "Customers", frame) -> TableWrite
+
+The parts it owns: the table's sheet (body rows, ``<dimension>``, the ranges of validations and conditional
+formats that follow the table), the table part (``ref``, ``autoFilter``, ``sortState``) and, when a defined
+name covers the table's columns, workbook.xml. Every other entry is copied byte for byte, and the new file is
+swapped in atomically under the kam-xl lock (writer.replace_parts). Each column keeps the style of its first
+body row (number format, font, fill); calculated columns get their formula in every row, with no cached value:
+run the recalculation afterwards (the book's file adapter does).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kam_xl.a1 import column_letters
+from kam_xl.package import table_body, table_part
+from kam_xl.package.errors import PackageError
+from kam_xl.package.table_cells import CellValueError, column_cells, formula_cells
+from kam_xl.package.table_ranges import moved_names
+from kam_xl.package.writer import replace_parts
+
+
+@dataclass(frozen=True)
+class TableWrite:
+    table: str
+    sheet: str
+    rows_before: int
+    rows_after: int
+    ref: str            # the table's new range, e.g. "A1:L201"
+    parts: tuple[str, ...]  # the entries rewritten
+
+
+def write_table(path: str | os.PathLike, name: str, frame: pd.DataFrame, *, lock_timeout: float = 10.0) -> TableWrite:
+    """Replace the body of table ``name`` by ``frame``, whose columns are the table's (any order, matched by
+    name ignoring case); a calculated column is left out of the frame and gets its formula. An empty frame
+    leaves one empty row (a table has at least one)."""
+    source = Path(path)
+    done: list[TableWrite] = []
+
+    def edit(archive, workbook) -> dict[str, bytes]:
+        try:
+            table, tables = table_part.find_table(archive, workbook, name)
+        except table_part.TableError as exc:
+            raise PackageError(source, f"{source}: {exc}") from None
+        where = f"{source}: table {table.name!r} (sheet {table.sheet.name!r})"
+        body = aligned(frame, table.name, [c.name for c in table.columns],
+                       {c.name for c in table.columns if c.formula is not None}, where)
+        rows = max(len(body), 1)
+        new_last = table.body_row + rows - 1
+        _refuse_overlap(table, tables, new_last, where)
+        sheet_xml = archive.read(table.sheet.part)
+        try:
+            styles = table_body.body_styles(sheet_xml, table)
+            markup = _rows(body, table, styles, rows, table_body.prefix(sheet_xml).decode(), workbook.date1904,
+                           where)
+            new_sheet = table_body.rewrite_body(sheet_xml, table, markup)
+        except table_part.TableError as exc:
+            raise PackageError(source, f"{where}: {exc}") from None
+        replaced = {table.sheet.part: new_sheet}
+        table_xml = archive.read(table.part)
+        new_table = table_part.with_last_row(table_xml, table, new_last)
+        if new_table != table_xml:
+            replaced[table.part] = new_table
+        names = moved_names(archive.read(workbook.part), table, new_last)
+        if names is not None:
+            replaced[workbook.part] = names
+        done.append(TableWrite(table.name, table.sheet.name, table.body_rows, rows, table.ref(new_last),
+                               tuple(n for n in archive.namelist() if n in replaced)))
+        return replaced
+
+    replace_parts(source, edit, lock_timeout=lock_timeout)
+    return done[0]
+
+
+def aligned(frame: pd.DataFrame, table: str, columns: list[str], calculated: set[str], where: str) -> pd.DataFrame:
+    """``frame`` with the table's value columns in the table's order; PackageError names what does not fit."""
+    by_key = {str(c).strip().casefold(): c for c in frame.columns}
+    if len(by_key) != len(frame.columns):
+        raise PackageError(where, f"{where}: the frame names a column twice (ignoring case)")
+    table_keys = {c.strip().casefold(): c for c in columns}
+    unknown = [str(c) for k, c in by_key.items() if k not in table_keys]
+    if unknown:
+        raise PackageError(where, f"{where}: the frame's column {unknown[0]!r} is not in the table (its columns: "
+                                  f"{', '.join(columns)}); rename or drop it")
+    given_calculated = [table_keys[k] for k in by_key if table_keys[k] in calculated]
+    if given_calculated:
+        raise PackageError(where, f"{where}: column {given_calculated[0]!r} is calculated by its formula; leave it "
+                                  "out of the frame")
+    missing = [c for c in columns if c not in calculated and c.strip().casefold() not in by_key]
+    if missing:
+        raise PackageError(where, f"{where}: the frame has no column {missing[0]!r}; give every column of the "
+                                  "table but the calculated ones")
+    body = frame[[by_key[c.strip().casefold()] for c in columns if c not in calculated]]
+    body.columns = [c for c in columns if c not in calculated]
+    return body.reset_index(drop=True)
+
+
+def _refuse_overlap(table: table_part.Table, tables: list[table_part.Table], new_last: int, where: str) -> None:
+    for other in tables:
+        if other is table or other.sheet.name != table.sheet.name:
+            continue
+        if other.first_col <= table.last_col and table.first_col <= other.last_col \
+                and table.last_row < other.first_row <= new_last:
+            raise PackageError(where, f"{where}: growing to row {new_last} would run into table {other.name!r} "
+                                      f"({other.ref()}); move that table and try again")
+
+
+def _rows(body: pd.DataFrame, table: table_part.Table, styles: dict[int, str], rows: int, prefix: str,
+          date1904: bool, where: str) -> list[str]:
+    """The markup of the table's cells, row by row."""
+    numbers = np.arange(table.body_row, table.body_row + rows).astype(str)
+    markup = np.full(rows, "", dtype=object)
+    for offset, column in enumerate(table.columns):
+        col = table.first_col + offset
+        refs = np.char.add(column_letters(col), numbers)
+        style = styles.get(col, "")
+        if column.formula is not None:
+            markup = markup + formula_cells(column.formula.decode("utf-8"), refs, style, prefix)
+            continue
+        values = body[column.name] if len(body) else pd.Series([None], dtype=object)
+        try:
+            markup = markup + column_cells(values, refs, style, prefix, date1904=date1904)
+        except CellValueError as exc:
+            raise PackageError(where, f"{where}: data row {exc.row + 1}, column {column.name!r}: {exc}") from None
+    return markup.tolist()

@@ -1,5 +1,5 @@
-"""Each formula of cases.py, recalculated by kam_xl in one workbook, gives Excel's documented result or is
-reported not computed and keeps its previous value; the families where formualizer 0.13 differs from Excel
+"""Each formula of conformance_cases.py, recalculated by kam_xl in one workbook, gives Excel's documented result
+or is reported not computed and keeps its previous value; the families where formualizer 0.13 differs from Excel
 come out of `kam-xl recalc` with Excel's values or untouched."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-import book
-from cases import CASES, SOURCES
+import conformance_book as book
+from conformance_cases import CASES, SOURCES
 from kam_xl.cli import main
 from kam_xl.recalc import recalculate
 

@@ -3,7 +3,7 @@
 Each family cites where its results come from: the Microsoft support page of each function ("<NAME>
 function", support.microsoft.com/office, examples section and remarks) and, for edge rules the pages state
 only in prose, ECMA-376 Part 1 §18.17.7 (the formula reference Excel's file format defines). Ranges such as
-``Lk!$A$2:$C$6`` read the example tables of fixtures.py. Results are as Excel shows them; ``tol`` is the
+``Lk!$A$2:$C$6`` read the example tables of conformance_inputs.py. Results are as Excel shows them; ``tol`` is the
 rounding of the documented figure (the page prints 2 decimals: tol 0.005).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fixtures import serial as d
+from conformance_inputs import serial as d
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Input tables the conformance cases read: sheet -> {A1: value}. Each block mirrors the example data of the
-Microsoft support page the cases of its family cite (see cases.py)."""
+Microsoft support page the cases of its family cite (see conformance_cases.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The conformance workbook: every case of cases.py in one file, written by XlsxWriter, recalculated once.
+"""The conformance workbook: every case of conformance_cases.py in one file (XlsxWriter), recalculated once.
 
 Scalar cases go down column A of the sheet "Cases", array cases every 12th row of "Arrays", cases that need
 a sheet of their own (circular references, whole-column spills) onto it. Each formula carries the cached
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import xlsxwriter
 
-from cases import CASES, Case, Err, FullSpill, NOT_COMPUTED, Spill
-from fixtures import DATA, Date
+from conformance_cases import CASES, Case, Err, FullSpill, NOT_COMPUTED, Spill
+from conformance_inputs import DATA, Date
 from kam_xl.recalc import ErrorValue, RecalcResult
 
 PREVIOUS = "previous"

@@ -47,7 +47,7 @@ from pathlib import Path
 import formualizer as fz
 from formualizer.visitor import collect_function_names
 
-from kam_xl.recalc import functions, xlsx_view
+from kam_xl.recalc import corrections, functions, xlsx_view
 from kam_xl.recalc.structured import pin_table_references
 from kam_xl.recalc.values import (
     KAM_ERROR,
@@ -148,6 +148,7 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None) -> Re
                        header_row=t.header_row, totals_row=t.totals_row)
     log = functions.CallLog(large=ENGINE_SPILL_LIMIT)
     registered = functions.register_udfs(book, log)
+    corrected = corrections.register_corrections(book)
     clock = None
     if as_of is not None:
         clock = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.UTC)
@@ -166,14 +167,19 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None) -> Re
 
     result = RecalcResult(formulas=view.formula_count, clock=clock)
     _read_back(book, view, result, placed)
-    missing = _unsupported(view, registered)
+    missing = _unsupported(view, registered + corrected)
     for sheet in view.sheets:
+        values = result.values[sheet.name]
         for (row, col), text_id in zip(sheet.cells, sheet.text_of):
+            address = xlsx_view.rc_to_a1(row, col)
             names = missing.get(text_id)
+            if not names and (sheet.name, address) not in result.failures:
+                suspect = corrections.suspect_result(view.texts[text_id], values.get(address),
+                                                     (sheet.name, address) in result.spills)
+                names = {suspect} if suspect else None
             if names:
                 result.unsupported.update(names)
-                result.failures[(sheet.name, xlsx_view.rc_to_a1(row, col))] = "unsupported: " + ", ".join(
-                    sorted(names))
+                result.failures[(sheet.name, address)] = "unsupported: " + ", ".join(sorted(names))
     _collapsed_spills(view, result)
     _cell_function_errors(view, ours, result)
     result.computed = result.formulas - len(result.failures)
@@ -346,10 +352,12 @@ def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult
 
 
 def _unsupported(view: xlsx_view.XlsxView, registered: list[str]) -> dict[int, set[str]]:
-    """Text index -> the functions in that formula text the engine lacks (each cell shows #NAME?)."""
+    """Text index -> the functions in that formula text the engine lacks (each cell shows #NAME?) and the
+    argument forms it computes differently from Excel (:func:`corrections.divergent_forms`)."""
     names_of = {i: _function_names(text) for i, text in enumerate(view.texts)}
     missing = functions.missing_functions(set().union(*names_of.values()) if names_of else set(), registered)
-    return {i: names & missing for i, names in names_of.items() if names & missing}
+    out = {i: (names & missing) | corrections.divergent_forms(view.texts[i]) for i, names in names_of.items()}
+    return {i: names for i, names in out.items() if names}
 
 
 def _function_names(text: str) -> set[str]:

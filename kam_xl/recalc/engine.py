@@ -47,7 +47,7 @@ from pathlib import Path
 import formualizer as fz
 from formualizer.visitor import collect_function_names
 
-from kam_xl.recalc import corrections, functions, xlsx_view
+from kam_xl.recalc import corrections, dependents, functions, xlsx_view
 from kam_xl.recalc.structured import pin_table_references
 from kam_xl.recalc.values import (
     KAM_ERROR,
@@ -180,11 +180,21 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None) -> Re
             if names:
                 result.unsupported.update(names)
                 result.failures[(sheet.name, address)] = "unsupported: " + ", ".join(sorted(names))
+    _failures_downstream(book, view, result)
     _collapsed_spills(view, result)
     _cell_function_errors(view, ours, result)
     result.computed = result.formulas - len(result.failures)
     result.all_computed = not result.failures
     return result
+
+
+def _failures_downstream(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult) -> None:
+    """Cells reading a cell not computed are not computed either (behind IFERROR they would look fine)."""
+    if not result.failures:
+        return
+    areas = {(s.name, xlsx_view.rc_to_a1(*anchor)): area for s in view.sheets for anchor, area in s.arrays.items()
+             if (s.name, xlsx_view.rc_to_a1(*anchor)) in result.failures}
+    result.failures.update(dependents.spread(book, result.failures, areas))
 
 
 def _collapsed_spills(view: xlsx_view.XlsxView, result: RecalcResult) -> None:

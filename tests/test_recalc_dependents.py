@@ -51,3 +51,19 @@ def test_recalc_keeps_their_old_values_lists_them_and_exits_1(tmp_path, capsys):
     assert values["Other sheet"]["A1"].value == 18
     with zipfile.ZipFile(path) as z:
         assert b"fullCalcOnLoad" in z.read("xl/workbook.xml")
+
+
+def test_a_corrected_function_that_meets_an_argument_it_leaves_to_excel_is_not_hidden_by_iferror(tmp_path):
+    """VALUE of a date written as text is left to Excel; behind IFERROR the engine's answer would become 0."""
+    path = tmp_path / "value.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    sheet = workbook.add_worksheet("Data")
+    sheet.write_string("A1", "2024-03-01")
+    sheet.write_formula("B1", "=IFERROR(VALUE(A1),0)", None, 45352)      # Excel's value: the date's serial
+    sheet.write_formula("C1", "=B1+1", None, 45353)
+    sheet.write_formula("D1", '=VALUE("12")*2', None, 0)
+    workbook.close()
+    result = recalculate(path)
+    assert result.failures[("Data", "B1")].startswith("unsupported: VALUE")
+    assert result.failures[("Data", "C1")] == "depends on 'Data'!B1, not computed"
+    assert ("Data", "D1") not in result.failures and result.values["Data"]["D1"] == 24

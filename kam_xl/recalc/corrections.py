@@ -435,13 +435,45 @@ CORRECTED: dict[str, tuple[Callable, int, int | None]] = {
 }
 
 
-def register_corrections(workbook: fz.Workbook) -> list[str]:
-    """Put Excel's rules in place of the built-ins formualizer 0.13 gets wrong; returns their names."""
+def register_corrections(workbook: fz.Workbook, uncovered: set[str] | None = None) -> list[str]:
+    """Put Excel's rules in place of the built-ins formualizer 0.13 gets wrong; returns their names.
+
+    ``uncovered`` collects the names of corrected functions that answered "not implemented" during the
+    evaluation (see :func:`masked`)."""
     for name, (function, low, high) in CORRECTED.items():
+        noted = function if uncovered is None else _noting(function, name, uncovered)
         for spelled in (name, "_XLFN." + name):  # files store newer functions as _xlfn.NAME
-            workbook.register_function(spelled, function, min_args=low, max_args=high, volatile=False,
+            workbook.register_function(spelled, noted, min_args=low, max_args=high, volatile=False,
                                        deterministic=True, allow_override_builtin=True)
     return list(CORRECTED)
+
+
+def _noting(function: Callable, name: str, uncovered: set[str]) -> Callable:
+    def call(*args):
+        value = function(*args)
+        if value is NOT_IMPLEMENTED or (isinstance(value, list) and any(
+                v is NOT_IMPLEMENTED for row in value for v in row)):
+            uncovered.add(name)
+        return value
+
+    return call
+
+
+_CATCHES = re.compile(r"\b(?:_XLFN\.)?(IFERROR|IFNA|ISERROR|ISERR|ISNA|ERROR\.TYPE|AGGREGATE)\s*\(",
+                      re.IGNORECASE)
+
+
+def masked(text: str, uncovered: set[str]) -> str | None:
+    """A corrected function that met an argument it does not cover answers "not implemented"; in a formula
+    that also catches errors (IFERROR, ISERROR, ...) that answer may be hidden behind a fallback in the same
+    cell. Returns the function's name when ``text`` could be such a formula, else None."""
+    if not uncovered or not _CATCHES.search(text):
+        return None
+    upper = text.upper()
+    for name in sorted(uncovered):
+        if re.search(rf"\b(?:_XLFN\.)?{re.escape(name)}\s*\(", upper):
+            return name
+    return None
 
 
 # --- forms left to Excel ------------------------------------------------------------------------------------

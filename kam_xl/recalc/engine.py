@@ -148,7 +148,8 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None) -> Re
                        header_row=t.header_row, totals_row=t.totals_row)
     log = functions.CallLog(large=ENGINE_SPILL_LIMIT)
     registered = functions.register_udfs(book, log)
-    corrected = corrections.register_corrections(book)
+    uncovered: set[str] = set()
+    corrected = corrections.register_corrections(book, uncovered)
     clock = None
     if as_of is not None:
         clock = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.UTC)
@@ -180,12 +181,26 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None) -> Re
             if names:
                 result.unsupported.update(names)
                 result.failures[(sheet.name, address)] = "unsupported: " + ", ".join(sorted(names))
+    _masked_uncovered(view, uncovered, result)
     _failures_downstream(book, view, result)
     _collapsed_spills(view, result)
     _cell_function_errors(view, ours, result)
     result.computed = result.formulas - len(result.failures)
     result.all_computed = not result.failures
     return result
+
+
+def _masked_uncovered(view: xlsx_view.XlsxView, uncovered: set[str], result: RecalcResult) -> None:
+    """Formulas that may hide a corrected function's "not implemented" answer behind IFERROR & co."""
+    if not uncovered:
+        return
+    suspects = {i: name for i, text in enumerate(view.texts) if (name := corrections.masked(text, uncovered))}
+    for sheet in view.sheets:
+        for (row, col), text_id in zip(sheet.cells, sheet.text_of):
+            key = (sheet.name, xlsx_view.rc_to_a1(row, col))
+            if text_id in suspects and key not in result.failures:
+                result.unsupported[suspects[text_id]] += 1
+                result.failures[key] = f"unsupported: {suspects[text_id]} (an argument Excel alone computes)"
 
 
 def _failures_downstream(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult) -> None:

@@ -295,3 +295,33 @@ def test_write_values_stores_over_long_text_as_value_error(tmp_path):
         xml = archive.read(SHEET).decode()
     assert '<c r="B1" t="e"><f>A1*2</f><v>#VALUE!</v></c>' in xml
     assert f'<c r="B2" t="str"><f>A2*2</f><v>{"y" * 32767}</v></c>' in xml
+
+
+# ---------------------------------------------------------------------------------------------- other readers
+
+def test_analyze_refuses_a_hostile_workbook_before_calamine_reads_it(tmp_path, bomb_data, capsys):
+    bomb = rezip(workbook(tmp_path), tmp_path / "bomb.xlsx", {SHEET: (bomb_data, BOMB_SIZE, 0)})
+    liar = rezip(workbook(tmp_path), tmp_path / "liar.xlsx", {SHEET: (bomb_data, 1000, 0)})
+    laughs = with_prolog(workbook(tmp_path), tmp_path / "laughs.xlsx", SHEET, LAUGHS)
+    for path, options, said in ((bomb, [], "over the limit of 200 to 1 — a zip bomb?"),
+                                (bomb, ["--max-ratio", "5000", "--max-size", "1G"],
+                                 "over the limit of 1 GiB per part — --max-size raises it"),
+                                (liar, [], "inflates past the 1,000 bytes its zip directory states"),
+                                (laughs, [], "declares a DTD")):
+        assert main(["analyze", str(path), *options]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and f"{path}: refused, {SHEET} " in err and said in err, err
+
+
+def test_kam_xl_parses_no_part_declaring_a_dtd_even_without_the_guard(tmp_path):
+    from kam_xl.errors import InputError
+    from kam_xl.package import check_package
+    from kam_xl.recalc.engine import recalculate
+
+    laughs = with_prolog(workbook(tmp_path), tmp_path / "laughs.xlsx", "xl/workbook.xml", LAUGHS)
+    with pytest.raises(PackageError, match=re.escape("xl/workbook.xml declares a DTD")):
+        check_package(laughs)
+    with pytest.raises(PackageError, match=re.escape("xl/workbook.xml declares a DTD")):
+        write_values(laughs, {"Data": {"B1": 1}}, all_computed=True)
+    with pytest.raises(InputError, match=re.escape("xl/workbook.xml declares a DTD")):
+        recalculate(laughs.read_bytes())

@@ -63,13 +63,7 @@ def add_parser(subparsers) -> None:
                         help="day TODAY() and NOW() return, for reproducible runs (default: the clock)")
     parser.add_argument("--lock-timeout", type=float, default=30.0, metavar="SECONDS",
                         help="how long to wait for another kam-xl run on the same file (default 30)")
-    parser.add_argument("--max-size", metavar="SIZE", default=f"{DEFAULT_PART >> 20}M",
-                        help="largest size one part of a workbook (a sheet, the shared strings) may inflate to; "
-                             "all parts together may take twice that (default %(default)s; e.g. 1G). Larger "
-                             "files are refused before they are read")
-    parser.add_argument("--max-ratio", type=float, default=DEFAULT_RATIO, metavar="N",
-                        help="largest compression ratio of a part over 1 MiB, N to 1 (default %(default)g; "
-                             "real sheets: 5 to 12, zip bombs: about 1,000)")
+    add_limit_options(parser)
     parser.add_argument("--json", action="store_true", help="print the per-file reports as JSON on stdout")
     parser.set_defaults(run=run)
 
@@ -79,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of)
     if args.workers < 1:
         raise InputError(f"--workers must be at least 1, found {args.workers}")
-    limits = _limits(args.max_size, args.max_ratio)
+    limits = limits_of(args)
     out_dirs = _out_dirs(found.files, Path(args.out) if args.out else None, args.out)
 
     status = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per message
@@ -98,6 +92,28 @@ def run(args: argparse.Namespace) -> int:
     for report in reports:
         _tell_problems(report, status)
     return exit_code(reports)
+
+
+def add_limit_options(parser: argparse.ArgumentParser) -> None:
+    """``--max-size`` and ``--max-ratio``: what a workbook may inflate to (:mod:`kam_xl.package.limits`)."""
+    parser.add_argument("--max-size", metavar="SIZE", default=f"{DEFAULT_PART >> 20}M",
+                        help="largest size one part of a workbook (a sheet, the shared strings) may inflate to; "
+                             "all parts together may take twice that (default %(default)s; e.g. 1G). Larger "
+                             "workbooks are refused before they are read")
+    parser.add_argument("--max-ratio", type=float, default=DEFAULT_RATIO, metavar="N",
+                        help="largest compression ratio of a workbook part over 1 MiB, N to 1 (default "
+                             "%(default)g; real sheets: 5 to 12, zip bombs: about 1,000)")
+
+
+def limits_of(args: argparse.Namespace) -> Limits:
+    """The :class:`Limits` the options ask for; InputError names a bad one."""
+    try:
+        part = parse_size(args.max_size)
+    except ValueError as exc:
+        raise InputError(f"--max-size: {exc}") from None
+    if not args.max_ratio >= 1:
+        raise InputError(f"--max-ratio must be at least 1, found {args.max_ratio:g}")
+    return Limits(part=part, ratio=args.max_ratio)
 
 
 def exit_code(reports: list[FileReport]) -> int:
@@ -275,16 +291,6 @@ def _isolated(path: Path, out_dir, as_of, lock_timeout, limits: Limits) -> FileR
 def _is_workbook(path: Path) -> bool:
     name = path.name
     return path.is_file() and path.suffix.lower() in WORKBOOK_SUFFIXES and not name.startswith(("~$", ".~", ".kam-xl"))
-
-
-def _limits(max_size: str, max_ratio: float) -> Limits:
-    try:
-        part = parse_size(max_size)
-    except ValueError as exc:
-        raise InputError(f"--max-size: {exc}") from None
-    if not max_ratio >= 1:
-        raise InputError(f"--max-ratio must be at least 1, found {max_ratio:g}")
-    return Limits(part=part, ratio=max_ratio)
 
 
 def _as_of(text: str | None):

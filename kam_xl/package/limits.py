@@ -13,6 +13,7 @@
 After the guard, every part of the file is within the limits, as its directory says, and holds no DTD, so
 nothing that reads it later (kam_xl's own ElementTree reads, the formula engine, calamine) expands an
 entity or inflates more than the limits allow. A file that is not a zip is left to the caller to name.
+kam_xl's own XML parsing checks each part with :func:`declares_dtd` as well, for callers that skip the guard.
 """
 
 from __future__ import annotations
@@ -142,6 +143,18 @@ def check_part(source: Path, handle, info: zipfile.ZipInfo) -> None:
     if size < stated:
         raise _refused(source, f"{name} inflates to {size:,} bytes, short of the {stated:,} its zip directory "
                                "states — a damaged file")
+
+
+def declares_dtd(xml: bytes) -> bool:
+    """True when the prolog of ``xml`` declares a DTD (what an XML parser would expand entities from);
+    only the prolog is read."""
+    prolog = Prolog()
+    for at in range(0, len(xml), 4096):
+        if prolog.feed(xml[at:at + 4096]):
+            return True
+        if not prolog.open:
+            break
+    return False
 
 
 class Prolog:

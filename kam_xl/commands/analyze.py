@@ -20,9 +20,11 @@ import numpy as np
 import pandas as pd
 
 from kam_xl import readers
+from kam_xl.commands.recalc import add_limit_options, limits_of
 from kam_xl.core import settings as settings_module
 from kam_xl.core.settings import Settings, SettingsError, describe, field_names
 from kam_xl.errors import InputError
+from kam_xl.package.limits import Limits
 from kam_xl.readers.numbers import DECIMALS, THOUSANDS
 
 FORMATS = ("csv", "json", "xlsx")
@@ -72,6 +74,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluation day (default: the last transaction day)")
     parser.add_argument("--format", choices=FORMATS, help="output format (default: from --out, else csv)")
     parser.add_argument("--out", metavar="PATH", help="output file (default: standard output; xlsx needs a file)")
+    add_limit_options(parser)
     group = parser.add_argument_group(
         "analysis settings", "Defaults as in the Settings sheet. The workbook's win-back, language and key-account "
                              "share settings act only in the workbook.")
@@ -108,8 +111,9 @@ def _help(name: str, default) -> str:
 def run(args: argparse.Namespace) -> int:
     options = {name[len(_SETTING):]: value for name, value in vars(args).items()
                if name.startswith(_SETTING) and value is not None}
-    book_tables = {t.lower() for t in readers.workbook_tables(args.tx_file)} if args.sheet is None else set()
-    book = _book_settings(args.tx_file, book_tables)
+    limits = limits_of(args)
+    book_tables = {t.lower() for t in readers.workbook_tables(args.tx_file, limits)} if args.sheet is None else set()
+    book = _book_settings(args.tx_file, book_tables, limits)
     try:
         settings = Settings.from_mapping({**book, **options})
     except SettingsError as exc:  # name the option, or the workbook's Settings row the value came from
@@ -122,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     numbers = dict(decimal=args.decimal, thousands=args.thousands, skip_bad_rows=args.skip_bad_rows)
     raw, source = readers.read_table(args.tx_file, sheet=args.sheet, sep=args.sep, default_names=("Transactions",),
                                      headers=readers.transaction_headers(args.customer_col, args.date_col,
-                                                                         args.amount_col))
+                                                                         args.amount_col), limits=limits)
     transactions = readers.transactions_frame(raw, source, customer_col=args.customer_col, date_col=args.date_col,
                                               amount_col=args.amount_col, margin_col=args.margin_col,
                                               date_format=args.date_format, **numbers)
@@ -133,13 +137,13 @@ def run(args: argparse.Namespace) -> int:
     complaints_file = args.complaints or (args.tx_file if "complaints" in book_tables else None)
     if customers_file:
         raw, source = readers.read_table(customers_file, sheet=args.customers_sheet, sep=args.sep,
-                                         default_names=("Customers",))
+                                         default_names=("Customers",), limits=limits)
         customers = readers.customers_frame(raw, source, customer_col=_if_present(raw, args.customer_col), **numbers)
         _report_skipped(customers, source)
         _warn_unmatched(transactions, customers, source)
     if complaints_file:
         raw, source = readers.read_table(complaints_file, sheet=args.complaints_sheet, sep=args.sep,
-                                         default_names=("Complaints",))
+                                         default_names=("Complaints",), limits=limits)
         complaints = readers.complaints_frame(raw, source, customer_col=_if_present(raw, args.customer_col),
                                               date_col=_if_present(raw, args.date_col),
                                               date_format=args.date_format, skip_bad_rows=args.skip_bad_rows)
@@ -187,12 +191,12 @@ def _warn_unmatched(transactions: pd.DataFrame, customers: pd.DataFrame, source:
                   "spaces, another id scheme).")
 
 
-def _book_settings(path: str, book_tables: set[str]) -> dict:
+def _book_settings(path: str, book_tables: set[str], limits: Limits) -> dict:
     """The Settings table of a KeyAccounts workbook (name -> value), so the analysis of the workbook file
     follows the workbook's own settings; options given on the command line go on top."""
     if "settings" not in book_tables:
         return {}
-    raw, _ = readers.read_table(path, sheet="Settings")
+    raw, _ = readers.read_table(path, sheet="Settings", limits=limits)
     if raw.shape[1] < 2:
         return {}
     known = set(field_names())  # another workbook's "Settings" table may hold other things: only ours count

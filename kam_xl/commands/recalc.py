@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from kam_xl.recalc.batch import FileReport
 
 from kam_xl.errors import InputError
+from kam_xl.package.limits import DEFAULT_PART, DEFAULT_RATIO, Limits, parse_size
 from kam_xl.package.names import WORKBOOK_SUFFIXES
 
 
@@ -62,6 +63,7 @@ def add_parser(subparsers) -> None:
                         help="day TODAY() and NOW() return, for reproducible runs (default: the clock)")
     parser.add_argument("--lock-timeout", type=float, default=30.0, metavar="SECONDS",
                         help="how long to wait for another kam-xl run on the same file (default 30)")
+    add_limit_options(parser)
     parser.add_argument("--json", action="store_true", help="print the per-file reports as JSON on stdout")
     parser.set_defaults(run=run)
 
@@ -71,13 +73,14 @@ def run(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of)
     if args.workers < 1:
         raise InputError(f"--workers must be at least 1, found {args.workers}")
+    limits = limits_of(args)
     out_dirs = _out_dirs(found.files, Path(args.out) if args.out else None, args.out)
 
     status = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per message
     for path, reason in found.skipped:
         status.print(f"skipped {path}: {reason}", markup=False)
     started = time.perf_counter()
-    reports = _run_all(list(found.files), out_dirs, as_of, args.workers, args.lock_timeout, status)
+    reports = _run_all(list(found.files), out_dirs, as_of, args.workers, args.lock_timeout, limits, status)
     reports += [_missing(raw, reason) for raw, reason in found.missing]
     total = time.perf_counter() - started
 
@@ -89,6 +92,28 @@ def run(args: argparse.Namespace) -> int:
     for report in reports:
         _tell_problems(report, status)
     return exit_code(reports)
+
+
+def add_limit_options(parser: argparse.ArgumentParser) -> None:
+    """``--max-size`` and ``--max-ratio``: what a workbook may inflate to (:mod:`kam_xl.package.limits`)."""
+    parser.add_argument("--max-size", metavar="SIZE", default=f"{DEFAULT_PART >> 20}M",
+                        help="largest size one part of a workbook (a sheet, the shared strings) may inflate to; "
+                             "all parts together may take twice that (default %(default)s; e.g. 1G). Larger "
+                             "workbooks are refused before they are read")
+    parser.add_argument("--max-ratio", type=float, default=DEFAULT_RATIO, metavar="N",
+                        help="largest compression ratio of a workbook part over 1 MiB, N to 1 (default "
+                             "%(default)g; real sheets: 5 to 12, zip bombs: about 1,000)")
+
+
+def limits_of(args: argparse.Namespace) -> Limits:
+    """The :class:`Limits` the options ask for; InputError names a bad one."""
+    try:
+        part = parse_size(args.max_size)
+    except ValueError as exc:
+        raise InputError(f"--max-size: {exc}") from None
+    if not args.max_ratio >= 1:
+        raise InputError(f"--max-ratio must be at least 1, found {args.max_ratio:g}")
+    return Limits(part=part, ratio=args.max_ratio)
 
 
 def exit_code(reports: list[FileReport]) -> int:
@@ -218,7 +243,7 @@ def summary_table(reports: list[FileReport], total: float) -> Table:
     return table
 
 
-def _run_all(files, out_dirs, as_of, workers, lock_timeout, status: Console) -> list[FileReport]:
+def _run_all(files, out_dirs, as_of, workers, lock_timeout, limits: Limits, status: Console) -> list[FileReport]:
     from kam_xl.recalc.batch import recalc_file
 
     columns = (TextColumn("recalc"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -231,11 +256,11 @@ def _run_all(files, out_dirs, as_of, workers, lock_timeout, status: Console) -> 
         if workers == 1 or len(files) == 1:
             for path in files:
                 progress.update(task, description=path.name)
-                reports[path] = recalc_file(path, out_dirs[path], as_of, lock_timeout)
+                reports[path] = recalc_file(path, out_dirs[path], as_of, lock_timeout, limits)
                 progress.advance(task)
         else:
             with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
-                futures = {pool.submit(recalc_file, p, out_dirs[p], as_of, lock_timeout): p for p in files}
+                futures = {pool.submit(recalc_file, p, out_dirs[p], as_of, lock_timeout, limits): p for p in files}
                 for future in as_completed(futures):
                     path = futures[future]
                     try:
@@ -246,18 +271,18 @@ def _run_all(files, out_dirs, as_of, workers, lock_timeout, status: Console) -> 
                     progress.advance(task)
             for path in (p for p in files if p not in reports):
                 progress.update(task, description=path.name)
-                reports[path] = _isolated(path, out_dirs[path], as_of, lock_timeout)
+                reports[path] = _isolated(path, out_dirs[path], as_of, lock_timeout, limits)
                 progress.advance(task)
     return [reports[p] for p in files]
 
 
-def _isolated(path: Path, out_dir, as_of, lock_timeout) -> FileReport:
+def _isolated(path: Path, out_dir, as_of, lock_timeout, limits: Limits) -> FileReport:
     """One file in a process of its own, so a crash (or the out-of-memory killer) costs only that file."""
     from kam_xl.recalc.batch import FileReport, recalc_file
 
     with ProcessPoolExecutor(max_workers=1) as pool:
         try:
-            return pool.submit(recalc_file, path, out_dir, as_of, lock_timeout).result()
+            return pool.submit(recalc_file, path, out_dir, as_of, lock_timeout, limits).result()
         except BrokenProcessPool:
             return FileReport(path=str(path), reason="the recalculation process died (a crash, or out of memory); "
                                                      "the file is unchanged")

@@ -2,7 +2,8 @@
 18.3.1.4 ``c`` and 18.18.11 ST_CellType).
 
     number   no t (t="n" is the default)   <v>0.25</v>
-    text     t="str"                        <v>Key account</v>   (a formula's string result, not a shared string)
+    text     t="str"                        <v>Key account</v>   (a formula's string result, not a shared string;
+                                                                 over 32,767 characters: #VALUE!, as in Excel)
     boolean  t="b"                          <v>1</v> / <v>0</v>
     error    t="e"                          <v>#DIV/0!</v>
     date     no t, an Excel serial number   (the styles' number format makes it look like a date)
@@ -64,10 +65,11 @@ class Cached(NamedTuple):
 
     t: bytes | None
     v: bytes | None
-    downgraded: bool = False  # a rich-value error stored as #VALUE!
+    downgraded: bool = False  # a rich-value error, or text over MAX_TEXT, stored as #VALUE!
 
 
 EMPTY = Cached(None, None)
+TOO_LONG = Cached(b"e", b"#VALUE!", downgraded=True)
 _new_tuple = tuple.__new__  # _new_tuple(Cached, (t, v, False)) is Cached(t, v), without the cost of its defaults
 
 
@@ -84,8 +86,8 @@ def cached(value: object, *, date1904: bool = False) -> Cached:
     if isinstance(value, ErrorValue):
         return Cached(b"e", value.stored.encode("ascii"), downgraded=value.code != value.stored)
     if isinstance(value, str):
-        if len(value) > MAX_TEXT:
-            raise ValueError(f"text of {len(value)} characters; a cell holds at most {MAX_TEXT}")
+        if len(value) > MAX_TEXT:  # Excel shows #VALUE! for a formula whose text is longer
+            return TOO_LONG
         return Cached(b"str", escape_text(value))
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return Cached(None, number_text(serial(value, date1904=date1904)))

@@ -7,7 +7,7 @@ Part 2 (OPC) for the relationship parts that lead there).
                                  <workbookPr date1904="1"/>  <calcPr fullCalcOnLoad="1"/>
     xl/_rels/workbook.xml.rels   rId1 -> worksheets/sheet1.xml
 
-The relationship parts and workbook.xml are only read (with ElementTree); the one edit, dropping
+The relationship parts and workbook.xml are only read (with ElementTree, never one declaring a DTD); the one edit, dropping
 ``fullCalcOnLoad``, rewrites that attribute's bytes and nothing else.
 """
 
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 from xml.etree import ElementTree
 
+from kam_xl.package.limits import declares_dtd
 from kam_xl.package.names import (
     MAIN_NS,
     OFFICE_REL_NS,
@@ -122,8 +123,12 @@ def _resolve(names: dict[str, str], folder: str, target: str) -> str | None:
 
 
 def _parse(archive: zipfile.ZipFile, part: str) -> ElementTree.Element:
+    data = archive.read(part)
+    if declares_dtd(data):
+        raise WorkbookError(f"{part} declares a DTD (<!DOCTYPE or <!ENTITY), which workbook parts never hold — a "
+                            "hostile or damaged file; kam_xl does not parse it")
     try:
-        return ElementTree.fromstring(archive.read(part))
+        return ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
         raise WorkbookError(f"{part} is not well-formed XML ({exc})") from None
 

@@ -107,6 +107,12 @@ def _local_header(source: BinaryIO, info: zipfile.ZipInfo) -> tuple[bytes, tuple
     return fixed + variable, fields
 
 
+def data_offset(source: BinaryIO, info: zipfile.ZipInfo) -> int:
+    """Where the compressed data of ``info`` starts in ``source``."""
+    header, _ = _local_header(source, info)
+    return info.header_offset + len(header)
+
+
 def _copy_raw(source: BinaryIO, info: zipfile.ZipInfo, out: BinaryIO) -> int:
     """Local header, compressed data and data descriptor, byte for byte; returns the length copied."""
     header, fields = _local_header(source, info)

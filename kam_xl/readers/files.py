@@ -10,6 +10,7 @@ and their separator sniffed. Anything else (old .xls, .xlsb,
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import re
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from kam_xl.errors import InputError
+from kam_xl.package.limits import Limits, guard
 from kam_xl.readers.errors import TableError
 
 SEPARATORS = (",", ";", "\t", "|")
@@ -30,7 +32,7 @@ _SEP_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": 
 
 def read_table(path: str | os.PathLike, *, sheet: str | None = None, sep: str | None = None,
                default_names: Sequence[str] = (),
-               headers: Sequence[Sequence[str]] = ()) -> tuple[pd.DataFrame, str]:
+               headers: Sequence[Sequence[str]] = (), limits: Limits = Limits()) -> tuple[pd.DataFrame, str]:
     """The table in a CSV or Excel file as raw values, and a label naming where it came from.
 
     ``sheet`` names a worksheet or an Excel table (ListObject) of a workbook; tables win when both
@@ -40,6 +42,7 @@ def read_table(path: str | os.PathLike, *, sheet: str | None = None, sep: str | 
     :data:`HEADER_ROWS` rows that holds ``headers`` (the first row when none does or none are given);
     when no sheet or table holds them the error lists the sheets and tables. ``sep`` fixes the CSV delimiter (one of , ; tab |); by default it
     is sniffed from the first lines. The label ("sales.xlsx, sheet Data") starts every message.
+    A workbook goes to calamine only when :func:`kam_xl.package.limits.guard` passes it with ``limits``.
     """
     name = os.fspath(path)
     file = Path(path)
@@ -57,6 +60,7 @@ def read_table(path: str | os.PathLike, *, sheet: str | None = None, sep: str | 
     head = data[:8192]
     if head.startswith(b"PK\x03\x04"):
         _check_workbook_zip(file, name)
+        _guard(file, limits)
         return _read_workbook(file, name, sheet, default_names, headers)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         raise InputError("is an Excel 97-2003 workbook (.xls) or a password-protected file — open it in Excel "
@@ -107,8 +111,9 @@ def _check_workbook_zip(file: Path, name: str) -> None:
     raise InputError(f"is {what} — save the table as .xlsx or as CSV.", source=name)
 
 
-def workbook_tables(path: str | os.PathLike) -> list[str]:
-    """Names of the Excel tables in a workbook file; [] for a CSV or anything calamine cannot open."""
+def workbook_tables(path: str | os.PathLike, limits: Limits = Limits()) -> list[str]:
+    """Names of the Excel tables in a workbook file; [] for a CSV or anything calamine cannot open.
+    PackageError (an InputError) for a workbook :func:`kam_xl.package.limits.guard` refuses."""
     import python_calamine as pc
 
     if not Path(path).is_file():
@@ -116,11 +121,23 @@ def workbook_tables(path: str | os.PathLike) -> list[str]:
     with open(path, "rb") as handle:  # the signature only, not the whole file
         if handle.read(4) != b"PK\x03\x04":
             return []
+    _guard(Path(path), limits)
     try:
         with pc.CalamineWorkbook.from_path(path, load_tables=True) as book:
             return list(book.table_names or [])
     except (pc.CalamineError, OSError, ValueError):
         return []
+
+
+def _guard(file: Path, limits: Limits) -> None:
+    """:func:`guard`, once per file version (analyze reads up to four tables of one workbook)."""
+    stat = file.stat()
+    _guarded(str(file.resolve()), stat.st_size, stat.st_mtime_ns, limits)
+
+
+@functools.lru_cache(maxsize=16)
+def _guarded(path: str, size: int, mtime_ns: int, limits: Limits) -> None:
+    guard(path, limits)
 
 
 def _read_workbook(file: Path, name: str, sheet: str | None, default_names: Sequence[str],

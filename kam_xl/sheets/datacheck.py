@@ -85,7 +85,7 @@ def data_check(tables: Mapping[str, pd.DataFrame], settings_raw: pd.DataFrame | 
         frame = by_name.get(table.name.casefold())
         if frame is None:
             continue
-        frame = _without_blank_rows(frame)
+        frame = _without_blank_rows(frame, [c.header for c in table.columns if c.kind == "formula"])
         place = _Place(table.name, frame)
         for column in table.columns:
             if column.header in frame.columns and column.kind != "formula":
@@ -188,11 +188,12 @@ def _shown(values: pd.Series) -> pd.Series:
     return pd.Series([one(v) for v in values.to_numpy(dtype=object)], dtype=object)
 
 
-def _without_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame without rows blank in every column (a table's empty last row)."""
-    if frame.empty or not len(frame.columns):
+def _without_blank_rows(frame: pd.DataFrame, calculated: list[str] = ()) -> pd.DataFrame:
+    """The frame without rows blank in every column but the ``calculated`` ones (a table's empty row)."""
+    typed = [i for i, c in enumerate(frame.columns) if c not in calculated]
+    if frame.empty or not typed:
         return frame
-    blank = np.logical_and.reduce([_blank(frame.iloc[:, i]) for i in range(len(frame.columns))])
+    blank = np.logical_and.reduce([_blank(frame.iloc[:, i]) for i in typed])
     kept = frame[~blank]
     kept.attrs = dict(frame.attrs)
     return kept

@@ -17,15 +17,18 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import xlwings as xw
 
 from kam_xl.errors import InputError
 
 WORKBOOK_ENV = "KAM_XL_WORKBOOK"
+EXPORT_ENV = "KAM_XL_EXPORT"  # Import transactions on a file: the export to read
 TITLE = "Key Accounts"
 EXIT_INPUT_ERROR = 2
 EXIT_FORMULA_ERRORS = 1  # Refresh on a file: some formulas gave errors or were not computed, as `kam-xl recalc`
 SETTINGS_SHEET, HELP_SHEET = "Settings", "About"
+DATA_CHECK_SHEET, DATA_CHECK_TABLE = "Data check", "DataCheck"
 
 #: A book: the live workbook in Excel, or the path of a workbook file.
 Book = xw.Book | Path
@@ -58,13 +61,14 @@ def winback() -> None:
 
 
 def import_transactions() -> None:
-    """Import transactions: append transactions from an export file to the Transactions table."""
-    _run("Import transactions", _not_yet("Import transactions"))
+    """Import transactions: add an ERP export's new lines to the Transactions table (a file dialog in Excel;
+    on a file, the export KAM_XL_EXPORT names, as `kam-xl import BOOK EXPORT` does)."""
+    _run("Import transactions", _import_transactions)
 
 
 def check_data() -> None:
-    """Check data: list every input row that cannot be used, and how to fix it."""
-    _run("Check data", _not_yet("Check data"))
+    """Check data: list every input row that cannot be used, and how to fix it, in the Data check table."""
+    _run("Check data", _check_data)
 
 
 def show_settings() -> None:
@@ -167,6 +171,53 @@ def _show_help(book: Book) -> None:
         return
     _tell(book, f"Help: the {HELP_SHEET} sheet of {book.name} explains the workbook, its tables, the ribbon and "
                 "the cell functions.")
+
+
+def _check_data(book: Book) -> None:
+    from kam_xl.book import FileBook, LiveBook
+    from kam_xl.sheets.checkbook import book_check, file_check
+    from kam_xl.sheets.datacheck import summary
+
+    if isinstance(book, Path):
+        found = file_check(book)
+        FileBook(book, recalc=False).write_table(DATA_CHECK_TABLE, found)
+        _tell(book, summary(found))
+        return
+    live = LiveBook(book)
+    found = book_check(live, _live_as_of(book))
+    live.write_table(DATA_CHECK_TABLE, found)
+    book.sheets[DATA_CHECK_SHEET].activate()
+    live.show_message(summary(found))
+
+
+def _import_transactions(book: Book) -> None:
+    from kam_xl.sheets import importer
+
+    if isinstance(book, Path):
+        export = os.environ.get(EXPORT_ENV)
+        if not export:
+            raise InputError(f"set {EXPORT_ENV} to the export to import, or run kam-xl import {book.name} EXPORT.")
+        _tell(book, importer.import_file(book, export).line())
+        return
+    from kam_xl.book import LiveBook
+    from kam_xl.sheets.checkbook import book_check
+
+    export = book.app.api.GetOpenFilename("ERP export (*.csv;*.txt;*.xlsx;*.xlsm),*.csv;*.txt;*.xlsx;*.xlsm")
+    if not export:  # cancelled
+        return
+    live = LiveBook(book)
+    lines, rejected = importer.read_export(export)
+    table = live.read_table(importer.TABLE)
+    fresh, skipped = importer.new_lines(table, lines)
+    if len(fresh):
+        live.write_table(importer.TABLE, pd.concat([table, importer.table_rows(fresh)], ignore_index=True))
+    live.write_table(DATA_CHECK_TABLE, pd.concat([rejected, book_check(live, _live_as_of(book))], ignore_index=True))
+    live.show_message(importer.ImportReport(Path(export).name, len(fresh), skipped, rejected).line())
+
+
+def _live_as_of(book):
+    value = book.names["kam_as_of"].refers_to_range.value
+    return value.date() if hasattr(value, "date") else None
 
 
 def _not_yet(button: str) -> Callable[[Book], None]:

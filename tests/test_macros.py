@@ -55,7 +55,7 @@ def run(command: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, env=environment)
 
 
-NOT_YET = ("dossier", "winback", "import_transactions", "check_data")
+NOT_YET = ("dossier", "winback")
 
 
 def test_every_button_command_in_the_built_workbook_runs_or_says_not_yet_available(built, tmp_path):

@@ -148,6 +148,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "matrix.pareto.even": ("Even spread", "Gleichverteilung"),
     "matrix.pareto.axis_x": ("Share of customers, largest first", "Anteil der Kunden, größte zuerst"),
     "matrix.pareto.axis_y": ("Cumulative share of revenue", "Kumulierter Umsatzanteil"),
+    # Data check ----------------------------------------------------------------------------------------
+    "datacheck.title": ("Data check", "Datenprüfung"),
+    "datacheck.note": (
+        "Every problem in the input tables and settings, written by Check data and Import transactions: "
+        "errors (red) make a row unusable, warnings (amber) ask you to look.",
+        "Jedes Problem in den Eingabetabellen und Einstellungen, geschrieben von Check data und Import "
+        "transactions: Fehler (rot) machen eine Zeile unbrauchbar, Warnungen (gelb) bitten um Prüfung."),
     # Strategies per matrix cell ------------------------------------------------------------------------
     "strategy.AX": ("Key account: secure it. Long-term contracts, JIT delivery, a named account manager.",
                     "Schlüsselkunde: sichern. Langfristige Verträge, JIT-Lieferung, fester Ansprechpartner."),

@@ -1,0 +1,344 @@
+"""The data check: every problem in every input table at once, one row per problem.
+
+    data_check(tables, settings_raw=None, as_of=None) -> DataFrame   # columns: COLUMNS
+
+``tables`` maps table names (Customers .. Prospects, any case) to their raw cells, headers as written: the
+frames :func:`kam_xl.readers.read_table` gives (index = sheet row) or any frame (its n-th row is data row n,
+sheet row n + 1). ``settings_raw`` is the Settings table (Setting, Value). Dates in the future are measured
+against ``as_of`` (today when None). The columns each table holds and their kinds come from
+:data:`kam_xl.template.sheet_inputs.TABLES`, so the check follows the template. Every check is one vectorised
+mask over a column; ``Level`` is ``error`` (the row cannot be used) or ``warning`` (usable, but look).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from kam_xl.core.settings import Settings, SettingsError, field_names
+from kam_xl.template.sheet_inputs import FIRST_DAY, TABLES, Column, Table
+
+COLUMNS = ["Level", "Table", "Data row", "Sheet row", "Column", "Value", "Problem", "Fix"]
+ERROR, WARNING = "error", "warning"
+EXCEL_ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+                "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#BUSY!")
+_TRUE_FALSE = {"yes", "no"}
+_REQUIRED = {("Transactions", "Date"), ("Transactions", "Amount"), ("Complaints", "Date"), ("Tenders", "Date"),
+             ("Tenders", "Result"), ("Contacts", "Person"), ("Competitors", "Competitor"), ("Customers", "Name"),
+             ("Prospects", "Name")}
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+class _Found:
+    """The problems found so far, as small frames."""
+
+    def __init__(self):
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, place: _Place, column: str, mask: np.ndarray, problem: str, fix: str, level: str = ERROR,
+            values: pd.Series | None = None) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        source = values if values is not None else place.frame[column]
+        shown = pd.Series(source.to_numpy(dtype=object)[mask], dtype=object)
+        self.parts.append(pd.DataFrame({
+            "Level": level, "Table": place.table, "Data row": place.data_rows[mask],
+            "Sheet row": place.sheet_rows[mask], "Column": column, "Value": _shown(shown).to_numpy(),
+            "Problem": problem, "Fix": fix,
+        }))
+
+    def frame(self, order: list[str]) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+        found = pd.concat(self.parts, ignore_index=True)
+        rank = {t: i for i, t in enumerate(order)}
+        found["_t"] = found["Table"].map(rank).fillna(len(rank))
+        found["_l"] = (found["Level"] != ERROR).astype(int)
+        found = found.sort_values(["_t", "Data row", "_l"], kind="stable").drop(columns=["_t", "_l"])
+        return found.reset_index(drop=True)[COLUMNS]
+
+
+class _Place:
+    """One table's frame and the data row and sheet row of each of its rows."""
+
+    def __init__(self, table: str, frame: pd.DataFrame):
+        self.table, self.frame = table, frame
+        self.data_rows = np.arange(1, len(frame) + 1)
+        read = frame.attrs.get("row_word") == "row"
+        self.sheet_rows = frame.index.to_numpy(dtype=np.int64) if read else self.data_rows + 1
+
+
+def data_check(tables: Mapping[str, pd.DataFrame], settings_raw: pd.DataFrame | None = None,
+               as_of: dt.date | None = None) -> pd.DataFrame:
+    """Every problem of the input tables and the settings, errors before warnings within a row."""
+    by_name = {str(k).casefold(): v for k, v in tables.items()}
+    today = pd.Timestamp(as_of or dt.date.today())
+    found = _Found()
+    customers = by_name.get("customers")
+    known = None if customers is None or "Customer ID" not in customers else \
+        set(_text(customers["Customer ID"])[~_blank(customers["Customer ID"])])
+    for table in TABLES:
+        frame = by_name.get(table.name.casefold())
+        if frame is None:
+            continue
+        frame = _without_blank_rows(frame, [c.header for c in table.columns if c.kind == "formula"])
+        place = _Place(table.name, frame)
+        for column in table.columns:
+            if column.header in frame.columns and column.kind != "formula":
+                _check_column(found, place, table, column, known, today)
+        _check_rows(found, place, table)
+    if settings_raw is not None:
+        _check_settings(found, _Place("Settings", _without_blank_rows(settings_raw)))
+    return found.frame([t.name for t in TABLES] + ["Settings"])
+
+
+def summary(found: pd.DataFrame) -> str:
+    """One line: how many errors and warnings, in how many tables."""
+    if found.empty:
+        return "Data check: no problems found."
+    errors = int((found["Level"] == ERROR).sum())
+    warnings = len(found) - errors
+    return (f"Data check: {errors:,} error{'s' * (errors != 1)} and {warnings:,} warning{'s' * (warnings != 1)} in "
+            f"{found['Table'].nunique()} table{'s' * (found['Table'].nunique() != 1)} — see the Data check sheet.")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Kinds of cells
+
+
+def _blank(s: pd.Series) -> np.ndarray:
+    values = s.to_numpy(dtype=object)
+    text = np.array([isinstance(v, str) for v in values], dtype=bool) if len(values) else np.zeros(0, bool)
+    out = pd.isna(s).to_numpy().copy()
+    out[text] = s[text].astype(str).str.strip().eq("").to_numpy()
+    return out
+
+
+def _is_text(s: pd.Series) -> np.ndarray:
+    return s.map(type).eq(str).to_numpy() & ~_blank(s)
+
+
+def _text(s: pd.Series) -> np.ndarray:
+    """Each cell as stripped text (numbers like 42.0 as 42), blanks as ""."""
+    def one(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v).strip()
+    return np.array([one(v) for v in s.to_numpy(dtype=object)], dtype=object)
+
+
+def _error_cells(s: pd.Series) -> np.ndarray:
+    text = _is_text(s)
+    upper = pd.Series(_text(s)).str.upper()
+    return text & (upper.isin(EXCEL_ERRORS) | upper.str.startswith("#KAM")).to_numpy()
+
+
+def _formula_like(s: pd.Series) -> np.ndarray:
+    text = pd.Series(_text(s))
+    return _is_text(s) & text.str.match(r"^(=|[+\-@]\D)").to_numpy() & ~_error_cells(s)
+
+
+def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers of the cells (NaN where none) and which cells hold a number written as text."""
+    values = s.to_numpy(dtype=object)
+    real = np.array([isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+                     for v in values], dtype=bool)
+    number = np.full(len(s), np.nan)
+    number[real] = values[real].astype(float)
+    text = _is_text(s)
+    spelled = pd.to_numeric(pd.Series(_text(s))[text].str.replace("\u00a0", "").str.replace(" ", ""),
+                            errors="coerce").to_numpy(dtype=float)
+    number[text] = spelled
+    return number, text & ~np.isnan(number)
+
+
+def _dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Dates of the cells (NaT where none; numbers taken as Excel serials) and which were text."""
+    values = s.to_numpy(dtype=object)
+    when = pd.Series(pd.NaT, index=range(len(s)), dtype="datetime64[ns]")
+    stamp = np.array([isinstance(v, (dt.date, pd.Timestamp, np.datetime64)) for v in values], dtype=bool)
+    when[stamp] = pd.to_datetime(pd.Series(values[stamp], dtype=object), errors="coerce").to_numpy()
+    number, _ = _numbers(s)
+    serial = ~stamp & ~_is_text(s) & ~np.isnan(number) & (number >= 1) & (number < 2_958_466)
+    when[serial] = (_EXCEL_EPOCH + pd.to_timedelta(np.floor(number[serial]), unit="D")).to_numpy()
+    text = _is_text(s)
+    written = pd.Series(_text(s))[text]
+    iso = pd.to_datetime(written, format="ISO8601", errors="coerce")
+    german = pd.to_datetime(written, format="%d.%m.%Y", errors="coerce")
+    when[text] = iso.fillna(german).to_numpy()
+    return when, text & when.notna().to_numpy()
+
+
+def _shown(values: pd.Series) -> pd.Series:
+    def one(v):
+        if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        if isinstance(v, (dt.date, pd.Timestamp)):
+            stamp = pd.Timestamp(v)
+            return stamp.strftime("%Y-%m-%d" if stamp == stamp.normalize() else "%Y-%m-%d %H:%M")
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v)[:200]
+    return pd.Series([one(v) for v in values.to_numpy(dtype=object)], dtype=object)
+
+
+def _without_blank_rows(frame: pd.DataFrame, calculated: list[str] = ()) -> pd.DataFrame:
+    """The frame without rows blank in every column but the ``calculated`` ones (a table's empty row)."""
+    typed = [i for i, c in enumerate(frame.columns) if c not in calculated]
+    if frame.empty or not typed:
+        return frame
+    blank = np.logical_and.reduce([_blank(frame.iloc[:, i]) for i in typed])
+    kept = frame[~blank]
+    kept.attrs = dict(frame.attrs)
+    return kept
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Checks
+
+
+def _check_column(found: _Found, place: _Place, table: Table, column: Column, known: set | None,
+                  today: pd.Timestamp) -> None:
+    s = place.frame[column.header].reset_index(drop=True)
+    name = column.header
+    blank, errors = _blank(s), _error_cells(s)
+    found.add(place, name, errors, "the cell holds an Excel error", "correct the formula or the value that "
+              "causes it, or type the value")
+    found.add(place, name, _formula_like(s), "text that looks like a formula (kept as text, never run)",
+              "remove the leading =, +, - or @ if it was not meant, or correct the text", WARNING)
+    usable = ~blank & ~errors
+    if (table.name, name) in _REQUIRED:
+        found.add(place, name, blank, f"{name} is empty", f"fill in the {name.lower()} or delete the row")
+    if column.kind == "id":
+        _check_ids(found, place, table, column, s, blank, usable, known)
+    elif column.kind == "date":
+        _check_dates(found, place, name, s, usable, today)
+    elif column.kind in ("money", "money0", "integer", "year", "percent"):
+        _check_numbers(found, place, table, column, s, usable, today)
+    elif column.kind == "flag":
+        _check_choice(found, place, name, s, usable, ["yes", "no"], True, "yes or no")
+    elif column.kind == "choice":
+        _check_choice(found, place, name, s, usable, column.choices, column.strict,
+                      "one of " + ", ".join(column.choices))
+    elif name == "Email":
+        text = pd.Series(_text(s))
+        found.add(place, name, usable & ~text.str.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$").to_numpy(),
+                  "not an e-mail address", "correct it, e.g. name@example.com", WARNING)
+
+
+def _check_ids(found, place, table, column, s, blank, usable, known) -> None:
+    name, text = column.header, _text(s)
+    if table.name in ("Customers", "Prospects"):
+        found.add(place, name, blank, f"{name} is empty", f"give every row its own {name}")
+        twice = pd.Series(text).duplicated(keep="first").to_numpy() & usable
+        found.add(place, name, twice, f"{name} appears more than once (the first row is used)",
+                  "merge the rows into one, or give each its own id")
+        return
+    found.add(place, name, blank, "Customer ID is empty", "fill in the customer's id from Customers or delete the row")
+    if known is not None:
+        missing = usable & ~pd.Series(text).isin(known).to_numpy()
+        found.add(place, name, missing, "customer is not in the Customers table",
+                  "add the customer to Customers, or correct the id", WARNING)
+
+
+def _check_dates(found, place, name, s, usable, today) -> None:
+    when, written = _dates(s)
+    ok = when.notna().to_numpy()
+    found.add(place, name, usable & ~ok, "not a date", "enter a date, e.g. 2026-03-31")
+    found.add(place, name, usable & written, "a date written as text", "enter it as a date (Excel: Data > Text to "
+              "Columns, or retype it)", WARNING)
+    found.add(place, name, ok & (when < pd.Timestamp(FIRST_DAY)).to_numpy(), "date before 1990",
+              "correct the year (a typing error?)")
+    found.add(place, name, ok & (when > today).to_numpy(), "date in the future",
+              "correct the date, or set the as-of date on the Settings sheet", WARNING)
+
+
+def _check_numbers(found, place, table, column, s, usable, today) -> None:
+    name = column.header
+    number, spelled = _numbers(s)
+    is_number = ~np.isnan(number)
+    found.add(place, name, usable & ~is_number, "text in a number column", "enter a number (digits only)")
+    found.add(place, name, usable & spelled, "a number written as text", "enter it as a number", WARNING)
+    with np.errstate(invalid="ignore"):
+        if column.kind == "percent":
+            found.add(place, name, is_number & ((number < 0) | (number > 1)), "share outside 0–100 %",
+                      "enter a share from 0 % to 100 % (35 % is 0.35)")
+        elif column.kind in ("integer", "year"):
+            found.add(place, name, is_number & (number != np.floor(number)), "not a whole number",
+                      "enter a whole number")
+            if column.kind == "year":
+                found.add(place, name, is_number & ((number < 1800) | (number > today.year)),
+                          f"year outside 1800–{today.year}", "enter the four-digit year, e.g. 1987")
+            else:
+                found.add(place, name, is_number & (number < 0), f"negative {name.lower()}", "enter 0 or more")
+        elif name in ("Budget", "Value"):
+            found.add(place, name, is_number & (number < 0), f"negative {name.lower()}", "enter 0 or more")
+
+
+def _check_choice(found, place, name, s, usable, choices, strict, words) -> None:
+    text = pd.Series(_text(s)).str.casefold()
+    allowed = {c.casefold() for c in choices}
+    values = s.to_numpy(dtype=object)
+    boolean = np.array([isinstance(v, (bool, np.bool_)) for v in values], dtype=bool)
+    outside = usable & ~text.isin(allowed).to_numpy() & ~(boolean & (allowed == _TRUE_FALSE))
+    kind = "not yes or no" if allowed == _TRUE_FALSE else f"not in the {name} list"
+    found.add(place, name, outside, kind, f"choose {words}", ERROR if strict else WARNING)
+
+
+def _check_rows(found: _Found, place: _Place, table: Table) -> None:
+    """Checks that read several columns of a row."""
+    frame = place.frame.reset_index(drop=True)
+    if table.name == "Transactions" and {"Amount", "Margin"} <= set(frame.columns):
+        amount, _ = _numbers(frame["Amount"])
+        margin, _ = _numbers(frame["Margin"])
+        with np.errstate(invalid="ignore"):
+            found.add(place, "Amount", amount == 0, "amount is 0", "delete the line or enter its amount", WARNING)
+            found.add(place, "Margin", (amount > 0) & (margin > amount), "margin larger than the amount",
+                      "correct the margin or the amount", WARNING)
+    if table.name == "Transactions" and "Document no" in frame.columns:
+        found.add(place, "Document no", _blank(frame["Document no"]), "no document no.",
+                  "fill it in: the import matches lines by document no.", WARNING)
+    if table.name == "Tenders" and {"Result", "Reason"} <= set(frame.columns):
+        lost = pd.Series(_text(frame["Result"])).str.casefold().eq("lost").to_numpy()
+        found.add(place, "Reason", lost & _blank(frame["Reason"]), "a lost tender without a reason",
+                  "note why it was lost (price, quality, delivery time ...)", WARNING)
+    if table.name == "Competitors" and {"Customer ID", "Share of wallet"} <= set(frame.columns):
+        share, _ = _numbers(frame["Share of wallet"])
+        total = pd.Series(np.nan_to_num(share)).groupby(_text(frame["Customer ID"])).transform("sum").to_numpy()
+        found.add(place, "Share of wallet", (total > 1 + 1e-9) & ~np.isnan(share),
+                  "the customer's competitors hold more than 100 % together", "correct the shares", WARNING)
+
+
+def _check_settings(found: _Found, place: _Place) -> None:
+    frame = place.frame.reset_index(drop=True)
+    keys = {str(c).strip().casefold(): c for c in frame.columns}
+    if "setting" not in keys or "value" not in keys:
+        return
+    names = pd.Series(_text(frame[keys["setting"]])).str.casefold().str.replace(" ", "_")
+    values = frame[keys["value"]].to_numpy(dtype=object)
+    known = set(field_names())
+    found.add(place, "Setting", ~names.isin(known).to_numpy() & (names != "").to_numpy(), "unknown setting",
+              "correct the name, or delete the row", values=frame[keys["setting"]])
+    bad = np.zeros(len(frame), dtype=bool)
+    reasons = np.full(len(frame), "", dtype=object)
+    for i in np.flatnonzero(names.isin(known).to_numpy()):  # one per field: a few dozen rows
+        try:
+            Settings.from_mapping({names[i]: values[i]})
+        except SettingsError as exc:
+            bad[i], reasons[i] = True, exc.named(lambda f: f)
+    for reason in sorted(set(reasons[bad])):
+        found.add(place, "Value", bad & (reasons == reason), f"out of range: {reason}",
+                  "enter a value in the range, or clear the cell for the default", values=frame[keys["value"]])
+    if not bad.any():
+        try:
+            Settings.from_mapping({n: v for n, v in zip(names, values) if n in known})
+        except SettingsError as exc:
+            rows = names.isin(exc.fields).to_numpy()
+            found.add(place, "Value", rows, exc.named(lambda f: f), "change one of these settings",
+                      values=frame[keys["value"]])

@@ -1,0 +1,201 @@
+"""Import transactions from an ERP export (CSV or XLSX, German too) into the Transactions table.
+
+    lines, rejected = read_export("export.csv", decimal=",")      # good lines; bad rows as Data check rows
+    added, skipped = new_lines(table, lines)                        # what the table does not hold yet
+    report = import_file("KeyAccounts.xlsm", "export.csv")         # both, written all or nothing
+
+The export is read by the shared reader (:mod:`kam_xl.readers`) as it is: the same columns by name, number and
+date rules and messages as ``kam-xl analyze``. Its bad rows are collected by reading again without them (the
+reader names up to 50 per pass; an export with a few bad rows takes one or two passes). A line's key is
+(document no., customer, date, amount, margin); where the export has a line no., lines of one key with the same
+line no. are one line. For each key only as many lines are added as the export has beyond those the table
+holds: importing the same export twice adds nothing, and two equal lines of one invoice are both kept.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kam_xl.core import schema
+from kam_xl.errors import InputError
+from kam_xl.readers import BadRowsError, TableError, read_table, transaction_headers, transactions_frame
+from kam_xl.readers.frames import _AMOUNT, _CUSTOMER, _DATE, _locate
+from kam_xl.sheets.datacheck import COLUMNS, ERROR
+
+TABLE = "Transactions"
+DOCUMENT_ALIASES = ("Document no", "Document number", "Document", "Invoice no", "Invoice number", "Invoice",
+                    "Belegnummer", "Beleg-Nr", "Belegnr", "Beleg", "Rechnungsnummer", "Rechnungs-Nr", "Rechnung")
+LINE_ALIASES = ("Line no", "Line number", "Line", "Item", "Position", "Pos", "Positionsnummer", "Zeile")
+KEY = ["document_no", schema.CUSTOMER_ID, schema.TX_DATE, schema.TX_AMOUNT, schema.TX_MARGIN]
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    source: str
+    added: int
+    skipped: int
+    rejected: pd.DataFrame  # Data check rows, one per bad row of the export
+
+    def line(self) -> str:
+        return (f"Import from {self.source}: {self.added:,} lines added, {self.skipped:,} already in the table "
+                f"skipped, {len(self.rejected):,} rejected" + (" (see the Data check sheet)." if len(self.rejected)
+                                                               else "."))
+
+
+def read_export(path: str | os.PathLike, *, sheet: str | None = None, sep: str | None = None,
+                customer_col: str | None = None, date_col: str | None = None, amount_col: str | None = None,
+                margin_col: str | None = None, document_col: str | None = None, line_col: str | None = None,
+                date_format: str | None = None, decimal: str | None = None,
+                thousands: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The export's good lines (canonical columns, document_no, line_no) and its bad rows as Data check rows."""
+    raw, label = read_table(path, sheet=sheet, sep=sep, headers=transaction_headers(customer_col, date_col,
+                                                                                    amount_col))
+    options = dict(customer_col=customer_col, date_col=date_col, amount_col=amount_col, margin_col=margin_col,
+                   date_format=date_format, decimal=decimal, thousands=thousands)
+    required = [_locate(raw, label, role, given, True)
+                for role, given in ((_CUSTOMER, customer_col), (_DATE, date_col), (_AMOUNT, amount_col))]
+    document = _find(raw, label, document_col, DOCUMENT_ALIASES, "--document-col")
+    line = _find(raw, label, line_col, LINE_ALIASES, "--line-col")
+    remaining, errors = raw, []
+    while True:
+        filled = ~np.logical_and.reduce([_blank(remaining.iloc[:, p]) for p in required])
+        if not filled.any():
+            good = pd.DataFrame(columns=[schema.CUSTOMER_ID, schema.TX_DATE, schema.TX_AMOUNT])
+            break
+        try:
+            good = transactions_frame(remaining, label, **options)
+            break
+        except BadRowsError as exc:
+            found = exc.errors
+        except TableError as exc:
+            if exc.data_row is None:
+                raise
+            found = [exc]
+        errors += found
+        remaining = remaining.drop(index=[e.row for e in found])
+    kept = remaining[filled]
+    if len(kept) != len(good):
+        raise InputError(f"read {len(good)} lines from {len(kept)} rows; pass the column names (--customer-col "
+                         "...)", source=label)
+    good = good.reset_index(drop=True)
+    good["document_no"] = _texts(kept.iloc[:, document]) if document is not None else ""
+    good["line_no"] = _texts(kept.iloc[:, line]) if line is not None else ""
+    if schema.TX_MARGIN not in good:
+        good[schema.TX_MARGIN] = np.nan
+    return good, _rejected(raw, errors, Path(path).name)
+
+
+def new_lines(table: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The export lines the Transactions table (its cells, headers as in the workbook) does not hold yet, and
+    how many were skipped: the multiset difference by key, in one pass."""
+    held = pd.Series(_keys(pd.DataFrame({
+        "document_no": _texts(_column(table, "Document no")), schema.CUSTOMER_ID: _texts(_column(table, "Customer ID")),
+        schema.TX_DATE: pd.to_datetime(_column(table, "Date"), errors="coerce"),
+        schema.TX_AMOUNT: pd.to_numeric(_column(table, "Amount"), errors="coerce"),
+        schema.TX_MARGIN: pd.to_numeric(_column(table, "Margin"), errors="coerce")}))).value_counts()
+    keys = pd.Series(_keys(lines))
+    distinct = ~pd.DataFrame({"k": keys, "l": lines["line_no"].to_numpy()}).duplicated().to_numpy() | \
+        (lines["line_no"] == "").to_numpy()
+    rank = keys[distinct].groupby(keys[distinct]).cumcount()
+    take = np.zeros(len(lines), dtype=bool)
+    take[np.flatnonzero(distinct)] = (rank >= keys[distinct].map(held).fillna(0)).to_numpy()
+    return lines[take].reset_index(drop=True), int(len(lines) - take.sum())
+
+
+def table_rows(lines: pd.DataFrame) -> pd.DataFrame:
+    """Lines as rows of the Transactions table (its headers); document numbers stay text."""
+    return pd.DataFrame({
+        "Date": lines[schema.TX_DATE].to_numpy(), "Customer ID": lines[schema.CUSTOMER_ID].astype(object).to_numpy(),
+        "Document no": lines["document_no"].replace("", None).astype(object).to_numpy(),
+        "Amount": lines[schema.TX_AMOUNT].to_numpy(dtype=float), "Margin": lines[schema.TX_MARGIN].to_numpy(dtype=float),
+    })
+
+
+def import_file(book: str | os.PathLike, export: str | os.PathLike, **options) -> ImportReport:
+    """Add the export's new lines to the workbook file's Transactions table and write the Data check table
+    (the export's rejected rows, then the workbook's own problems), recalculated, in one atomic swap: any
+    failure leaves the workbook as it was."""
+    from kam_xl.book import FileBook
+    from kam_xl.package import workbook_lock
+    from kam_xl.sheets.checkbook import file_check
+
+    lines, rejected = read_export(export, **options)
+    target = Path(book)
+    with workbook_lock(target):
+        table = FileBook(target, recalc=False).read_table(TABLE)
+        fresh, skipped = new_lines(table, lines)
+        copy = target.with_name(f".~kam-xl-import.{target.name}.{os.getpid()}{target.suffix}")
+        try:
+            shutil.copy2(target, copy)
+            if len(fresh):
+                FileBook(copy, recalc=False).write_table(TABLE, pd.concat([table, table_rows(fresh)],
+                                                                          ignore_index=True))
+            found = pd.concat([rejected, file_check(copy)], ignore_index=True)
+            FileBook(copy).write_table("DataCheck", found)
+            os.replace(copy, target)
+        finally:
+            copy.unlink(missing_ok=True)
+    return ImportReport(Path(export).name, len(fresh), skipped, rejected)
+
+
+def _find(raw: pd.DataFrame, label: str, given: str | None, aliases: tuple[str, ...], option: str) -> int | None:
+    keys = [_key(h) for h in raw.columns]
+    for name in (given,) if given else aliases:
+        if _key(name) in keys:
+            return keys.index(_key(name))
+    if given:
+        raise InputError(f'no column "{given}" for {option[2:-4]} no.; columns found: '
+                         f'{", ".join(map(str, raw.columns))} — correct {option}.', source=label)
+    return None
+
+
+def _key(header) -> str:
+    return "".join(ch for ch in str(header).casefold() if ch.isalnum())
+
+
+def _blank(col: pd.Series) -> np.ndarray:
+    return col.isna().to_numpy() | col.astype(str).str.strip().eq("").to_numpy()
+
+
+def _column(table: pd.DataFrame, header: str) -> pd.Series:
+    match = [c for c in table.columns if _key(c) == _key(header)]
+    return table[match[0]].reset_index(drop=True) if match else pd.Series([None] * len(table), dtype=object)
+
+
+def _texts(col: pd.Series) -> np.ndarray:
+    """Cells as stripped text; whole numbers without ".0" (an ERP number read from a workbook)."""
+    values = pd.Series(col.to_numpy(dtype=object))
+    number = pd.to_numeric(values.where(values.map(type).isin([int, float])), errors="coerce")
+    whole = number.notna() & (number == np.floor(number))
+    text = values.astype(str).str.strip().where(values.notna(), "")
+    text[whole] = number[whole].astype(np.int64).astype(str)
+    return text.to_numpy(dtype=object)
+
+
+def _keys(lines: pd.DataFrame) -> np.ndarray:
+    day = pd.to_datetime(lines[schema.TX_DATE]).dt.strftime("%Y-%m-%d").fillna("")
+    money = [pd.Series(lines[c], dtype=float).round(2).map("{:.2f}".format).replace("nan", "")
+             for c in (schema.TX_AMOUNT, schema.TX_MARGIN)]
+    return (pd.Series(lines["document_no"], dtype=object).astype(str).str.cat(
+        [pd.Series(lines[schema.CUSTOMER_ID], dtype=object).astype(str), day, *money], sep="\x1f")).to_numpy()
+
+
+def _rejected(raw: pd.DataFrame, errors: list[TableError], name: str) -> pd.DataFrame:
+    if not errors:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    rows = np.array([e.row for e in errors])
+    position = raw.index.get_indexer(rows)
+    headers = [str(c) for c in raw.columns]
+    values = [raw.iat[p, headers.index(e.column)] if e.column in headers else None for p, e in zip(position, errors)]
+    problem, _, fix = zip(*(e.message.partition(" — ") for e in errors))
+    order = np.argsort(position, kind="stable")
+    frame = pd.DataFrame({"Level": ERROR, "Table": f"Import {name}", "Data row": position + 1, "Sheet row": rows,
+                          "Column": [e.column for e in errors], "Value": ["" if v is None else str(v) for v in values],
+                          "Problem": problem, "Fix": [f.rstrip(".") for f in fix]})
+    return frame.iloc[order].reset_index(drop=True)

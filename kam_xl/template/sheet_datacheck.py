@@ -13,8 +13,8 @@ from kam_xl.template.sheets import AMBER, OUTPUT_TAB, RED, SHEETS, TABLE_STYLE, 
 SHEET = "Data check"
 TABLE = "DataCheck"
 TABLE_ROW = 3  # 0-based header row: row 4
-WIDTHS = {"Level": 9, "Table": 13, "Data row": 8, "Sheet row": 8, "Column": 15, "Value": 22, "Problem": 44,
-          "Fix": 50}
+WIDTHS = {"Level": 9, "Table": 13, "Data row": 10, "Sheet row": 10, "Column": 15, "Value": 22, "Problem": 56,
+          "Fix": 66}
 #: Rows the level colours cover (the table writer extends them with the table).
 FORMAT_ROWS = 1000
 
@@ -31,8 +31,7 @@ def write_datacheck_sheet(workbook: Workbook, formats: Formats, language: str,
     sheet.set_row(0, 28)
     rows = 0 if found is None else len(found)
     last = TABLE_ROW + max(rows, 1)
-    cell = {c: formats.integer if c.endswith("row") else formats.wrap if c in ("Problem", "Fix") else formats.text
-            for c in COLUMNS}
+    cell = {c: formats.year if c.endswith("row") else formats.text for c in COLUMNS}  # one line a problem
     sheet.add_table(TABLE_ROW, 0, last, len(COLUMNS) - 1, {
         "name": TABLE, "style": TABLE_STYLE,
         "columns": [{"header": c, "header_format": formats.header, "format": cell[c]} for c in COLUMNS]})

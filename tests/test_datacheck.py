@@ -4,12 +4,15 @@ table, data row, sheet row, column and reason, at its level."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from kam_xl import demo
 from kam_xl.book import FileBook
 from kam_xl.sheets.checkbook import file_check
 from kam_xl.sheets.datacheck import COLUMNS, data_check, summary
@@ -168,3 +171,27 @@ def test_check_data_button_writes_the_data_check_table_and_a_one_line_summary(ch
     assert line.startswith("Data check: ") and line.count("\n") == 1 and "errors and" in line
     written = FileBook(book).read_table("DataCheck")
     assert len(written) == len(checked[1]) and set(written["Level"]) == {"error", "warning"}
+
+
+def test_error_cells_of_a_real_workbook_are_reported_as_error_values(tmp_path):
+    """The reader shows an error cell as a blank; the file check names it with its error code."""
+    from kam_xl.package import workbook_part
+    from kam_xl.template.workbook import build_workbook
+
+    book = build_workbook(tmp_path / "book.xlsm", demo.generate(20, seed=3))
+    with zipfile.ZipFile(book) as z:
+        names = z.namelist()
+    # The Amount of the Transactions table's data row 2 becomes an error cell, as Excel stores #N/A typed in.
+    with zipfile.ZipFile(book) as z:
+        part = next(s.part for s in workbook_part.read_workbook(z).sheets if s.name == "Transactions")
+        xml = z.read(part)
+    cell = re.search(rb'<c r="D3"[^>]*>.*?</c>', xml, re.S)
+    patched = xml.replace(cell[0], b'<c r="D3" t="e"><v>#N/A</v></c>')
+    copy = tmp_path / "errors.xlsm"
+    with zipfile.ZipFile(book) as source, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in names:
+            target.writestr(name, patched if name == part else source.read(name))
+    found = file_check(copy)
+    row = found[(found["Table"] == "Transactions") & (found["Sheet row"] == 3) & (found["Column"] == "Amount")]
+    assert len(row) == 1 and row.iloc[0]["Value"] == "#N/A" and row.iloc[0]["Level"] == "error"
+    assert "error" in row.iloc[0]["Problem"].lower()

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import zipfile
 
 import pandas as pd
 
+from kam_xl import a1
+from kam_xl.package import table_part, workbook_part
 from kam_xl.sheets.datacheck import data_check
 from kam_xl.template.sheet_inputs import TABLES
 from kam_xl.template.sheet_settings import AS_OF_ROW
@@ -23,7 +27,35 @@ def file_check(path: str | os.PathLike) -> pd.DataFrame:
     from kam_xl.readers import read_table
 
     tables = {t.name: read_table(path, sheet=t.name)[0] for t in TABLES}
+    _with_error_cells(path, tables)
     return data_check(tables, read_table(path, sheet=SETTINGS)[0], _file_as_of(path))
+
+
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*?(?:/>|>.*?</f>))?<v>([^<]*)</v>',
+                         re.DOTALL)
+
+
+def _with_error_cells(path, tables: dict[str, pd.DataFrame]) -> None:
+    """Put each error cell's code ("#N/A") into the frames read from ``path``: the reader shows error cells as
+    blanks, the data check names them as error values. Frames are indexed by sheet row."""
+    with zipfile.ZipFile(path) as archive:
+        book = workbook_part.read_workbook(archive)
+        found = {t.name: t for t in table_part.find_tables(archive, book)}
+        sheets: dict[str, bytes] = {}
+        for name, frame in tables.items():
+            table = found.get(name)
+            if table is None or frame.attrs.get("row_word") != "row":
+                continue
+            xml = sheets.get(table.sheet.part) or sheets.setdefault(table.sheet.part, archive.read(table.sheet.part))
+            headers = [c.name for c in table.columns]
+            for match in _ERROR_CELL.finditer(xml):
+                row, col = int(match[2]), a1.column_number(match[1].decode())
+                if table.body_row <= row <= table.last_row and table.first_col <= col <= table.last_col \
+                        and row in frame.index and headers[col - table.first_col] in frame.columns:
+                    column = headers[col - table.first_col]
+                    if frame[column].dtype != object:
+                        frame[column] = frame[column].astype(object)
+                    frame.loc[row, column] = match[3].decode()
 
 
 def book_check(book, as_of: dt.date | None) -> pd.DataFrame:

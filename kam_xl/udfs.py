@@ -372,6 +372,17 @@ def PARETO_CURVE(values, points=100):
     return [[float(a), float(b)] for a, b in zip(x, y)]
 
 
+@xw.func(category=CATEGORY)
+@cell_function
+def SETUP_CHECK():
+    """Says "ready" with the versions of kam_xl, Python and xlwings when Python answers this workbook."""
+    import platform
+
+    import kam_xl
+
+    return f"ready: kam_xl {kam_xl.__version__}, Python {platform.python_version()}, xlwings {xw.__version__}"
+
+
 # --- shared plumbing -------------------------------------------------------------------------------------
 
 

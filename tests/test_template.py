@@ -436,8 +436,15 @@ def test_xlwings_conf_sheet_is_what_xlwings_reads(book):
     while sheet.cell(row, 1).value:  # xlwings: from A1 down to the first empty cell (End(xlDown))
         keys.append((sheet.cell(row, 1).value, sheet.cell(row, 2).value))
         row += 1
-    assert keys == [("UDF Modules", "kam_xl.udfs"), ("Interpreter_Win", None), ("Interpreter_Mac", None),
-                    ("PYTHONPATH", None)]
+    assert keys == [("UDF Modules", "kam_xl.udfs")]   # each PC's own xlwings.conf file sets its interpreter
+    below = [sheet.cell(r, 1).value for r in range(row + 1, row + 4)]
+    assert below == ["Interpreter_Win", "Interpreter_Mac", "PYTHONPATH"]   # documented, not read
+
+
+def test_about_has_a_check_set_up_line_that_python_fills(book):
+    sheet = book["About"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == "=SETUP_CHECK()"]
+    assert len(cells) == 1 and cells[0].column_letter == "C"
 
 
 def test_about_names_version_and_every_cell_function(book):

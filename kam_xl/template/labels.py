@@ -69,10 +69,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "2. In einer Eingabeaufforderung: pip install, dann den kam_xl-Ordner oder die Paketdatei, "
         "die Sie erhalten haben"),
     "about.install.3": (
-        "3. If that Python is not the first one on the PATH, enter its full path on the sheet xlwings.conf "
-        "(Interpreter_Win or Interpreter_Mac).",
-        "3. Ist dieses Python nicht das erste im PATH, seinen vollen Pfad im Blatt xlwings.conf eintragen "
-        "(Interpreter_Win oder Interpreter_Mac)."),
+        "3. If that Python is not the first one on the PATH, put its full path into the file .xlwings\\xlwings.conf "
+        "in your user folder (a line \"Interpreter_Win\",\"C:\\...\\python.exe\"); the sheet xlwings.conf says how.",
+        "3. Ist dieses Python nicht das erste im PATH, seinen vollen Pfad in die Datei .xlwings\\xlwings.conf im "
+        "Benutzerordner eintragen (Zeile \"Interpreter_Win\",\"C:\\...\\python.exe\"); das Blatt xlwings.conf "
+        "erklärt es."),
     "about.install.4": (
         "4. Open the workbook and enable macros. The xlwings add-in is not needed: the workbook carries "
         "everything it runs.",
@@ -81,6 +82,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "about.functions": ("Cell functions", "Zellfunktionen"),
     "about.file": ("About this file", "Über diese Datei"),
     "about.version": ("Version", "Version"),
+    "about.setup": ("Check set-up", "Einrichtung prüfen"),
     "about.licence": ("Licences", "Lizenzen"),
     "about.licence.text": (
         "kam_xl is MIT-licensed. The VBA modules xlwings (BSD 3-clause) and Dictionary (MIT) inside this "

@@ -24,20 +24,25 @@ UDF_MODULE = "kam_xl.udfs"
 XLWINGS_CONF = [
     ("UDF Modules", UDF_MODULE,
      "Python module with the cell functions. Leave as it is."),
-    ("Interpreter_Win", "",
-     r"Windows: full path of python.exe, e.g. C:\Users\<you>\AppData\Local\Programs\Python\Python311\python.exe. "
-     "Empty = python on the PATH."),
-    ("Interpreter_Mac", "",
-     "macOS: full path of python, e.g. /Library/Frameworks/Python.framework/Versions/3.11/bin/python3. "
-     "Empty = python on the PATH."),
-    ("PYTHONPATH", "",
-     "Extra folders Python imports from, separated by ; (semicolon). Empty when kam_xl is installed with pip."),
+]
+#: Keys a PC sets for itself: below the block, so xlwings does not read them here (a key on this sheet, even
+#: empty, would override every user's own xlwings.conf file).
+XLWINGS_OPTIONAL = [
+    ("Interpreter_Win",
+     r"Windows: full path of python.exe, e.g. C:\Users\<you>\AppData\Local\Programs\Python\Python311\python.exe."),
+    ("Interpreter_Mac",
+     "macOS: full path of python, e.g. /Library/Frameworks/Python.framework/Versions/3.11/bin/python3."),
+    ("PYTHONPATH", "Extra folders Python imports from, separated by ; (semicolon). Not needed when kam_xl is "
+                   "installed with pip."),
 ]
 XLWINGS_CONF_NOTES = [
     "How xlwings reads this sheet: keys in column A from A1 down to the first empty row, values in column B. "
-    "Column C is help only.",
-    "These rows override the xlwings.conf file in your user folder (.xlwings); an empty value here still "
-    "counts, so delete a row to use the file's value instead.",
+    "Column C is help only. A key here overrides every other place, even with an empty value.",
+    "Each PC sets its own Python in the file .xlwings\\xlwings.conf in the user folder (Windows; macOS: "
+    "~/Library/Containers/com.microsoft.Excel/Data/xlwings.conf), one line per key: \"Interpreter_Win\",\"C:\\...\\python.exe\". "
+    "Without it, python on the PATH runs.",
+    "To pin a key for this workbook on every PC instead, move its row from below into the block at the top "
+    "(no empty row between).",
     "The xlwings add-in is not needed: the xlwings VBA module is inside this workbook.",
 ]
 
@@ -50,7 +55,11 @@ TEXT_WIDTH = 120  # characters across the merged text cells B:C
 LINE_HEIGHT = 15
 
 
-def write_about_sheet(workbook: Workbook, formats: Formats, language: str = "EN") -> None:
+SETUP_CHECK = "SETUP_CHECK"
+
+
+def write_about_sheet(workbook: Workbook, formats: Formats, language: str = "EN", setup_answer: str = "") -> None:
+    """``setup_answer``: the cached value of the Check set-up cell (empty: Python has not answered yet)."""
     sheet = workbook.add_worksheet("About")
     sheet.set_vba_name(SHEETS["About"])
     sheet.set_tab_color("#1F4E78")
@@ -91,6 +100,9 @@ def write_about_sheet(workbook: Workbook, formats: Formats, language: str = "EN"
     row += 1
     sheet.write_formula(row, 1, label_formula("about.version"), formats.text, caption("about.version", language))
     sheet.write_string(row, 2, f"kam_xl {kam_xl.__version__}, xlwings {xlwings.__version__}", formats.text)
+    row += 1
+    sheet.write_formula(row, 1, label_formula("about.setup"), formats.text, caption("about.setup", language))
+    sheet.write_formula(row, 2, f"={SETUP_CHECK}()", formats.text, setup_answer)
     row += 1
     sheet.write_formula(row, 1, label_formula("about.licence"), formats.text, caption("about.licence", language))
     value = caption("about.licence.text", language)
@@ -153,6 +165,13 @@ def write_xlwings_conf_sheet(workbook: Workbook, formats: Formats) -> None:
         sheet.write_string(row, 2, note, formats.note)
         sheet.set_row(row, _height(note, 100))
     row = len(XLWINGS_CONF) + 1  # one empty row ends what xlwings reads
+    for key, note in XLWINGS_OPTIONAL:
+        sheet.write_string(row, 0, key, formats.code)
+        sheet.write_blank(row, 1, None, formats.setting_value)
+        sheet.write_string(row, 2, note, formats.note)
+        sheet.set_row(row, _height(note, 100))
+        row += 1
+    row += 1
     for note in XLWINGS_CONF_NOTES:
         sheet.write_string(row, 0, note, formats.note_nowrap)
         row += 1

@@ -58,8 +58,9 @@ LINE_HEIGHT = 15
 SETUP_CHECK = "SETUP_CHECK"
 
 
-def write_about_sheet(workbook: Workbook, formats: Formats, language: str = "EN", setup_answer: str = "") -> None:
-    """``setup_answer``: the cached value of the Check set-up cell (empty: Python has not answered yet)."""
+def write_about_sheet(workbook: Workbook, formats: Formats, language: str = "EN", snapshot: bool = False) -> None:
+    """``snapshot`` writes the Check set-up answer as a value instead of ``=SETUP_CHECK()`` (empty until Python
+    answers)."""
     sheet = workbook.add_worksheet("About")
     sheet.set_vba_name(SHEETS["About"])
     sheet.set_tab_color("#1F4E78")
@@ -102,7 +103,12 @@ def write_about_sheet(workbook: Workbook, formats: Formats, language: str = "EN"
     sheet.write_string(row, 2, f"kam_xl {kam_xl.__version__}, xlwings {xlwings.__version__}", formats.text)
     row += 1
     sheet.write_formula(row, 1, label_formula("about.setup"), formats.text, caption("about.setup", language))
-    sheet.write_formula(row, 2, f"={SETUP_CHECK}()", formats.text, setup_answer)
+    if snapshot:
+        from kam_xl import udfs
+
+        sheet.write_string(row, 2, udfs.SETUP_CHECK(), formats.text)
+    else:
+        sheet.write_formula(row, 2, f"={SETUP_CHECK}()", formats.text, "")
     row += 1
     sheet.write_formula(row, 1, label_formula("about.licence"), formats.text, caption("about.licence", language))
     value = caption("about.licence.text", language)

@@ -98,7 +98,7 @@ def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot:
     workbook.set_size(1600, 1000)
     formats = Formats.of(workbook)
 
-    write_about_sheet(workbook, formats, language)
+    write_about_sheet(workbook, formats, language, snapshot)
     write_input_sheets(workbook, formats, tables, snapshot)
     write_analysis_sheet(workbook, formats, analysis, snapshot)
     write_matrix_sheet(workbook, formats, analysis, language, snapshot)

@@ -168,8 +168,8 @@ def _revenue_windows(ids, transactions, last, window_start, prev_start):
     inside = (day > window_start[code]) & (day <= last[code])
     earlier = (day > prev_start[code]) & (day <= window_start[code])
     n = len(ids)
-    return (np.bincount(code[inside], amount[inside], minlength=n),
-            np.bincount(code[earlier], amount[earlier], minlength=n))
+    return (np.bincount(code[inside], amount[inside], minlength=n).astype(float),
+            np.bincount(code[earlier], amount[earlier], minlength=n).astype(float))
 
 
 def _complaints(ids, complaints, last, window_start):
@@ -246,3 +246,17 @@ def _master(customers: pd.DataFrame | None, ids: pd.Index, column: str) -> np.nd
     values = pd.Series(customers[by_key[column]].to_numpy(object), index=customers[schema.CUSTOMER_ID].to_numpy(object))
     return values.reindex(ids).fillna("").astype(str).to_numpy(object)
 
+
+
+def from_book(book) -> pd.DataFrame | None:
+    """The new Win-back table of a :class:`kam_xl.book.Book` (live or file) from its tables and Settings; None
+    when the workbook holds no transactions yet (nothing to list, the table stays as it is)."""
+    from kam_xl.core.analysis import analyze
+    from kam_xl.sheets.inputs import read_inputs
+
+    inputs = read_inputs(book)
+    if inputs.transactions.empty:
+        return None
+    analysis = analyze(inputs.transactions, inputs.customers, inputs.complaints, inputs.settings)
+    return winback_table(analysis, inputs.transactions, inputs.customers, inputs.complaints, inputs.settings,
+                         book.read_table(TABLE))

@@ -22,9 +22,13 @@ class Inputs:
     settings: Settings
 
 
-def read_inputs(book) -> Inputs:
-    """Transactions, Customers and Complaints (canonical columns) and the Settings of ``book``."""
-    return Inputs(readers.transactions_frame(*_raw(book, "Transactions")),
+def read_inputs(book) -> Inputs | None:
+    """Transactions, Customers and Complaints (canonical columns) and the Settings of ``book``; None while the
+    Transactions table is empty."""
+    transactions = _raw(book, "Transactions")
+    if transactions[0].empty:
+        return None
+    return Inputs(readers.transactions_frame(*transactions),
                   readers.customers_frame(*_raw(book, "Customers")),
                   readers.complaints_frame(*_raw(book, "Complaints")),
                   book.read_settings())

@@ -255,7 +255,7 @@ def from_book(book) -> pd.DataFrame | None:
     from kam_xl.sheets.inputs import read_inputs
 
     inputs = read_inputs(book)
-    if inputs.transactions.empty:
+    if inputs is None:
         return None
     analysis = analyze(inputs.transactions, inputs.customers, inputs.complaints, inputs.settings)
     return winback_table(analysis, inputs.transactions, inputs.customers, inputs.complaints, inputs.settings,

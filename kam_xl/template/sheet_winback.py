@@ -16,15 +16,14 @@ from kam_xl.template.sheets import (DATE_FORMAT, OUTPUT_TAB, RED, SHEETS, TABLE_
 SHEET = "Win-back"
 TABLE_ROW = 3  # 0-based row of the table's header
 
-#: Column -> (number format or None, width, wrap).
+#: Column -> (number format or None, width). No wrapping: a refresh writes rows of one line height.
 LAYOUT = {
-    wb.CUSTOMER: (None, 12, False), wb.NAME: (None, 28, True), wb.OWNER: (None, 15, False),
-    wb.FLAG: (None, 8, False), wb.CRITERION: (None, 24, True), wb.SILENCE: ("#,##0", 8, False),
-    wb.INTERVAL: ("0.0", 9, False), wb.AT_STAKE: ("#,##0", 12, False), wb.COMPLAINTS: ("0", 11, False),
-    wb.COMPLAINT_TREND: (None, 10, False), wb.MAIN_CATEGORY: (None, 11, False), wb.MEANS: (None, 17, True),
-    wb.WHY: (None, 26, True), wb.LISTED: (DATE_FORMAT, 11, False), wb.DUE: (DATE_FORMAT, 11, False),
-    wb.RECOVERED: (DATE_FORMAT, 11, False), wb.RESPONSIBLE: (None, 14, False), wb.STATUS: (None, 11, False),
-    wb.ACTION: (None, 24, True), wb.NEXT_STEP: (None, 22, True), wb.NOTES: (None, 28, True),
+    wb.CUSTOMER: (None, 11), wb.NAME: (None, 30), wb.OWNER: (None, 15), wb.FLAG: (None, 7),
+    wb.CRITERION: (None, 34), wb.SILENCE: ("#,##0", 8), wb.INTERVAL: ("0.0", 9), wb.AT_STAKE: ("#,##0", 12),
+    wb.COMPLAINTS: ("0", 11), wb.COMPLAINT_TREND: (None, 10), wb.MAIN_CATEGORY: (None, 11),
+    wb.MEANS: (None, 24), wb.WHY: (None, 52), wb.LISTED: (DATE_FORMAT, 11), wb.DUE: (DATE_FORMAT, 11),
+    wb.RECOVERED: (DATE_FORMAT, 11), wb.RESPONSIBLE: (None, 14), wb.STATUS: (None, 11),
+    wb.ACTION: (None, 24), wb.NEXT_STEP: (None, 22), wb.NOTES: (None, 28),
 }
 USER_FILL = "#FFF2CC"
 GREEN_FILL = ("#C6EFCE", "#006100")
@@ -40,8 +39,8 @@ def write_winback_sheet(workbook: Workbook, formats: Formats, table: pd.DataFram
     grid = {"font_name": "Calibri", "font_size": 10, "valign": "top", "border": 1, "border_color": "#D9D9D9"}
     cell_formats = []
     for column in wb.COLUMNS:
-        number, _, wrap = LAYOUT[column]
-        props = grid | ({"num_format": number} if number else {}) | ({"text_wrap": True} if wrap else {})
+        number = LAYOUT[column][0]
+        props = grid | ({"num_format": number} if number else {})
         if number == DATE_FORMAT:
             props["align"] = "left"
         if column in wb.USER_COLUMNS:

@@ -135,6 +135,7 @@ def _refresh(book: Book) -> None:
     lines = [f"Refresh: {report.computed:,} of {report.formulas:,} formulas computed in {report.seconds:.1f} s"
              + (f", {errors:,} with errors" if errors else "") + f"; {book.name} "
              + ("saved." if report.changed else "was up to date.")]
+    lines += [f"  {report.note}"] if report.note else []
     lines += [f"  {message}" for message in report.messages]
     lines += [f"  not computed, previous value kept (Excel recalculates it on open): {cell}"
               for cell in report.not_computed]

@@ -87,3 +87,17 @@ def test_an_owner_file_older_than_the_max_age_is_taken_as_stale_and_said(demo_bo
     assert main(["recalc", str(book), "--owner-file-max-age", "24"]) == 0
     assert "owner file ~$yAccounts.xlsm is 30 h old (over --owner-file-max-age 24)" in capsys.readouterr().err
     assert main(["recalc", str(book), "--owner-file-max-age", "48"]) == 2
+
+
+def test_bad_input_leaves_the_winback_table_unwritten_but_recalculates_and_says_why(demo_book, tmp_path, capsys):
+    book = copy(demo_book, tmp_path)
+    files = FileBook(book, recalc=False)
+    before = files.read_table(wb.TABLE)
+    tx = files.read_table("Transactions")
+    tx.loc[4, "Amount"] = "abc"
+    files.write_table("Transactions", tx)
+    assert main(["refresh", str(book)]) == 1  # the analysis cells show #KAM, as after `recalc`
+    err = capsys.readouterr().err
+    assert "book.xlsm: note: winback table not written: table Transactions, row 6" in err
+    assert 'column Amount: expected a number, found "abc"' in err
+    pd.testing.assert_frame_equal(FileBook(book).read_table(wb.TABLE), before)

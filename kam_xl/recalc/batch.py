@@ -101,8 +101,12 @@ def _with_steps(path: Path, steps, as_of, out, lock_timeout, report: FileReport)
 
     book = FileBook(path, recalc=False, lock_timeout=lock_timeout)
     frames = {}
-    for step in steps:
-        frames.update(step(book))
+    for step in steps:  # bad input stops that step, not the recalculation (the cells name the problem too)
+        try:
+            frames.update(step(book))
+        except InputError as exc:
+            what = step.__name__.removesuffix("_step")
+            report.note = "; ".join(filter(None, [report.note, f"{what} table not written: {exc}"]))
     done = write_tables(path, frames, as_of=as_of, out=out, lock_timeout=lock_timeout)
     report.tables = {t.table: t.rows_after for t in done.tables}
     done.values.written = done.changed

@@ -33,7 +33,7 @@ TABLE = "Winback"
 
 CUSTOMER, NAME, OWNER, FLAG, CRITERION = "Customer ID", "Name", "Owner", "Flag", "Criterion"
 SILENCE, INTERVAL, AT_STAKE = "Silence days", "Normal interval", "Revenue at stake"
-COMPLAINTS, COMPLAINT_TREND, MAIN_CATEGORY = "Complaints", "Complaint trend", "Main complaint"
+COMPLAINTS, COMPLAINT_TREND, MAIN_CATEGORY = "Complaint count", "Complaint trend", "Main complaint"
 MEANS, WHY, LISTED, DUE, RECOVERED = "Suggested means", "Why", "Listed since", "Due", "Recovered"
 RESPONSIBLE, STATUS, ACTION, NEXT_STEP, NOTES = "Responsible", "Status", "Action taken", "Next step", "Notes"
 

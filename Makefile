@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/kam-xl demo --customers 2000 --seed 7 --out demo-data --workbook demo-data/KeyAccounts-demo.xlsm
+	$(BIN)/kam-xl refresh demo-data/KeyAccounts-demo.xlsm
+	$(BIN)/python -c "from kam_xl.book import FileBook; t = FileBook('demo-data/KeyAccounts-demo.xlsm').read_table('Winback'); print('Win-back list of demo-data/KeyAccounts-demo.xlsm:', len(t), 'rows,', int(t['Recovered'].isna().sum()), 'open'); print(t[['Customer ID', 'Name', 'Flag', 'Revenue at stake', 'Suggested means']].head(10).to_string(index=False))"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -25,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/udfs.py
 	$(BIN)/python benchmarks/package.py
 	$(BIN)/python benchmarks/recalc.py
+	$(BIN)/python benchmarks/refresh.py
 
 clean:
 	rm -rf $(VENV) demo-data .pytest_cache .hypothesis

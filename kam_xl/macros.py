@@ -57,7 +57,7 @@ def dossier() -> None:
 
 def winback() -> None:
     """Win-back: write the Win-back sheet of lost and at-risk key accounts."""
-    _run("Win-back", _not_yet("Win-back"))
+    _run("Win-back", _winback)
 
 
 def import_transactions() -> None:
@@ -112,9 +112,10 @@ def _run(button: str, action: Callable[[Book], None]) -> None:
     except NotYetAvailable as news:
         _tell(book, str(news))
     except InputError as error:
-        _tell(book, f"{button}: {error}")
         if isinstance(book, Path):
+            print(f"{button}: {' '.join(str(error).split())}", file=sys.stderr)
             raise SystemExit(EXIT_INPUT_ERROR) from None
+        _tell(book, f"{button}: {error}")
 
 
 def _tell(book: Book, message: str) -> None:
@@ -128,15 +129,17 @@ def _refresh(book: Book) -> None:
     if not isinstance(book, Path):
         book.app.calculate()
         return
+    from kam_xl.commands.refresh import STEPS
     from kam_xl.recalc.batch import recalc_file
 
-    report = recalc_file(book)
+    report = recalc_file(book, steps=STEPS)
     if not report.ok:
         raise InputError(report.reason, source=book.name)
     errors, skipped = sum(report.errors.values()), report.formulas - report.computed
     lines = [f"Refresh: {report.computed:,} of {report.formulas:,} formulas computed in {report.seconds:.1f} s"
              + (f", {errors:,} with errors" if errors else "") + f"; {book.name} "
              + ("saved." if report.changed else "was up to date.")]
+    lines += [f"  {report.note}"] if report.note else []
     lines += [f"  {message}" for message in report.messages]
     lines += [f"  not computed, previous value kept (Excel recalculates it on open): {cell}"
               for cell in report.not_computed]
@@ -146,6 +149,24 @@ def _refresh(book: Book) -> None:
     _tell(book, "\n".join(lines))
     if errors or skipped:
         raise SystemExit(EXIT_FORMULA_ERRORS)
+
+
+def _winback(book: Book) -> None:
+    """The Win-back table written (live: LiveBook, then shown; on a file: FileBook, one atomic write with the
+    recalculation)."""
+    from kam_xl.book import FileBook, LiveBook
+    from kam_xl.sheets.winback import RECOVERED, TABLE, from_book
+
+    target = FileBook(book) if isinstance(book, Path) else LiveBook(book)
+    frame = from_book(target)
+    if frame is None:
+        _tell(book, "Win-back: the Transactions table is empty; nothing to list yet.")
+        return
+    target.write_table(TABLE, frame)
+    _tell(book, f"Win-back: {len(frame):,} rows, {int(frame[RECOVERED].isna().sum()):,} open"
+                + (f"; {book.name} saved." if isinstance(book, Path) else "."))
+    if not isinstance(book, Path):
+        target.activate_sheet("Win-back")
 
 
 def _show_settings(book: Book) -> None:

@@ -296,7 +296,7 @@ def test_a_folder_run_names_what_it_skips_and_recursive_takes_subfolders(tmp_pat
     _native_book(folder / "top.xlsx", "xlsxwriter")
     _native_book(folder / "2025" / "deep.xlsx", "xlsxwriter")
     (folder / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 200)
-    (folder / "~$top.xlsx").write_bytes(b"owner file of an open workbook")  # Excel's: skipped silently
+    (folder / "~$gone.xlsx").write_bytes(b"owner file of a workbook elsewhere")  # not a workbook: skipped silently
     (folder / "notes.txt").write_text("not a workbook")
     assert main(["recalc", str(folder), "--json"]) == 0
     captured = capsys.readouterr()
@@ -360,7 +360,7 @@ def test_xlsm_parts_survive_byte_for_byte(demo):
         assert z.read("customUI/customUI14.xml") == template.read("customUI/customUI14.xml")
 
 
-def _crashing_recalc_file(path, *args):
+def _crashing_recalc_file(path, *args, **kwargs):
     """Stands in for recalc_file in the workers: dies like a crashed process on files named crash*."""
     import os
 
@@ -368,7 +368,7 @@ def _crashing_recalc_file(path, *args):
 
     if Path(path).name.startswith("crash"):
         os._exit(70)
-    return batch._real_recalc_file(path, *args)
+    return batch._real_recalc_file(path, *args, **kwargs)
 
 
 def test_a_crashing_worker_costs_only_its_own_file(tmp_path, monkeypatch, capsys):

@@ -1,10 +1,19 @@
 """``FileBook``: the Book operations on a workbook file, headless (kam_xl.package writes, python-calamine
-reads, the recalculation of ``kam-xl recalc`` refreshes cached values after every write)."""
+reads, the recalculation of ``kam-xl recalc`` refreshes cached values after every write).
+
+A write and its recalculation are one atomic write (:func:`write_tables`): the new table bodies are composed
+into an in-memory copy of the package, the engine recalculates that copy, and the table parts and the new
+cached values go into the file in one swap, under one lock. A failure anywhere leaves the file as it was.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import os
-from collections.abc import Callable
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -12,9 +21,11 @@ import pandas as pd
 from kam_xl.book import frames
 from kam_xl.core.settings import Settings
 from kam_xl.errors import InputError
-from kam_xl.package import workbook_lock
+from kam_xl.package import PackageError, workbook_lock, zipcopy
 from kam_xl.package.named_cell import set_named_cell
-from kam_xl.package.table_writer import write_table
+from kam_xl.package.table_writer import TableWrite, table_parts
+from kam_xl.package.workbook_part import read_workbook
+from kam_xl.package.writer import WriteReport, replace_parts, value_parts
 
 
 class FileBook:
@@ -49,9 +60,7 @@ class FileBook:
                              source=str(self.path)) from None
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
-        with workbook_lock(self.path, self.lock_timeout):  # held over the write and the recalculation
-            write_table(self.path, name, frame, lock_timeout=self.lock_timeout)
-            self._recalculate(f"table {name}")
+        write_tables(self.path, {name: frame}, recalc=self.recalc, lock_timeout=self.lock_timeout)
 
     def read_settings(self) -> Settings:
         return frames.settings(self.read_table(frames.SETTINGS_TABLE), f"{self.path}, table Settings")
@@ -84,3 +93,59 @@ class FileBook:
         if not report.ok:
             raise InputError(f"{what} written, but the recalculation failed ({report.reason}); run kam-xl recalc "
                              "on it", source=str(self.path))
+
+
+@dataclass
+class Written:
+    """What :func:`write_tables` did: the tables written, the recalculation and its values written."""
+
+    tables: list[TableWrite] = field(default_factory=list)
+    result: object = None          # the RecalcResult, None without recalculation
+    values: WriteReport | None = None
+    changed: bool = False          # the file (or ``out``) was written
+
+
+def write_tables(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame], *, recalc: bool = True,
+                 as_of: dt.date | None = None, out: str | os.PathLike | None = None,
+                 lock_timeout: float = 30.0) -> Written:
+    """Make each frame the body of its table and recalculate, in one atomic write of ``path`` (or a new file
+    ``out``, leaving ``path`` as it was): each table is written into an in-memory copy of the package, the
+    copy is recalculated (``as_of`` pins TODAY()), and the changed parts go into the file in one swap."""
+    source = Path(path)
+    done = Written()
+
+    def edit(archive: zipfile.ZipFile, workbook) -> dict[str, bytes]:
+        replaced: dict[str, bytes] = {}
+        current = archive
+        for name, frame in frames.items():
+            parts, write = table_parts(source, current, workbook, name, frame)
+            replaced.update(parts)
+            done.tables.append(write)
+            current = _in_memory(archive, replaced)
+            workbook = read_workbook(current)
+        if recalc:
+            from kam_xl.recalc.engine import recalculate
+
+            current.fp.seek(0)
+            try:
+                done.result = recalculate(current.fp.read(), as_of=as_of)
+            except (KeyboardInterrupt, SystemExit, MemoryError):
+                raise
+            except BaseException as exc:  # the engine's own failures (a Rust panic is a BaseException)
+                raise PackageError(source, f"{source}: the recalculation failed ({' '.join(str(exc).split())}"
+                                           "); nothing written") from None
+            values, spills = done.result.to_write()
+            parts, done.values = value_parts(source, current, values, all_computed=done.result.all_computed,
+                                             spills=spills)
+            replaced.update(parts)
+        return replaced
+
+    done.changed = replace_parts(source, edit, lock_timeout=lock_timeout, out=out)
+    return done
+
+
+def _in_memory(archive: zipfile.ZipFile, replaced: dict[str, bytes]) -> zipfile.ZipFile:
+    """``archive`` with the ``replaced`` entries, as a package in memory."""
+    buffer = io.BytesIO()
+    zipcopy.copy_archive(archive.fp, archive, replaced, buffer)
+    return zipfile.ZipFile(buffer)

@@ -6,7 +6,8 @@ processes; one file's failure never stops the others.
 
 Exit codes: 0 every file recalculated without formula errors; 1 some formulas gave errors (#N/A, #NAME?, a
 cell function's #KAM: answer …) or were not computed; 2 some files could not be processed or were not there
-(each named with its reason). Files a folder holds that are not recalculated (.xls, subfolders without
+(each named with its reason; a workbook open in Excel is one of them: it is skipped, never overwritten).
+Files a folder holds that are not recalculated (.xls, subfolders without
 --recursive) are named with the reason on stderr and in the JSON.
 """
 
@@ -49,26 +50,44 @@ def add_parser(subparsers) -> None:
         description="Recalculate every formula of one workbook or many, including the kam_xl cell functions, "
                     "and save the results as the cells' cached values. Nothing else in a file changes. "
                     "Exit 0: all good; 1: some formulas gave errors or were not computed; 2: some files could "
-                    "not be processed.")
+                    "not be processed (also: open in Excel).")
+    add_batch_arguments(parser, "recalculate")
+    parser.set_defaults(run=run)
+
+
+def add_batch_arguments(parser, verb: str) -> None:
+    """The options `recalc` and `refresh` share: paths, --recursive, --out, --workers, --as-of, …"""
     parser.add_argument("paths", nargs="+", metavar="PATH",
                         help="workbook files (.xlsx/.xlsm), folders (their workbooks), or glob patterns")
     parser.add_argument("--recursive", action="store_true",
                         help="take the workbooks of a folder's subfolders too (with --out: into the same subfolders)")
     parser.add_argument("--out", metavar="DIR",
-                        help="write the recalculated copies into DIR and leave the originals untouched "
-                             "(never the folder a file is in: leave out --out to recalculate in place)")
+                        help=f"write the new copies into DIR and leave the originals untouched (never the folder a "
+                             f"file is in: leave out --out to {verb} in place)")
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1), metavar="N",
-                        help="files recalculated in parallel (default: number of cores, at most 4)")
+                        help="files done in parallel (default: number of cores, at most 4)")
     parser.add_argument("--as-of", metavar="YYYY-MM-DD",
                         help="day TODAY() and NOW() return, for reproducible runs (default: the clock)")
     parser.add_argument("--lock-timeout", type=float, default=30.0, metavar="SECONDS",
                         help="how long to wait for another kam-xl run on the same file (default 30)")
     add_limit_options(parser)
+    parser.add_argument("--owner-file-max-age", type=float, default=24.0, metavar="HOURS",
+                        help="a workbook open in Excel (owner file ~$NAME beside it) is skipped; an owner file "
+                             "older than this is taken as left behind by a crash and ignored (default 24)")
     parser.add_argument("--json", action="store_true", help="print the per-file reports as JSON on stdout")
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    return run_batch(args, "recalc")
+
+
+def run_batch(args: argparse.Namespace, title: str, steps: tuple = ()) -> int:
+    """Run the per-file job over the paths: the recalculation, after the tables of ``steps`` (see
+    kam_xl.recalc.batch.recalc_file), with the progress bar, summary, --json and exit code."""
+    from functools import partial
+
+    from kam_xl.recalc.batch import recalc_file
+
     found = expand_paths(args.paths, recursive=args.recursive)
     as_of = _as_of(args.as_of)
     if args.workers < 1:
@@ -80,7 +99,11 @@ def run(args: argparse.Namespace) -> int:
     for path, reason in found.skipped:
         status.print(f"skipped {path}: {reason}", markup=False)
     started = time.perf_counter()
-    reports = _run_all(list(found.files), out_dirs, as_of, args.workers, args.lock_timeout, limits, status)
+    if args.owner_file_max_age < 0:
+        raise InputError(f"--owner-file-max-age must not be negative, found {args.owner_file_max_age:g}")
+    job = partial(recalc_file, limits=limits, owner_file_max_age=args.owner_file_max_age,
+                  steps=steps)
+    reports = _run_all(job, title, list(found.files), out_dirs, as_of, args.workers, args.lock_timeout, status)
     reports += [_missing(raw, reason) for raw, reason in found.missing]
     total = time.perf_counter() - started
 
@@ -88,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"files": [asdict(r) for r in reports], "seconds": round(total, 3),
                           "skipped": [{"path": str(p), "reason": why} for p, why in found.skipped]}, indent=2))
     else:
-        Console(highlight=False, width=None if sys.stdout.isatty() else 120).print(summary_table(reports, total))
+        Console(highlight=False, width=None if sys.stdout.isatty() else 120).print(
+            summary_table(reports, total, f"kam-xl {title}"))
     for report in reports:
         _tell_problems(report, status)
     return exit_code(reports)
@@ -212,6 +236,8 @@ def _missing(raw: str, reason: str) -> FileReport:
 def _tell_problems(report: FileReport, status: Console) -> None:
     """The reason a file failed, or the cells it names: formula errors of our functions, cells not computed."""
     name = Path(report.path).name
+    if report.note:
+        status.print(f"{name}: note: {report.note}", markup=False)
     if not report.ok:
         status.print(f"[red]could not process[/] {escape(report.path)}: {escape(report.reason)}", markup=True)
         return
@@ -224,8 +250,8 @@ def _tell_problems(report: FileReport, status: Console) -> None:
                          f"{len(lines)}", markup=False)
 
 
-def summary_table(reports: list[FileReport], total: float) -> Table:
-    table = Table(title="kam-xl recalc", title_justify="left")
+def summary_table(reports: list[FileReport], total: float, title: str = "kam-xl recalc") -> Table:
+    table = Table(title=title, title_justify="left")
     for name, justify in (("file", "left"), ("formulas", "right"), ("computed", "right"), ("errors", "left"),
                           ("unsupported", "left"), ("seconds", "right"), ("result", "left")):
         table.add_column(name, justify=justify)
@@ -243,10 +269,8 @@ def summary_table(reports: list[FileReport], total: float) -> Table:
     return table
 
 
-def _run_all(files, out_dirs, as_of, workers, lock_timeout, limits: Limits, status: Console) -> list[FileReport]:
-    from kam_xl.recalc.batch import recalc_file
-
-    columns = (TextColumn("recalc"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+def _run_all(job, title, files, out_dirs, as_of, workers, lock_timeout, status: Console) -> list[FileReport]:
+    columns = (TextColumn(title), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))
     reports: dict[Path, FileReport] = {}
     if not files:
@@ -256,11 +280,11 @@ def _run_all(files, out_dirs, as_of, workers, lock_timeout, limits: Limits, stat
         if workers == 1 or len(files) == 1:
             for path in files:
                 progress.update(task, description=path.name)
-                reports[path] = recalc_file(path, out_dirs[path], as_of, lock_timeout, limits)
+                reports[path] = job(path, out_dirs[path], as_of, lock_timeout)
                 progress.advance(task)
         else:
             with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
-                futures = {pool.submit(recalc_file, p, out_dirs[p], as_of, lock_timeout, limits): p for p in files}
+                futures = {pool.submit(job, p, out_dirs[p], as_of, lock_timeout): p for p in files}
                 for future in as_completed(futures):
                     path = futures[future]
                     try:
@@ -271,18 +295,18 @@ def _run_all(files, out_dirs, as_of, workers, lock_timeout, limits: Limits, stat
                     progress.advance(task)
             for path in (p for p in files if p not in reports):
                 progress.update(task, description=path.name)
-                reports[path] = _isolated(path, out_dirs[path], as_of, lock_timeout, limits)
+                reports[path] = _isolated(job, path, out_dirs[path], as_of, lock_timeout)
                 progress.advance(task)
     return [reports[p] for p in files]
 
 
-def _isolated(path: Path, out_dir, as_of, lock_timeout, limits: Limits) -> FileReport:
+def _isolated(job, path: Path, out_dir, as_of, lock_timeout) -> FileReport:
     """One file in a process of its own, so a crash (or the out-of-memory killer) costs only that file."""
-    from kam_xl.recalc.batch import FileReport, recalc_file
+    from kam_xl.recalc.batch import FileReport
 
     with ProcessPoolExecutor(max_workers=1) as pool:
         try:
-            return pool.submit(recalc_file, path, out_dir, as_of, lock_timeout, limits).result()
+            return pool.submit(job, path, out_dir, as_of, lock_timeout).result()
         except BrokenProcessPool:
             return FileReport(path=str(path), reason="the recalculation process died (a crash, or out of memory); "
                                                      "the file is unchanged")

@@ -45,38 +45,44 @@ def write_table(path: str | os.PathLike, name: str, frame: pd.DataFrame, *, lock
     done: list[TableWrite] = []
 
     def edit(archive, workbook) -> dict[str, bytes]:
-        try:
-            table, tables = table_part.find_table(archive, workbook, name)
-        except table_part.TableError as exc:
-            raise PackageError(source, f"{source}: {exc}") from None
-        where = f"{source}: table {table.name!r} (sheet {table.sheet.name!r})"
-        body = aligned(frame, table.name, [c.name for c in table.columns],
-                       {c.name for c in table.columns if c.formula is not None}, where)
-        rows = max(len(body), 1)
-        new_last = table.body_row + rows - 1
-        _refuse_overlap(table, tables, new_last, where)
-        sheet_xml = archive.read(table.sheet.part)
-        try:
-            styles = table_body.body_styles(sheet_xml, table)
-            markup = _rows(body, table, styles, rows, table_body.prefix(sheet_xml).decode(), workbook.date1904,
-                           where)
-            new_sheet = table_body.rewrite_body(sheet_xml, table, markup)
-        except table_part.TableError as exc:
-            raise PackageError(source, f"{where}: {exc}") from None
-        replaced = {table.sheet.part: new_sheet}
-        table_xml = archive.read(table.part)
-        new_table = table_part.with_last_row(table_xml, table, new_last)
-        if new_table != table_xml:
-            replaced[table.part] = new_table
-        names = moved_names(archive.read(workbook.part), table, new_last)
-        if names is not None:
-            replaced[workbook.part] = names
-        done.append(TableWrite(table.name, table.sheet.name, table.body_rows, rows, table.ref(new_last),
-                               tuple(n for n in archive.namelist() if n in replaced)))
+        replaced, write = table_parts(source, archive, workbook, name, frame)
+        done.append(write)
         return replaced
 
     replace_parts(source, edit, lock_timeout=lock_timeout)
     return done[0]
+
+
+def table_parts(source: Path, archive, workbook, name: str, frame: pd.DataFrame) -> tuple[dict[str, bytes], TableWrite]:
+    """The entries :func:`write_table` rewrites, {name: new bytes}, computed on an open package (``archive``,
+    its ``workbook`` part), without writing anything; ``source`` names the file in messages."""
+    try:
+        table, tables = table_part.find_table(archive, workbook, name)
+    except table_part.TableError as exc:
+        raise PackageError(source, f"{source}: {exc}") from None
+    where = f"{source}: table {table.name!r} (sheet {table.sheet.name!r})"
+    body = aligned(frame, table.name, [c.name for c in table.columns],
+                   {c.name for c in table.columns if c.formula is not None}, where)
+    rows = max(len(body), 1)
+    new_last = table.body_row + rows - 1
+    _refuse_overlap(table, tables, new_last, where)
+    sheet_xml = archive.read(table.sheet.part)
+    try:
+        styles = table_body.body_styles(sheet_xml, table)
+        markup = _rows(body, table, styles, rows, table_body.prefix(sheet_xml).decode(), workbook.date1904, where)
+        new_sheet = table_body.rewrite_body(sheet_xml, table, markup)
+    except table_part.TableError as exc:
+        raise PackageError(source, f"{where}: {exc}") from None
+    replaced = {table.sheet.part: new_sheet}
+    table_xml = archive.read(table.part)
+    new_table = table_part.with_last_row(table_xml, table, new_last)
+    if new_table != table_xml:
+        replaced[table.part] = new_table
+    names = moved_names(archive.read(workbook.part), table, new_last)
+    if names is not None:
+        replaced[workbook.part] = names
+    return replaced, TableWrite(table.name, table.sheet.name, table.body_rows, rows, table.ref(new_last),
+                                tuple(n for n in archive.namelist() if n in replaced))
 
 
 def aligned(frame: pd.DataFrame, table: str, columns: list[str], calculated: set[str], where: str) -> pd.DataFrame:

@@ -114,18 +114,21 @@ def write_values(path: str | os.PathLike, values: Mapping[str, Mapping[str, obje
     return report
 
 
-def replace_parts(path: str | os.PathLike, edit, *, lock_timeout: float = 10.0) -> bool:
-    """Rewrite some parts of a workbook in place, as :func:`write_values` does: under the lock, every other
-    entry copied byte for byte, the new file swapped in atomically. ``edit(archive, workbook)`` returns
-    {entry name: new bytes} (raising PackageError to stop); False when it returns nothing to change."""
+def replace_parts(path: str | os.PathLike, edit, *, lock_timeout: float = 10.0,
+                  out: str | os.PathLike | None = None) -> bool:
+    """Rewrite some parts of a workbook, as :func:`write_values` does: under the lock, every other entry copied
+    byte for byte, the new file swapped in atomically (over ``path``, or to ``out`` leaving ``path`` as it
+    was). ``edit(archive, workbook)`` returns {entry name: new bytes} (raising PackageError to stop); False
+    when it returns nothing to change (then nothing is written in place; ``out`` gets the same bytes)."""
     source = Path(path)
     if not source.is_file():
         raise PackageError(source, f"{source}: no such file")
-    target = source.resolve()
+    source_real = source.resolve()
+    target = Path(out).resolve() if out is not None else source_real
     with lock.workbook_lock(target, lock_timeout):
         _remove_leftovers(target)
         try:
-            handle = open(target, "rb")  # noqa: SIM115 - closed by the with below
+            handle = open(source_real, "rb")  # noqa: SIM115 - closed by the with below
         except OSError as exc:
             raise _os_error(source, exc, "cannot read it") from None
         with handle:
@@ -133,10 +136,19 @@ def replace_parts(path: str | os.PathLike, edit, *, lock_timeout: float = 10.0) 
             _sniff(handle, source)
             archive = _open_zip(handle, source)
             replaced = edit(archive, _workbook(source, archive))
-            if not replaced:
+            if not replaced and out is None:
                 return False
-            _write_atomically(target, target, handle, archive, replaced, stat, in_place=True)
-    return True
+            _write_atomically(source_real, target, handle, archive, replaced, stat, in_place=out is None)
+    return bool(replaced)
+
+
+def value_parts(source: str | os.PathLike, archive: zipfile.ZipFile, values, *, all_computed: bool,
+                spills=None) -> tuple[dict[str, bytes], WriteReport]:
+    """The entries :func:`write_values` would rewrite, {name: new bytes}, computed on an open package (an
+    in-memory one too) without writing; ``source`` names the file in messages."""
+    path = Path(source)
+    report = WriteReport(source=path, path=path)
+    return _edits(path, archive, _requests(path, values), _spills(path, spills), all_computed, report), report
 
 
 def check_package(path: str | os.PathLike) -> None:

@@ -1,16 +1,22 @@
-"""One workbook file recalculated and saved: the job `kam-xl recalc` runs per file and the Refresh button
-runs on a workbook file.
+"""One workbook file recalculated and saved: the job `kam-xl recalc` and `kam-xl refresh` run per file and the
+Refresh button runs on a workbook file.
 
-    recalc_file(path, out_dir=None, as_of=None, lock_timeout=30.0, limits=Limits()) -> FileReport  # never raises
+    recalc_file(path, out_dir=None, as_of=None, lock_timeout=30.0, limits=Limits(), owner_file_max_age=24.0,
+                steps=()) -> FileReport  # never raises
 
 Before anything parses the file, :func:`kam_xl.package.limits.guard` refuses zip bombs, lying zip directories
 and parts declaring a DTD. A text result longer than a cell holds becomes #VALUE! in its cell, as in Excel.
+``steps`` are table-producing steps, each ``step(book) -> {table name: frame}`` on a :class:`FileBook` of the
+file (the Win-back list, the data check): their tables and the recalculation go into the file in one atomic
+write. A workbook open in Excel (its owner file ``~$NAME`` beside it) is not touched: the report says why; an
+owner file older than ``owner_file_max_age`` hours is taken as left behind by a crash, and the report notes it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,11 +49,15 @@ class FileReport:
     changed: bool = False
     full_calc_cleared: bool = False
     seconds: float = 0.0
+    tables: dict[str, int] = field(default_factory=dict)  # table written by a step -> its rows
+    note: str = ""                                          # e.g. a stale owner file that was ignored
 
 
 def recalc_file(path: Path, out_dir: Path | None = None, as_of: dt.date | None = None,
-                lock_timeout: float = 30.0, limits: Limits = Limits()) -> FileReport:
-    """Recalculate one workbook and write its values; never raises (the reason goes into the report).
+                lock_timeout: float = 30.0, limits: Limits = Limits(), owner_file_max_age: float = 24.0,
+                steps: Sequence[Callable] = ()) -> FileReport:
+    """Recalculate one workbook (after writing the tables of ``steps``) and write its values; never raises
+    (the reason goes into the report).
 
     A formula cell the engine could not compute keeps the value it had (and Excel recalculates on open).
     ``limits``: what the file may inflate to (``--max-size``, ``--max-ratio``)."""
@@ -59,14 +69,19 @@ def recalc_file(path: Path, out_dir: Path | None = None, as_of: dt.date | None =
             raise InputError(f"{path}: no such file or folder")
         if path.suffix.lower() not in WORKBOOK_SUFFIXES:
             raise InputError(f"{path}: not an .xlsx or .xlsm workbook")
+        report.note = check_owner_file(path, owner_file_max_age)
         with workbook_lock(target, lock_timeout):  # held over read, recalculation and write
             guard(path, limits)  # zip bombs, lying directories, DTDs: refused before anything parses the file
             check_package(path)  # a clear reason for a bad file before a long recalculation
-            result = recalculate(path, as_of=as_of)
-            _too_long_as_errors(result)
-            values, spills = result.to_write()
-            written = write_values(path, values, all_computed=result.all_computed, spills=spills,
-                                   out=target if out_dir is not None else None, lock_timeout=lock_timeout)
+            if steps:
+                result, written = _with_steps(path, steps, as_of, target if out_dir is not None else None,
+                                              lock_timeout, report)
+            else:
+                result = recalculate(path, as_of=as_of)
+                _too_long_as_errors(result)
+                values, spills = result.to_write()
+                written = write_values(path, values, all_computed=result.all_computed, spills=spills,
+                                       out=target if out_dir is not None else None, lock_timeout=lock_timeout)
         report.ok = True
         report.written_to = str(target)
         report.formulas, report.computed = result.formulas, result.computed
@@ -97,6 +112,61 @@ def _too_long_as_errors(result: RecalcResult) -> None:
                                              "cell holds: #VALUE! (as Excel shows it)")
             cells[ref] = ErrorValue("#VALUE!")
             result.errors["#VALUE!"] += 1
+
+
+def _with_steps(path: Path, steps, as_of, out, lock_timeout, report: FileReport):
+    """The steps' tables and the recalculation in one write; (RecalcResult, WriteReport of the values)."""
+    from kam_xl.book.file import FileBook, write_tables
+
+    book = FileBook(path, recalc=False, lock_timeout=lock_timeout)
+    frames = {}
+    for step in steps:  # bad input stops that step, not the recalculation (the cells name the problem too)
+        try:
+            frames.update(step(book))
+        except InputError as exc:
+            what = step.__name__.removesuffix("_step")
+            report.note = "; ".join(filter(None, [report.note, f"{what} table not written: {exc}"]))
+    done = write_tables(path, frames, as_of=as_of, out=out, lock_timeout=lock_timeout)
+    report.tables = {t.table: t.rows_after for t in done.tables}
+    done.values.written = done.changed
+    return done.result, done.values
+
+
+def owner_files(path: Path) -> list[Path]:
+    """Where Excel puts the owner file of ``path``: ``~$NAME``, or for a long name ``~$`` over its first two
+    characters."""
+    names = dict.fromkeys(["~$" + path.name, "~$" + path.name[2:]])
+    return [path.with_name(n) for n in names if len(n) > 2]
+
+
+def check_owner_file(path: Path, max_age_hours: float) -> str:
+    """InputError when Excel has ``path`` open (a fresh owner file beside it); a note when the owner file is
+    older than ``max_age_hours`` (left behind by a crash, ignored); "" without one."""
+    for owner in owner_files(path):
+        try:
+            stat = owner.stat()
+        except OSError:
+            continue
+        hours = (time.time() - stat.st_mtime) / 3600
+        if hours > max_age_hours:
+            return (f"owner file {owner.name} is {hours:.0f} h old (over --owner-file-max-age {max_age_hours:g}): "
+                    "taken as left behind by a crash and ignored")
+        raise InputError(f"{path}: open in Excel{_user(owner)} (owner file {owner.name}, {hours:.1f} h old); skipped, "
+                         "not overwritten — close it in Excel and run again (an owner file left by a crash counts "
+                         f"as stale after --owner-file-max-age {max_age_hours:g} hours)")
+    return ""
+
+
+def _user(owner: Path) -> str:
+    """" by NAME" from Excel's owner file (a length byte, then the user's name), or ""."""
+    try:
+        data = owner.read_bytes()[:128]
+    except OSError:
+        return ""
+    if not data or data[0] == 0 or data[0] > len(data) - 1:
+        return ""
+    name = data[1:1 + data[0]].decode("latin-1").strip()
+    return f" by {name}" if name.isprintable() and name else ""
 
 
 def _listed(by_cell: dict[tuple[str, str], str]) -> list[str]:

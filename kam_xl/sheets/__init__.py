@@ -1,1 +1,1 @@
-"""What the ribbon buttons write into the workbook: data check, import, win-back."""
+"""Tables the buttons write, computed in pandas from the input tables (no Excel): data check, import, win-back."""

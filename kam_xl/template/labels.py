@@ -181,6 +181,13 @@ LABELS: dict[str, tuple[str, str]] = {
                        "Zu kurze Historie für ein Urteil: erneut bewerten, sobald mehr Monate mit Käufen vorliegen."),
     "strategy.N_row": ("No revenue yet or credit notes only: qualify with the three P, or archive.",
                        "Noch kein Umsatz oder nur Gutschriften: mit den drei P prüfen oder archivieren."),
+    # Win-back ------------------------------------------------------------------------------------------
+    "winback.title": ("Win-back: lost key accounts", "Rückgewinnung: verlorene Schlüsselkunden"),
+    "winback.note": (
+        "Refresh rewrites the white columns; the yellow ones (Responsible to Notes) are yours and stay as you typed them. Rows are never "
+        "deleted: a customer who buys again shows the day in Recovered.",
+        "Aktualisieren schreibt die weißen Spalten neu; die gelben (Responsible bis Notes) gehören Ihnen und bleiben, wie Sie sie "
+        "eingetragen haben. Zeilen werden nie gelöscht: kauft ein Kunde wieder, steht der Tag unter Recovered."),
 }
 
 

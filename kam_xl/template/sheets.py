@@ -7,6 +7,7 @@ The sheets themselves are written by one module each:
     sheet_settings.py  Settings: one named cell per Settings field, the as-of date
     sheet_analysis.py  Analysis: one spilled CUSTOMER_ANALYSIS formula
     sheet_matrix.py    Matrix: ABC x XYZ counts, revenue shares, strategies, key-account band, Pareto chart
+    sheet_winback.py   Win-back: the Winback table the buttons write
     sheet_datacheck.py Data check: the table DataCheck the Check data and Import buttons write
 
 Cells are always written with the writer of their type (`write_string`, `write_number` ...), never with
@@ -38,6 +39,7 @@ SHEETS: dict[str, str] = {
     "Prospects": "shtProspects",
     "Analysis": "shtAnalysis",
     "Matrix": "shtMatrix",
+    "Win-back": "shtWinback",
     "Data check": "shtDataCheck",
     "Settings": "shtSettings",
     "Labels": "shtLabels",

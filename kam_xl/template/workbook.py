@@ -35,6 +35,7 @@ from kam_xl.template.sheet_datacheck import write_datacheck_sheet
 from kam_xl.template.sheet_inputs import write_input_sheets
 from kam_xl.template.sheet_matrix import write_matrix_sheet
 from kam_xl.template.sheet_settings import write_settings_sheet
+from kam_xl.template.sheet_winback import write_winback_sheet
 from kam_xl.template.sheets import SHEETS, Formats
 
 #: Document date of every build (core.xml created/modified): fixed, so builds are reproducible.
@@ -102,6 +103,7 @@ def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot:
     write_input_sheets(workbook, formats, tables, snapshot)
     write_analysis_sheet(workbook, formats, analysis, snapshot)
     write_matrix_sheet(workbook, formats, analysis, language, snapshot)
+    write_winback_sheet(workbook, formats, _winback(tables, analysis), language)
     write_datacheck_sheet(workbook, formats, language, data_check)
     write_settings_sheet(workbook, formats, language)
     write_labels_sheet(workbook, formats)
@@ -114,6 +116,16 @@ def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot:
     embed_vba(workbook, UDF_MODULE)
     workbook.close()
     return add_ribbon(buffer.getvalue(), CUSTOM_UI.read_bytes())
+
+
+def _winback(tables: dict[str, pd.DataFrame] | None, analysis: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The Win-back table a first refresh of the data writes (none without data)."""
+    if tables is None:
+        return None
+    from kam_xl.sheets.winback import COLUMNS, winback_table
+
+    return winback_table(analysis, tables["transactions"], tables.get("customers"), tables.get("complaints"),
+                         Settings(), pd.DataFrame(columns=COLUMNS))
 
 
 def _umask() -> int:

@@ -1,0 +1,42 @@
+"""The input tables of a workbook as the core's canonical frames, read through a :class:`kam_xl.book.Book`
+with the same checks and messages as ``kam-xl analyze`` (:mod:`kam_xl.readers`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kam_xl import readers
+from kam_xl.core.settings import Settings
+
+#: Sheet row of a table's header: the input tables of the workbook start in A1.
+HEADER_ROW = 1
+
+
+@dataclass
+class Inputs:
+    transactions: pd.DataFrame
+    customers: pd.DataFrame
+    complaints: pd.DataFrame
+    settings: Settings
+
+
+def read_inputs(book) -> Inputs | None:
+    """Transactions, Customers and Complaints (canonical columns) and the Settings of ``book``; None while the
+    Transactions table is empty."""
+    transactions = _raw(book, "Transactions")
+    if transactions[0].empty:
+        return None
+    return Inputs(readers.transactions_frame(*transactions),
+                  readers.customers_frame(*_raw(book, "Customers")),
+                  readers.complaints_frame(*_raw(book, "Complaints")),
+                  book.read_settings())
+
+
+def _raw(book, table: str) -> tuple[pd.DataFrame, str]:
+    """A table's cells as the readers take them: headers as written, index = sheet row."""
+    raw = book.read_table(table)
+    raw.index = pd.RangeIndex(HEADER_ROW + 1, HEADER_ROW + 1 + len(raw))
+    raw.attrs.update(row_word="row", header_row=HEADER_ROW)
+    return raw, f"table {table}"

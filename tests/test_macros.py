@@ -70,8 +70,8 @@ def test_every_button_command_in_the_built_workbook_runs_or_says_not_yet_availab
     refresh = run(commands["refresh"], KAM_XL_WORKBOOK=str(book))
     # The workbook as built holds no transactions yet: an empty analysis, no error.
     assert refresh.returncode == 0 and refresh.stderr == ""
-    assert re.fullmatch(r"Refresh: (\d+) of \1 formulas computed in [\d.]+ s; KeyAccounts.xlsm saved.\n",
-                        refresh.stdout), refresh.stdout
+    assert re.fullmatch(r"Refresh: (\d+) of \1 formulas computed in [\d.]+ s; KeyAccounts.xlsm saved.\n"
+                        r"  Data check: no problems found.\n", refresh.stdout), refresh.stdout
     winback = run(commands["winback"], KAM_XL_WORKBOOK=str(book))
     assert (winback.returncode, winback.stdout, winback.stderr) == \
         (0, "Win-back: the Transactions table is empty; nothing to list yet.\n", "")
@@ -153,8 +153,8 @@ def test_in_excel_the_message_comes_as_an_alert(monkeypatch, capsys):
         app = App()
 
     monkeypatch.setattr(xw.Book, "caller", classmethod(lambda cls: CallingBook()))
-    macros.check_data()
-    assert alerts == [("Check data is not yet available in this version of kam_xl.", "Key Accounts")]
+    macros.dossier()
+    assert alerts == [("Dossier is not yet available in this version of kam_xl.", "Key Accounts")]
     assert capsys.readouterr() == ("", "")
 
 

@@ -101,3 +101,20 @@ def test_bad_input_leaves_the_winback_table_unwritten_but_recalculates_and_says_
     assert "book.xlsm: note: winback table not written: table Transactions, row 6" in err
     assert 'column Amount: expected a number, found "abc"' in err
     pd.testing.assert_frame_equal(FileBook(book).read_table(wb.TABLE), before)
+
+
+def test_refresh_writes_the_data_check_table_and_says_its_summary(demo_book, tmp_path, capsys):
+    import json
+
+    book = copy(demo_book, tmp_path)
+    files = FileBook(book, recalc=False)
+    contacts = files.read_table("Contacts")
+    contacts.loc[contacts.index[2], "Attitude"] = "grumpy"        # not in the drop-down; the analysis is unaffected
+    files.write_table("Contacts", contacts)
+    capsys.readouterr()
+    assert main(["refresh", str(book), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)["files"][0]
+    assert "Data check: 1 error" in report["note"] and "winback" not in report["note"]
+    found = FileBook(book).read_table("DataCheck")
+    assert report["tables"]["DataCheck"] == len(found)
+    assert ["Contacts", "Attitude", "grumpy"] in found[["Table", "Column", "Value"]].values.tolist()

@@ -8,7 +8,7 @@ Before anything parses the file, :func:`kam_xl.package.limits.guard` refuses zip
 and parts declaring a DTD. A text result longer than a cell holds becomes #VALUE! in its cell, as in Excel.
 ``steps`` are table-producing steps, each ``step(book) -> {table name: frame}`` on a :class:`FileBook` of the
 file (the Win-back list, the data check): their tables and the recalculation go into the file in one atomic
-write. A workbook open in Excel (its owner file ``~$NAME`` beside it) is not touched: the report says why; an
+write; a frame's ``attrs["summary"]`` (one line) goes into the report's note. A workbook open in Excel (its owner file ``~$NAME`` beside it) is not touched: the report says why; an
 owner file older than ``owner_file_max_age`` hours is taken as left behind by a crash, and the report notes it.
 """
 
@@ -122,7 +122,10 @@ def _with_steps(path: Path, steps, as_of, out, lock_timeout, report: FileReport)
     frames = {}
     for step in steps:  # bad input stops that step, not the recalculation (the cells name the problem too)
         try:
-            frames.update(step(book))
+            produced = step(book)
+            frames.update(produced)
+            notes = [f.attrs["summary"] for f in produced.values() if f.attrs.get("summary")]
+            report.note = "; ".join(filter(None, [report.note, *notes]))
         except InputError as exc:
             what = step.__name__.removesuffix("_step")
             report.note = "; ".join(filter(None, [report.note, f"{what} table not written: {exc}"]))

@@ -265,8 +265,8 @@ def test_the_refresh_macro_refuses_a_hostile_workbook_in_one_line(tmp_path):
     before = hostile.read_bytes()
     run = subprocess.run([sys.executable, "-c", "import kam_xl.macros as m; m.refresh()"], capture_output=True,
                          text=True, env={**os.environ, "KAM_XL_WORKBOOK": str(hostile)}, timeout=120)
-    assert run.returncode == 2 and "Traceback" not in run.stderr
-    assert f"{SHEET} declares a DTD" in run.stdout and len(run.stdout.strip().splitlines()) == 1
+    assert run.returncode == 2 and "Traceback" not in run.stderr and run.stdout == ""
+    assert f"{SHEET} declares a DTD" in run.stderr and len(run.stderr.strip().splitlines()) == 1
     assert hostile.read_bytes() == before
 
 

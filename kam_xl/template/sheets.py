@@ -7,6 +7,7 @@ The sheets themselves are written by one module each:
     sheet_settings.py  Settings: one named cell per Settings field, the as-of date
     sheet_analysis.py  Analysis: one spilled CUSTOMER_ANALYSIS formula
     sheet_matrix.py    Matrix: ABC x XYZ counts, revenue shares, strategies, key-account band, Pareto chart
+    sheet_dossier.py   Dossier: one customer on one page, driven by a selector cell
 
 Cells are always written with the writer of their type (`write_string`, `write_number` ...), never with
 `Worksheet.write`, so a text like "=SUM(A1)" from the data stays text.
@@ -37,6 +38,7 @@ SHEETS: dict[str, str] = {
     "Prospects": "shtProspects",
     "Analysis": "shtAnalysis",
     "Matrix": "shtMatrix",
+    "Dossier": "shtDossier",
     "Settings": "shtSettings",
     "Labels": "shtLabels",
     "xlwings.conf": "shtXlwingsConf",

@@ -31,6 +31,7 @@ from kam_xl.template import CUSTOM_UI, add_ribbon, embed_vba
 from kam_xl.template.labels import LABEL_COLUMN_NAME, label_column_formula
 from kam_xl.template.sheet_about import UDF_MODULE, write_about_sheet, write_labels_sheet, write_xlwings_conf_sheet
 from kam_xl.template.sheet_analysis import write_analysis_sheet
+from kam_xl.template.sheet_dossier import write_dossier_sheet
 from kam_xl.template.sheet_inputs import write_input_sheets
 from kam_xl.template.sheet_matrix import write_matrix_sheet
 from kam_xl.template.sheet_settings import write_settings_sheet
@@ -48,10 +49,10 @@ WORKBOOK_OPTIONS = {
 
 
 def build_workbook(path: str | os.PathLike, data=None, analysis: pd.DataFrame | None = None, *,
-                   snapshot: bool = False) -> Path:
+                   snapshot: bool = False, dossier_customer: str | None = None) -> Path:
     """Write the workbook to ``path`` atomically (temporary file in the same folder, then rename)."""
     target = Path(path)
-    content = workbook_bytes(data, analysis, snapshot=snapshot)
+    content = workbook_bytes(data, analysis, snapshot=snapshot, dossier_customer=dossier_customer)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".tmp", dir=target.parent)
     try:
@@ -67,7 +68,8 @@ def build_workbook(path: str | os.PathLike, data=None, analysis: pd.DataFrame | 
     return target
 
 
-def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot: bool = False) -> bytes:
+def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot: bool = False,
+                   dossier_customer: str | None = None) -> bytes:
     """The .xlsm package as bytes.
 
     ``snapshot`` writes the results of the kam_xl cell functions (the Analysis spill, the Pareto block,
@@ -75,7 +77,7 @@ def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot:
     cannot run the functions. LibreOffice recalculates every array formula and every formula with a table
     reference when it opens a file, whatever its settings, so unknown functions show #NAME? there in spite
     of the cached results; the snapshot is what renders. It is no working workbook; Excel users get the
-    formulas.
+    formulas. ``dossier_customer`` is the customer the Dossier sheet shows (default: the first of its list).
     """
     tables = _tables(data)
     if tables is not None and analysis is None:
@@ -100,6 +102,7 @@ def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot:
     write_input_sheets(workbook, formats, tables, snapshot)
     write_analysis_sheet(workbook, formats, analysis, snapshot)
     write_matrix_sheet(workbook, formats, analysis, language, snapshot)
+    write_dossier_sheet(workbook, formats, tables, analysis, language, snapshot, dossier_customer)
     write_settings_sheet(workbook, formats, language)
     write_labels_sheet(workbook, formats)
     write_xlwings_conf_sheet(workbook, formats)

@@ -16,16 +16,19 @@ every result, computed by the cell functions themselves; ``snapshot`` writes the
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from xlsxwriter.workbook import Workbook
 
+from kam_xl import cells
 from kam_xl.core.settings import Settings
 from kam_xl.template.labels import caption, label_formula
 from kam_xl.template.sheet_analysis import column_range
 from kam_xl.template.sheet_inputs import TABLES
-from kam_xl.template.sheets import OUTPUT_TAB, SHEETS, Formats, cell_values, page_setup, write_value
+from kam_xl.template.sheets import OUTPUT_TAB, SHEETS, Formats, cell_values, excel_serial, page_setup, write_value
 
 SHEET = "Dossier"
 CUSTOMER_NAME = "kam_dossier_customer"
@@ -122,9 +125,10 @@ def write_dossier_sheet(workbook: Workbook, formats: Formats, tables: dict[str, 
     view.label(0, 0, "dossier.title", formats.title)
     view.label(1, 0, "dossier.as_of", view.bold)
     view.formula(1, 1, '=IF(kam_as_of="",MAX(Transactions[Date]),kam_as_of)', "date", view.cached.as_of_serial)
-    view.label(1, 2, "dossier.hint", formats.note_nowrap)
+    if copy is None:
+        view.label(1, 2, "dossier.hint", formats.note_nowrap)
     view.label(3, 0, "dossier.customer", view.bold)
-    write_value(sheet, 3, 1, view.cached.customer, view.selector)
+    write_value(sheet, 3, 1, view.cached.customer, view.name if copy else view.selector)
     view.formula(3, 2, _master("Name"), view.name, view.cached.master("name"))
     sheet.set_row(3, 22)
     if copy is None:
@@ -234,7 +238,7 @@ class _View:
         self.sheet, self.formats, self.language, self.snapshot, self.cached = sheet, formats, language, snapshot, cached
         self.values_only = values_only
         self.kinds: dict[tuple[int, int], str] = {}   # the number format of each cell written
-        base = {"font_name": "Calibri", "font_size": 10, "valign": "top"}
+        base = {"font_name": "Calibri", "font_size": 10, "valign": "top", "align": "left"}
 
         def fmt(**props):
             return workbook.add_format(base | props)
@@ -353,14 +357,12 @@ class _Cached:
     def figure(self, column: str):
         if self.row is None:
             return ""
-        value = cell_values(pd.Series([self.row[column]], dtype=object))[0]
-        return "" if value is None else value
+        return _plain(self.row[column])
 
     def master(self, column: str):
         if self.master_data is None or column not in self.master_data.index:
             return ""
-        value = cell_values(pd.Series([self.master_data[column]], dtype=object))[0]
-        return "" if value is None else value
+        return _plain(self.master_data[column])
 
     def section(self, block: Block):
         from kam_xl import udfs
@@ -382,6 +384,15 @@ class _Cached:
         frame = pd.DataFrame(raw[1:], columns=raw[0])
         mine = frame[(frame["Customer ID"] == self.customer) & (frame["Result"] == result)]
         return len(mine), float(pd.to_numeric(mine["Value"]).fillna(0).sum())
+
+
+def _plain(value):
+    """A cached value as a formula gives it: dates as serial numbers, numpy scalars as Python ones, "" for a
+    blank."""
+    if isinstance(value, (dt.date, np.datetime64)):
+        return excel_serial(value) if not pd.isna(value) else ""
+    value = cells.to_cell(value)
+    return "" if value is None else value
 
 
 def _column(series: pd.Series) -> list[list]:

@@ -184,6 +184,10 @@ def _overview(sheet, view: _View, row: int) -> int:
             view.label(r, 2 * pair, key, view.bold)
             if column is None:
                 view.formula(r, 2 * pair + 1, _master("Owner"), fmt, view.cached.master("owner"))
+            elif fmt == "boolean":  # 1/0: LibreOffice has no TRUE/FALSE cells, Excel and kam-xl do
+                value = view.cached.figure(column)
+                formula = f'=IFERROR(IF(INDEX({column_range(column)},{ANALYSIS_ROW}),1,0),"")'
+                view.formula(r, 2 * pair + 1, formula, fmt, value if value == "" else int(value))
             else:
                 view.formula(r, 2 * pair + 1, _figure(column), fmt, view.cached.figure(column))
     r = row + 1 + len(OVERVIEW[0])

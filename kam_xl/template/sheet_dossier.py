@@ -168,9 +168,9 @@ def _selector(workbook: Workbook, sheet) -> None:
 
 def _helpers(sheet, view: _View) -> None:
     """J1/K1: the customer's rows; J2: the drop-down's source spill."""
-    sheet.write_formula(0, IDS_COL, f"=MATCH({CUSTOMER_NAME},{column_range('customer_id')},0)", None,
+    sheet.write_formula(0, IDS_COL, f'=IFERROR(MATCH({CUSTOMER_NAME},{column_range("customer_id")},0),"")', None,
                         view.cached.analysis_row)
-    sheet.write_formula(0, IDS_COL + 1, f"=MATCH({CUSTOMER_NAME},Customers[Customer ID],0)", None,
+    sheet.write_formula(0, IDS_COL + 1, f'=IFERROR(MATCH({CUSTOMER_NAME},Customers[Customer ID],0),"")', None,
                         view.cached.master_row)
     ranges = ",".join(column_range(c) for c in ("customer_id", "key_account", "revenue"))
     view.spill(1, IDS_COL, f"=DOSSIER_CUSTOMERS({ranges})", view.cached.ids, [None])

@@ -40,6 +40,7 @@ ANALYSIS_ROW = "$J$1"   # the customer's row in the Analysis spill (MATCH)
 MASTER_ROW = "$K$1"     # its row in the Customers table
 IDS_COL = 9             # column J: the drop-down's source spill, from J2
 WIDTHS = (15, 28, 14, 13, 26, 13)
+BLANK = "–"   # what a blank figure of the selected customer shows (a formula's "" reads back as no value)
 LAST_COL = len(WIDTHS) - 1
 
 #: Overview: (label key, Analysis column, format) in three label/value pairs of columns.
@@ -223,15 +224,17 @@ def _tender_summary(sheet, view: _View, row: int) -> int:
 
 
 def _figure(column: str) -> str:
-    """The selected customer's value in one column of the Analysis spill; "" for a blank or no customer."""
+    """The selected customer's value in one column of the Analysis spill; a dash for a blank, "" for no
+    customer."""
     cell = f"INDEX({column_range(column)},{ANALYSIS_ROW})"
-    return f'=IFERROR(IF({cell}="","",{cell}),"")'
+    return f'=IFERROR(IF({cell}="","{BLANK}",{cell}),"")'
 
 
 def _master(header: str) -> str:
-    """The selected customer's value in one column of the Customers table; "" for a blank or no customer."""
+    """The selected customer's value in one column of the Customers table; a dash for a blank, "" for no
+    customer."""
     cell = f"INDEX(Customers[{header}],{MASTER_ROW})"
-    return f'=IFERROR(IF({cell}="","",{cell}),"")'
+    return f'=IFERROR(IF({cell}="","{BLANK}",{cell}),"")'
 
 
 class _View:
@@ -361,12 +364,12 @@ class _Cached:
     def figure(self, column: str):
         if self.row is None:
             return ""
-        return _plain(self.row[column])
+        return _plain(self.row[column]) if _plain(self.row[column]) != "" else BLANK
 
     def master(self, column: str):
         if self.master_data is None or column not in self.master_data.index:
             return ""
-        return _plain(self.master_data[column])
+        return _plain(self.master_data[column]) if _plain(self.master_data[column]) != "" else BLANK
 
     def section(self, block: Block):
         from kam_xl import udfs

@@ -611,26 +611,33 @@ def DOSSIER_COMPETITORS(customer_id, competitors, rows=5, empty=""):
 
 
 def _dossier_rows(name: str, raw, customer_id) -> pd.DataFrame:
-    """One customer's rows of an input table, typed; the table is read and grouped once per content."""
-    ledger = _cache.get(("dossier", name, raw), lambda: dossier.Ledger.of(dossier_table(name, raw)))
-    return ledger.rows(cells.texts([customer_id])[0])
+    """One customer's rows of an input table, typed. The table is grouped by customer once per content; only
+    the customer's own rows are converted, so another customer's bad cell leaves this dossier alone."""
+    ledger = _cache.get(("dossier", name, raw), lambda: dossier.Ledger.of(_dossier_frame(name, raw)))
+    return _typed(name, ledger.rows(cells.texts([customer_id])[0]))
 
 
-def dossier_table(name: str, raw) -> pd.DataFrame:
-    """An input table handed over with its headers, as a DataFrame with typed columns."""
-    dates, numbers = _DOSSIER_TABLES[name]
+def _dossier_frame(name: str, raw) -> pd.DataFrame:
     frame = cells.table(raw, name)
     if "customer_id" not in frame.columns:
         raise cells.CellError(f"{name}: no column Customer ID in the headers")
+    return frame.assign(customer_id=cells.texts(frame["customer_id"]), data_row=frame.index)
+
+
+def _typed(name: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """Raw cells of a table's rows as typed columns; a bad cell names the table, its data row and column."""
+    dates, numbers = _DOSSIER_TABLES[name]
+    where = {"rows": rows["data_row"].tolist(), "table": name}
     typed = {}
-    for column in frame.columns:
+    for column in rows.columns.drop("data_row"):
+        header = rows.attrs.get("headers", {}).get(column, column)
         if column in dates:
-            typed[column] = pd.to_datetime(cells.column_days(frame, column))
+            typed[column] = pd.to_datetime(cells.days(rows[column], header, **where))
         elif column in numbers:
-            typed[column] = cells.column_numbers(frame, column)
+            typed[column] = cells.numbers(rows[column], header, **where)
         else:
-            typed[column] = cells.texts(frame[column])
-    return pd.DataFrame(typed, index=frame.index)
+            typed[column] = cells.texts(rows[column])
+    return pd.DataFrame(typed, columns=list(typed))
 
 
 def _section(table: pd.DataFrame, empty) -> list[list] | str:

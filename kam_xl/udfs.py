@@ -19,7 +19,7 @@ import xlwings as xw
 
 from kam_xl import cells
 from kam_xl.cellcache import ContentCache
-from kam_xl.core import abc, churn, schema, typology, xyz
+from kam_xl.core import abc, churn, dossier, schema, typology, xyz
 from kam_xl.core.analysis import analyze
 from kam_xl.core.periods import months_before, to_day
 from kam_xl.core.prospects import three_p
@@ -519,3 +519,156 @@ def _rows(table: pd.DataFrame) -> list[list]:
         else:
             columns.append([cells.to_cell(v) for v in col.to_numpy(object)])
     return [list(r) for r in zip(*columns)]
+
+
+# --- dossier ---------------------------------------------------------------------------------------------
+
+#: Per table: its date columns, number columns; every other column is text.
+_DOSSIER_TABLES = {
+    "Transactions": (("date",), ("amount", "margin")),
+    "Complaints": (("date",), ()),
+    "Tenders": (("date",), ("value",)),
+    "Contacts": (("last_contact",), ()),
+    "Competitors": ((), ("share_of_wallet",)),
+}
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_ids", doc="Customer id column of the Analysis sheet.")
+@xw.arg("key_accounts", doc="Its key_account column (TRUE/FALSE).")
+@xw.arg("revenues", doc="Its revenue column.")
+@cell_function
+def DOSSIER_CUSTOMERS(customer_ids, key_accounts, revenues):
+    """Customer ids for the dossier's drop-down, spilled: key accounts first, each group largest revenue first."""
+    ids = cells.texts(cells.flat(customer_ids))
+    key = cells.yes_no(cells.flat(key_accounts), "key account") == 1
+    revenue = cells.numbers(cells.flat(revenues), "revenue")
+    if not len(ids) == len(key) == len(revenue):
+        raise cells.CellError("the three ranges must have the same number of rows")
+    return _column(dossier.selector_order(ids, key, revenue)) or ""
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_id", doc="The customer.")
+@xw.arg("transactions", doc="The Transactions table with its header row (Transactions[#All]).")
+@xw.arg("as_of", doc="Evaluation day; later transactions are left out.")
+@xw.arg("rows", doc="How many years at most; older ones are summed into the last row.")
+@xw.arg("empty", doc="Text shown when the customer has no transaction.")
+@cell_function
+def DOSSIER_YEARS(customer_id, transactions, as_of, rows=6, empty=""):
+    """Revenue per year of one customer, spilled, newest first: year, revenue, documents, change."""
+    found = _dossier_rows("Transactions", transactions, customer_id)
+    return _section(dossier.revenue_by_year(found, _required_date(as_of), _count(rows)), empty)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_id", doc="The customer.")
+@xw.arg("transactions", doc="The Transactions table with its header row (Transactions[#All]).")
+@xw.arg("as_of", doc="Evaluation day; later transactions are left out.")
+@xw.arg("rows", doc="How many deliveries at most.")
+@xw.arg("empty", doc="Text shown when there is none.")
+@cell_function
+def DOSSIER_DELIVERIES(customer_id, transactions, as_of, rows=6, empty=""):
+    """The latest deliveries of one customer, spilled: date, document no, lines, amount, margin."""
+    found = _dossier_rows("Transactions", transactions, customer_id)
+    return _section(dossier.last_deliveries(found, _required_date(as_of), _count(rows)), empty)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_id", doc="The customer.")
+@xw.arg("tenders", doc="The Tenders table with its header row (Tenders[#All]).")
+@xw.arg("rows", doc="How many tenders at most.")
+@xw.arg("empty", doc="Text shown when there is none.")
+@cell_function
+def DOSSIER_TENDERS(customer_id, tenders, rows=6, empty=""):
+    """The latest tenders of one customer, spilled: date, subject, result, value, reason."""
+    return _section(dossier.tenders(_dossier_rows("Tenders", tenders, customer_id), _count(rows)), empty)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_id", doc="The customer.")
+@xw.arg("complaints", doc="The Complaints table with its header row (Complaints[#All]).")
+@xw.arg("as_of", doc="Evaluation day; later complaints are left out.")
+@xw.arg("rows", doc="How many categories at most.")
+@xw.arg("empty", doc="Text shown when there is none.")
+@xw.arg("window", doc="Days of the recent window (complaint_days of the Settings, 90).")
+@cell_function
+def DOSSIER_COMPLAINTS(customer_id, complaints, as_of, rows=6, empty="", window=90):
+    """Complaints of one customer by category, spilled: category, last window, window before, total, trend."""
+    found = _dossier_rows("Complaints", complaints, customer_id)
+    table = dossier.complaints_by_category(found, _required_date(as_of), _count(window))
+    return _section(table.head(_count(rows)), empty)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_id", doc="The customer.")
+@xw.arg("contacts", doc="The Contacts table with its header row (Contacts[#All]).")
+@xw.arg("rows", doc="How many people at most.")
+@xw.arg("empty", doc="Text shown when there is none.")
+@cell_function
+def DOSSIER_CONTACTS(customer_id, contacts, rows=8, empty=""):
+    """The buying centre of one customer, spilled, deciders first: role, person, attitude, last contact,
+    position."""
+    return _section(dossier.contacts(_dossier_rows("Contacts", contacts, customer_id), _count(rows)), empty)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_id", doc="The customer.")
+@xw.arg("competitors", doc="The Competitors table with its header row (Competitors[#All]).")
+@xw.arg("rows", doc="How many competitors at most.")
+@xw.arg("empty", doc="Text shown when there is none.")
+@cell_function
+def DOSSIER_COMPETITORS(customer_id, competitors, rows=5, empty=""):
+    """Competitors at one customer, spilled, largest share of wallet first: share, competitor, notes."""
+    found = _dossier_rows("Competitors", competitors, customer_id)
+    return _section(dossier.competitors(found, _count(rows)), empty)
+
+
+def _dossier_rows(name: str, raw, customer_id) -> pd.DataFrame:
+    """One customer's rows of an input table, typed. The table is grouped by customer once per content; only
+    the customer's own rows are converted, so another customer's bad cell leaves this dossier alone."""
+    ledger = _cache.get(("dossier", name, raw), lambda: dossier.Ledger.of(_dossier_frame(name, raw)))
+    return _typed(name, ledger.rows(cells.texts([customer_id])[0]))
+
+
+def _dossier_frame(name: str, raw) -> pd.DataFrame:
+    frame = cells.table(raw, name)
+    if "customer_id" not in frame.columns:
+        raise cells.CellError(f"{name}: no column Customer ID in the headers")
+    return frame.assign(customer_id=cells.texts(frame["customer_id"]), data_row=frame.index)
+
+
+def _typed(name: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """Raw cells of a table's rows as typed columns; a bad cell names the table, its data row and column."""
+    dates, numbers = _DOSSIER_TABLES[name]
+    where = {"rows": rows["data_row"].tolist(), "table": name}
+    typed = {}
+    for column in rows.columns.drop("data_row"):
+        header = rows.attrs.get("headers", {}).get(column, column)
+        if column in dates:
+            typed[column] = pd.to_datetime(cells.days(rows[column], header, **where))
+        elif column in numbers:
+            typed[column] = cells.numbers(rows[column], header, **where)
+        else:
+            typed[column] = cells.texts(rows[column])
+    return pd.DataFrame(typed, columns=list(typed))
+
+
+def _section(table: pd.DataFrame, empty) -> list[list] | str:
+    if table.empty:
+        return "" if cells.is_blank(empty) else str(empty)
+    return _rows(table)
+
+
+def _count(raw) -> int:
+    value = cells.numbers([raw], "rows")[0]
+    if not np.isfinite(value) or value < 1:
+        raise cells.CellError(f"rows must be a whole number of at least 1, found {cells.to_cell(raw)!r}")
+    return int(value)
+
+
+def _required_date(raw):
+    day = cells.as_of_day(raw)
+    if day is None:
+        raise cells.CellError("as_of is needed: give the evaluation day")
+    return day

@@ -7,6 +7,7 @@ native formula are then recalculated by both, and must agree (numbers to 1e-9 re
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 
@@ -64,6 +65,8 @@ def _same(mine, lo) -> bool:
         return str(lo) == mine.code if hasattr(mine, "code") else str(lo) == str(mine)
     if mine in (None, "") and lo in (None, ""):
         return True
+    if isinstance(lo, dt.datetime):  # openpyxl reads a date-formatted number as a date
+        lo = (lo - dt.datetime(1899, 12, 30)).total_seconds() / 86400
     if isinstance(mine, bool) or isinstance(lo, bool):
         return bool(mine) == bool(lo) and type(mine) is type(lo)
     if isinstance(mine, (int, float)) and isinstance(lo, (int, float)):

@@ -29,7 +29,7 @@ def _libreoffice():
 
 
 VISIBLE_SHEETS = ["About", "Customers", "Transactions", "Complaints", "Tenders", "Contacts", "Competitors",
-                  "Prospects", "Analysis", "Matrix", "Win-back", "Data check", "Settings", "xlwings.conf"]
+                  "Prospects", "Analysis", "Matrix", "Dossier", "Win-back", "Data check", "Settings", "xlwings.conf"]
 CUSTOMERS = 40
 
 

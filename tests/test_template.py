@@ -44,7 +44,7 @@ HEADERS = {
                   "Potential key customer"],
 }
 SHEET_ORDER = ["About", "Customers", "Transactions", "Complaints", "Tenders", "Contacts", "Competitors",
-               "Prospects", "Analysis", "Matrix", "Win-back", "Data check", "Settings", "Labels", "xlwings.conf"]
+               "Prospects", "Analysis", "Matrix", "Dossier", "Win-back", "Data check", "Settings", "Labels", "xlwings.conf"]
 CHOICES = {"abc_value": ABC_VALUES, "xyz_method": XYZ_METHODS, "xyz_period": XYZ_PERIODS, "language": LANGUAGES}
 FORMULA_TEXTS = (demo.FORMULA_NAME, demo.FORMULA_NOTE, demo.FORMULA_PROSPECT_NOTE)
 

@@ -113,11 +113,15 @@ class RecalcResult:
         return values, spills
 
 
-def recalculate(source: str | os.PathLike | bytes, *, as_of: dt.date | None = None) -> RecalcResult:
-    """Recalculate every formula of the workbook ``source`` (a path or the file's bytes); the file is only read."""
+def recalculate(source: str | os.PathLike | bytes, *, as_of: dt.date | None = None,
+                inputs: dict[tuple[str, str], object] | None = None) -> RecalcResult:
+    """Recalculate every formula of the workbook ``source`` (a path or the file's bytes); the file is only read.
+
+    ``inputs`` {(sheet, A1): value} replaces constant cells before the calculation (a what-if: the file keeps
+    its own values)."""
     started = time.perf_counter()
     with _collector_paused():
-        result = _recalculate(source, as_of)
+        result = _recalculate(source, as_of, inputs or {})
     result.seconds = time.perf_counter() - started
     return result
 
@@ -138,7 +142,8 @@ def _collector_paused():
             gc.enable()
 
 
-def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None) -> RecalcResult:
+def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None,
+                 inputs: dict[tuple[str, str], object]) -> RecalcResult:
     data = bytes(source) if isinstance(source, (bytes, bytearray, memoryview)) else Path(source).read_bytes()
     view = xlsx_view.present(data)
     book = fz.Workbook.from_bytes(view.data, backend=BACKEND)
@@ -146,6 +151,9 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None) -> Re
     for t in view.tables:
         book.add_table(t.name, t.sheet, (t.first_row, t.first_col, t.last_row, t.last_col), list(t.headers),
                        header_row=t.header_row, totals_row=t.totals_row)
+    for (sheet, ref), value in inputs.items():
+        row, col = xlsx_view.a1_to_rc(ref)
+        book.set_value(sheet, row, col, value)
     log = functions.CallLog(large=ENGINE_SPILL_LIMIT)
     registered = functions.register_udfs(book, log)
     uncovered: set[str] = set()

@@ -7,6 +7,7 @@ The sheets themselves are written by one module each:
     sheet_settings.py  Settings: one named cell per Settings field, the as-of date
     sheet_analysis.py  Analysis: one spilled CUSTOMER_ANALYSIS formula
     sheet_matrix.py    Matrix: ABC x XYZ counts, revenue shares, strategies, key-account band, Pareto chart
+    sheet_dossier.py   Dossier: one customer on one page, driven by a selector cell
     sheet_winback.py   Win-back: the Winback table the buttons write
     sheet_datacheck.py Data check: the table DataCheck the Check data and Import buttons write
 
@@ -39,6 +40,7 @@ SHEETS: dict[str, str] = {
     "Prospects": "shtProspects",
     "Analysis": "shtAnalysis",
     "Matrix": "shtMatrix",
+    "Dossier": "shtDossier",
     "Win-back": "shtWinback",
     "Data check": "shtDataCheck",
     "Settings": "shtSettings",

@@ -31,6 +31,7 @@ from kam_xl.template import CUSTOM_UI, add_ribbon, embed_vba
 from kam_xl.template.labels import LABEL_COLUMN_NAME, label_column_formula
 from kam_xl.template.sheet_about import UDF_MODULE, write_about_sheet, write_labels_sheet, write_xlwings_conf_sheet
 from kam_xl.template.sheet_analysis import write_analysis_sheet
+from kam_xl.template.sheet_dossier import write_dossier_sheet
 from kam_xl.template.sheet_datacheck import write_datacheck_sheet
 from kam_xl.template.sheet_inputs import write_input_sheets
 from kam_xl.template.sheet_matrix import write_matrix_sheet
@@ -50,10 +51,12 @@ WORKBOOK_OPTIONS = {
 
 
 def build_workbook(path: str | os.PathLike, data=None, analysis: pd.DataFrame | None = None, *,
-                   snapshot: bool = False, data_check: pd.DataFrame | None = None) -> Path:
+                   snapshot: bool = False, data_check: pd.DataFrame | None = None,
+                   dossier_customer: str | None = None) -> Path:
     """Write the workbook to ``path`` atomically (temporary file in the same folder, then rename)."""
     target = Path(path)
-    content = workbook_bytes(data, analysis, snapshot=snapshot, data_check=data_check)
+    content = workbook_bytes(data, analysis, snapshot=snapshot, data_check=data_check,
+                             dossier_customer=dossier_customer)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".tmp", dir=target.parent)
     try:
@@ -70,7 +73,7 @@ def build_workbook(path: str | os.PathLike, data=None, analysis: pd.DataFrame | 
 
 
 def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot: bool = False,
-                   data_check: pd.DataFrame | None = None) -> bytes:
+                   data_check: pd.DataFrame | None = None, dossier_customer: str | None = None) -> bytes:
     """The .xlsm package as bytes.
 
     ``snapshot`` writes the results of the kam_xl cell functions (the Analysis spill, the Pareto block,
@@ -79,6 +82,7 @@ def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot:
     reference when it opens a file, whatever its settings, so unknown functions show #NAME? there in spite
     of the cached results; the snapshot is what renders. It is no working workbook; Excel users get the
     formulas. ``data_check`` (a :func:`kam_xl.sheets.datacheck.data_check` result) fills the Data check table.
+    ``dossier_customer`` is the customer the Dossier sheet shows (default: the first of its list).
     """
     tables = _tables(data)
     if tables is not None and analysis is None:
@@ -103,6 +107,7 @@ def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot:
     write_input_sheets(workbook, formats, tables, snapshot)
     write_analysis_sheet(workbook, formats, analysis, snapshot)
     write_matrix_sheet(workbook, formats, analysis, language, snapshot)
+    write_dossier_sheet(workbook, formats, tables, analysis, language, snapshot, dossier_customer)
     write_winback_sheet(workbook, formats, _winback(tables, analysis), language)
     write_datacheck_sheet(workbook, formats, language, data_check)
     write_settings_sheet(workbook, formats, language)

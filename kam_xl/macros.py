@@ -5,8 +5,8 @@ Each entry point finds its book with `_book()`: the workbook that pressed the bu
 run from a shell: `KAM_XL_WORKBOOK=KeyAccounts.xlsm python -c "import kam_xl.macros as m; m.refresh()"`.
 
 A message for the user, never a traceback: in Excel it comes as an alert; in a plain Python process it is
-printed. A button not built yet prints its "not yet available" message and ends normally (exit 0); no
-workbook to work on prints the fix on stderr and exits with code 2, like the CLI's input errors; Refresh on a
+printed. Bad input on a file prints the fix on stderr and exits with code 2, like the CLI's input errors (no
+workbook to work on, too); Refresh on a
 file whose formulas gave errors names the cells and exits with code 1, like `kam-xl recalc`.
 """
 
@@ -29,17 +29,10 @@ EXIT_INPUT_ERROR = 2
 EXIT_FORMULA_ERRORS = 1  # Refresh on a file: some formulas gave errors or were not computed, as `kam-xl recalc`
 SETTINGS_SHEET, HELP_SHEET = "Settings", "About"
 DATA_CHECK_SHEET, DATA_CHECK_TABLE = "Data check", "DataCheck"
+CUSTOMER_ENV = "KAM_XL_CUSTOMER"  # the customer the Dossier button shows, headless
 
 #: A book: the live workbook in Excel, or the path of a workbook file.
 Book = xw.Book | Path
-
-
-class NotYetAvailable(Exception):
-    """A ribbon button whose work this version of kam_xl does not do yet."""
-
-    def __init__(self, button: str):
-        self.button = button
-        super().__init__(f"{button} is not yet available in this version of kam_xl.")
 
 
 def refresh() -> None:
@@ -51,8 +44,9 @@ def refresh() -> None:
 
 
 def dossier() -> None:
-    """Dossier: write the dossier sheet of the selected customer."""
-    _run("Dossier", _not_yet("Dossier"))
+    """Dossier: show the Dossier sheet of the customer in the selected row (on a file: the customer
+    KAM_XL_CUSTOMER names, saved in the selector, as `kam-xl dossier BOOK --customer ID` does)."""
+    _run("Dossier", _dossier)
 
 
 def winback() -> None:
@@ -109,8 +103,6 @@ def _run(button: str, action: Callable[[Book], None]) -> None:
         raise SystemExit(EXIT_INPUT_ERROR) from None
     try:
         action(book)
-    except NotYetAvailable as news:
-        _tell(book, str(news))
     except InputError as error:
         if isinstance(book, Path):
             print(f"{button}: {' '.join(str(error).split())}", file=sys.stderr)
@@ -149,6 +141,29 @@ def _refresh(book: Book) -> None:
     _tell(book, "\n".join(lines))
     if errors or skipped:
         raise SystemExit(EXIT_FORMULA_ERRORS)
+
+
+def _dossier(book: Book) -> None:
+    from kam_xl.book import LiveBook
+    from kam_xl.template.sheet_dossier import CUSTOMER_NAME, SHEET
+
+    if isinstance(book, Path):
+        from kam_xl.commands.dossier import dossier_text, select_customer
+
+        customer = os.environ.get(CUSTOMER_ENV)
+        if not customer:
+            raise InputError(f"set {CUSTOMER_ENV} to the customer id to show, or run kam-xl dossier {book.name} "
+                             "--customer ID.")
+        text = dossier_text(book, customer)
+        select_customer(book, customer)
+        _tell(book, f"{text}\n\nDossier: {customer} selected; {book.name} saved.")
+        return
+    live = LiveBook(book)
+    customer = live.active_customer()
+    if not customer:
+        raise InputError("select a row that holds a Customer ID (in any table or sheet), then press Dossier.")
+    live.set_named_cell(CUSTOMER_NAME, customer)
+    live.activate_sheet(SHEET)
 
 
 def _winback(book: Book) -> None:
@@ -240,8 +255,3 @@ def _live_as_of(book):
     value = book.names["kam_as_of"].refers_to_range.value
     return value.date() if hasattr(value, "date") else None
 
-
-def _not_yet(button: str) -> Callable[[Book], None]:
-    def action(book: Book) -> None:
-        raise NotYetAvailable(button)
-    return action

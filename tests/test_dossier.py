@@ -118,18 +118,26 @@ def test_an_empty_selector_leaves_the_figures_blank_and_the_lists_empty_without_
     assert values["A23"] == "none recorded"
 
 
-def test_dossier_command_prints_the_customer_s_sheet(book, analysis, capsys):
+def test_dossier_command_prints_the_customer_s_sheet_and_saves_the_selector(book, analysis, capsys, tmp_path):
+    import openpyxl
+
+    copy = tmp_path / "copy.xlsm"
+    copy.write_bytes(book.read_bytes())
     customer = analysis.index[analysis["key_account"]][0]
-    assert main(["dossier", str(book), "--customer", customer]) == 0
+    assert main(["dossier", str(copy), "--customer", customer]) == 0
     text = capsys.readouterr().out
     assert f"Customer  {customer}" in text
     assert "2  Relationship history" in text and "4  Competitors" in text
+    ((sheet, ref),) = openpyxl.load_workbook(copy).defined_names["kam_dossier_customer"].destinations
+    assert openpyxl.load_workbook(copy, data_only=True)[sheet][ref.replace("$", "")].value == customer
 
 
-def test_dossier_command_names_an_unknown_customer_and_exits_2(book, capsys):
+def test_dossier_command_names_an_unknown_customer_exits_2_and_leaves_the_file(book, capsys):
+    before = book.read_bytes()
     assert main(["dossier", str(book), "--customer", "NOPE"]) == 2
     err = capsys.readouterr().err
     assert "no customer 'NOPE'" in err and "Traceback" not in err
+    assert book.read_bytes() == before
 
 
 def test_key_accounts_copies_are_one_values_only_a4_portrait_page_per_key_account(book, analysis, tmp_path):

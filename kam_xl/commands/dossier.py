@@ -4,7 +4,8 @@
     kam-xl dossier BOOK.xlsm --key-accounts --out DOSSIERS.xlsx     one print-ready sheet per key account
 
 ``--customer`` recalculates the workbook in memory with the Dossier selector set to the customer (the engine of
-`kam-xl recalc`, so the text is what the sheet's formulas give) and prints it; the file is only read.
+`kam-xl recalc`, so the text is what the sheet's formulas give), prints it, and saves the workbook with the
+selector set and its values current, as the Dossier button does in Excel (an unknown id leaves the file as it was).
 ``--key-accounts`` recalculates once, then fills the Dossier layout for every key account with the values of
 the same cell functions, into a new workbook of values only (A4 portrait, one page per sheet).
 """
@@ -64,8 +65,18 @@ def run(args: argparse.Namespace) -> int:
         count = write_key_account_dossiers(path, out)
         print(f"{out}: {count} key-account dossier{'s' if count != 1 else ''}")
         return 0
-    print(dossier_text(path, args.customer))
+    text = dossier_text(path, args.customer)
+    select_customer(path, args.customer)
+    print(text)
     return 0
+
+
+def select_customer(path: Path, customer: str) -> None:
+    """Set the Dossier selector of the workbook file and recalculate it (one atomic write each)."""
+    from kam_xl.book import FileBook
+    from kam_xl.template.sheet_dossier import CUSTOMER_NAME
+
+    FileBook(path).set_named_cell(CUSTOMER_NAME, customer)
 
 
 def dossier_text(path: Path, customer: str) -> str:

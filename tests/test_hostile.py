@@ -325,3 +325,19 @@ def test_kam_xl_parses_no_part_declaring_a_dtd_even_without_the_guard(tmp_path):
         write_values(laughs, {"Data": {"B1": 1}}, all_computed=True)
     with pytest.raises(InputError, match=re.escape("xl/workbook.xml declares a DTD")):
         recalculate(laughs.read_bytes())
+
+
+def test_an_svg_image_with_a_doctype_is_copied_not_refused(tmp_path):
+    """Drawing programs write SVG with a DOCTYPE; kam_xl copies media as bytes and never parses them."""
+    source = workbook(tmp_path)
+    target = tmp_path / "with-svg.xlsx"
+    svg = (b'<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+           b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg xmlns="http://www.w3.org/2000/svg"/>')
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            new.writestr(info, old.read(info))
+        new.writestr("xl/media/image1.svg", svg)
+    guard(target)  # no PackageError
+    assert main(["recalc", str(target)]) == 0
+    with zipfile.ZipFile(target) as z:
+        assert z.read("xl/media/image1.svg") == svg

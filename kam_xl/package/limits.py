@@ -8,7 +8,9 @@
 2. **Every part, inflated as a stream** a chunk at a time with a counter, since a directory can lie: a part
    that inflates past the size its directory entry states is refused the moment it does (nothing is kept:
    memory stays at a few chunks). Its prolog (what comes before the root element) is scanned on the way: a
-   ``<!DOCTYPE`` (the only place entities can be declared) or any other ``<!`` declaration refuses it.
+   ``<!DOCTYPE`` (the only place entities can be declared) or any other ``<!`` declaration refuses it. Media
+   parts (``xl/media/``: images, SVG from drawing programs often with a DOCTYPE) are only size-checked: they are
+   copied as bytes and nothing here parses them.
 
 After the guard, every part of the file is within the limits, as its directory says, and holds no DTD, so
 nothing that reads it later (kam_xl's own ElementTree reads, the formula engine, calamine) expands an
@@ -105,6 +107,9 @@ def check_directory(source: Path, archive: zipfile.ZipFile, limits: Limits) -> N
                                "workbook is genuine")
 
 
+MEDIA = "xl/media/"
+
+
 def check_part(source: Path, handle, info: zipfile.ZipInfo) -> None:
     """Inflate one part a chunk at a time: refused when it inflates past its stated size or declares a DTD."""
     name, stated = info.filename, info.file_size
@@ -118,6 +123,7 @@ def check_part(source: Path, handle, info: zipfile.ZipInfo) -> None:
         raise _refused(source, str(exc)) from None
     inflater = zlib.decompressobj(-15) if info.compress_type == zipcopy.DEFLATED else None
     prolog = Prolog()
+    prolog.open = not name.startswith(MEDIA)  # images are copied as bytes, never parsed
     left, size = info.compress_size, 0
     while left and not (inflater is not None and inflater.eof):
         data = handle.read(min(CHUNK, left))

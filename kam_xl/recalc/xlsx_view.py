@@ -34,7 +34,7 @@ from xml.etree import ElementTree as ET
 
 from kam_xl import a1
 from kam_xl.errors import InputError
-from kam_xl.package.limits import declares_dtd
+from kam_xl.package.limits import MEDIA, declares_dtd
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -119,7 +119,8 @@ def present(data: bytes) -> XlsxView:
     """An in-memory copy of the package ``data`` the engine can load, and the map of its formulas."""
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         parts = {info.filename: source.read(info) for info in source.infolist()}
-    hostile = next((name for name, body in parts.items() if declares_dtd(body)), None)
+    hostile = next((name for name, body in parts.items()
+                    if not name.startswith(MEDIA) and declares_dtd(body)), None)  # media: bytes, never parsed
     if hostile is not None:  # kam_xl.package.limits.guard refuses such files first; this is for other callers
         raise InputError(f"{hostile} declares a DTD (<!DOCTYPE or <!ENTITY); kam_xl does not parse it")
     sheet_parts = _worksheet_parts(parts)

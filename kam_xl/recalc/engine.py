@@ -48,7 +48,7 @@ import formualizer as fz
 from formualizer.visitor import collect_function_names
 
 from kam_xl.recalc import functions, xlsx_view
-from kam_xl.recalc.structured import pin_table_references
+from kam_xl.recalc.row_pins import RowPins
 from kam_xl.recalc.values import (
     KAM_ERROR,
     ErrorValue,
@@ -209,20 +209,44 @@ def _cell_function_errors(view: xlsx_view.XlsxView, registered: set[str], result
 
 
 def _pin_table_formulas(book: fz.Workbook, view: xlsx_view.XlsxView) -> None:
-    """Rewrite the structured references formualizer gets wrong (see :mod:`kam_xl.recalc.structured`)."""
+    """Rewrite the structured references formualizer gets wrong (see :mod:`kam_xl.recalc.structured`).
+
+    Before evaluation, formualizer 0.13 finds a formula's text by a search through all of them (``get_formula``
+    ~5 ms a cell at 50,000 formulas), and building its graph with the tables' references in place is slow
+    too. So the file's own text is pinned, and the engine asked only for the children of a shared formula
+    (their text is relative to the master's cell). The new texts go in by column runs."""
     tables = {t.name.lower(): t for t in view.tables}
     if not tables:
         return
     names = [re.compile(rf"(?<![\w.]){re.escape(name)}(?![\w.(!])", re.IGNORECASE) for name in tables]
     candidates = {i for i, text in enumerate(view.texts) if "[" in text or any(n.search(text) for n in names)}
+    pins = RowPins(tables)
     for sheet in view.sheets:
-        for (row, col), text_id in zip(sheet.cells, sheet.text_of):
+        changed = []
+        for i, ((row, col), text_id) in enumerate(zip(sheet.cells, sheet.text_of)):
             if text_id not in candidates:
                 continue
-            formula = book.get_formula(sheet.name, row, col) or ""
-            pinned = pin_table_references(formula, row, col, sheet.name, tables)
+            if i in sheet.inherited:
+                formula = book.get_formula(sheet.name, row, col) or ""
+            else:
+                formula = "=" + view.texts[text_id]
+            pinned = pins.pin(formula, row, col, sheet.name)
             if pinned != formula:
-                book.set_formula(sheet.name, row, col, pinned)
+                changed.append((col, row, pinned))
+        _set_formula_runs(book, sheet.name, changed)
+
+
+def _set_formula_runs(book: fz.Workbook, sheet: str, edits: list[tuple[int, int, str]]) -> None:
+    """Set (column, row, formula) edits, each run of adjacent rows in a column in one batch."""
+    edits.sort()
+    start = 0
+    if not edits:
+        return
+    for i in range(1, len(edits) + 1):
+        if i == len(edits) or edits[i][0] != edits[start][0] or edits[i][1] != edits[i - 1][1] + 1:
+            col, row, _ = edits[start]
+            book.set_formulas_batch(sheet, row, col, [[formula] for *_, formula in edits[start:i]])
+            start = i
 
 
 Candidate = tuple[str, int, int, str]  # sheet, row, col, name of our function

@@ -64,6 +64,8 @@ ENGINE_SPILL_LIMIT = 10_000
 
 _FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
 _STRING = re.compile(r'"(?:[^"]|"")*"')
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NAMES_BY_SHAPE: dict[bytes, frozenset[str]] = {}  # formula text, digits as 0 -> the functions it calls
 
 
 @dataclass
@@ -218,8 +220,8 @@ def _pin_table_formulas(book: fz.Workbook, view: xlsx_view.XlsxView) -> None:
     tables = {t.name.lower(): t for t in view.tables}
     if not tables:
         return
-    names = [re.compile(rf"(?<![\w.]){re.escape(name)}(?![\w.(!])", re.IGNORECASE) for name in tables]
-    candidates = {i for i, text in enumerate(view.texts) if "[" in text or any(n.search(text) for n in names)}
+    names = re.compile(rf"(?<![\w.])(?:{'|'.join(map(re.escape, tables))})(?![\w.(!])", re.IGNORECASE)
+    candidates = {i for i, text in enumerate(view.texts) if "[" in text or names.search(text)}
     pins = RowPins(tables)
     for sheet in view.sheets:
         changed = []
@@ -342,6 +344,7 @@ def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult
     """Fill ``result.values``, ``spills``, ``errors`` and the engine's ``failures``."""
     for sheet in view.sheets:
         values = result.values.setdefault(sheet.name, {})
+        formulas = set(sheet.cells)
         for row, col in sheet.cells:
             address = xlsx_view.rc_to_a1(row, col)
             raw = book.get_value(sheet.name, row, col)
@@ -352,7 +355,8 @@ def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult
             if failure:
                 result.failures[(sheet.name, address)] = failure
             area = placed.get((sheet.name, row, col))
-            if area is None:
+            # A formula cell blocks a spill (#SPILL!): a cell with formulas right of it and below it has none.
+            if area is None and ((row + 1, col) not in formulas or (row, col + 1) not in formulas):
                 spill = book.inspect_cell(f"{_quoted(sheet.name)}!{address}", include_values=False).cell.spill
                 if spill is not None and spill.extent:
                     area = xlsx_view.range_to_rc(spill.extent.rsplit("!", 1)[-1].replace("$", ""))
@@ -376,8 +380,25 @@ def _unsupported(view: xlsx_view.XlsxView, registered: list[str]) -> dict[int, s
     return {i: names & missing for i, names in names_of.items() if names & missing}
 
 
-def _function_names(text: str) -> set[str]:
-    """Upper-case function names a formula calls, without Excel's _xlfn./_xlws. storage prefixes."""
+def _function_names(text: str) -> frozenset[str]:
+    """Upper-case function names a formula calls, without Excel's _xlfn./_xlws. storage prefixes.
+
+    Formulas that differ only in their digits (``VLOOKUP(B2,…)``, ``VLOOKUP(B3,…)``) call the same functions
+    unless a name holds a digit (``LOG10``): the others are parsed once per such shape."""
+    if "(" not in text:
+        return frozenset()
+    shape = text.encode().translate(_DIGITS_AS_ZERO)
+    names = _NAMES_BY_SHAPE.get(shape)
+    if names is None:
+        names = _parsed_function_names(text)
+        if not any(ch.isdigit() for name in names for ch in name):
+            if len(_NAMES_BY_SHAPE) >= 4096:
+                _NAMES_BY_SHAPE.clear()
+            _NAMES_BY_SHAPE[shape] = names
+    return names
+
+
+def _parsed_function_names(text: str) -> frozenset[str]:
     try:
         names = collect_function_names(fz.parse("=" + text))
     except (fz.ParserError, fz.TokenizerError):  # the engine cannot parse it either: a plain scan
@@ -388,7 +409,7 @@ def _function_names(text: str) -> set[str]:
         while name.startswith(("_XLFN.", "_XLWS.")):
             name = name[6:]
         out.add(name)
-    return out
+    return frozenset(out)
 
 
 def _quoted(sheet: str) -> str:

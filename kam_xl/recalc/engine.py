@@ -341,25 +341,39 @@ def _top_level_function(text: str) -> str | None:
 
 def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult,
                placed: dict[tuple[str, int, int], tuple[int, int, int, int]]) -> None:
-    """Fill ``result.values``, ``spills``, ``errors`` and the engine's ``failures``."""
+    """Fill ``result.values``, ``spills``, ``errors`` and the engine's ``failures``.
+
+    Values are read a run of adjacent formula cells in a column at a time. A formula cell blocks a spill
+    (#SPILL!), so only cells with no formula right of them or below them are asked about one."""
     for sheet in view.sheets:
         values = result.values.setdefault(sheet.name, {})
         formulas = set(sheet.cells)
-        for row, col in sheet.cells:
+        failed: dict[tuple[int, int], str] = {}
+        areas: dict[tuple[int, int], Area] = {}
+        for col, r1, r2 in _column_runs(sheet.cells):
+            letters = xlsx_view.column_letters(col)
+            raws = [line[0] for line in book.sheet(sheet.name).get_values(fz.RangeAddress(sheet.name, r1, col, r2, col))]
+            cells = from_engine_values(raws)
+            values.update(zip([f"{letters}{row}" for row in range(r1, r2 + 1)], cells))
+            for row, raw, value in zip(range(r1, r2 + 1), raws, cells):
+                if type(value) is ErrorValue:
+                    failure = engine_failure(raw) or ("#NAME?" if value.code == "#NAME?" else None)
+                    if failure:
+                        failed[(row, col)] = failure
+            for row in [r for r in range(r1, r2) if (r, col + 1) not in formulas] + [r2]:
+                area = placed.get((sheet.name, row, col))
+                if area is None:
+                    address = xlsx_view.rc_to_a1(row, col)
+                    spill = book.inspect_cell(f"{_quoted(sheet.name)}!{address}", include_values=False).cell.spill
+                    if spill is not None and spill.extent:
+                        area = xlsx_view.range_to_rc(spill.extent.rsplit("!", 1)[-1].replace("$", ""))
+                if area is not None:
+                    areas[(row, col)] = area
+        for row, col in sheet.cells if failed or areas else ():  # in the file's order
             address = xlsx_view.rc_to_a1(row, col)
-            raw = book.get_value(sheet.name, row, col)
-            value = values[address] = from_engine_value(raw)
-            failure = engine_failure(raw)
-            if failure is None and isinstance(value, ErrorValue) and value.code == "#NAME?":
-                failure = "#NAME?"
-            if failure:
-                result.failures[(sheet.name, address)] = failure
-            area = placed.get((sheet.name, row, col))
-            # A formula cell blocks a spill (#SPILL!): a cell with formulas right of it and below it has none.
-            if area is None and ((row + 1, col) not in formulas or (row, col + 1) not in formulas):
-                spill = book.inspect_cell(f"{_quoted(sheet.name)}!{address}", include_values=False).cell.spill
-                if spill is not None and spill.extent:
-                    area = xlsx_view.range_to_rc(spill.extent.rsplit("!", 1)[-1].replace("$", ""))
+            if (row, col) in failed:
+                result.failures[(sheet.name, address)] = failed[(row, col)]
+            area = areas.get((row, col))
             if area is not None:
                 r1, c1, r2, c2 = area
                 result.spills[(sheet.name, address)] = f"{xlsx_view.rc_to_a1(r1, c1)}:{xlsx_view.rc_to_a1(r2, c2)}"
@@ -371,6 +385,17 @@ def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult
         for address in [a for a, v in values.items() if type(v) is ErrorValue]:
             failure = result.failures.get((name, address), "")
             result.errors[failure if failure.startswith("#") else values[address].code] += 1
+
+
+def _column_runs(cells: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """(column, first row, last row) of each run of adjacent cells in a column."""
+    runs: list[tuple[int, int, int]] = []
+    for col, row in sorted((col, row) for row, col in cells):
+        if runs and runs[-1][0] == col and runs[-1][2] == row - 1:
+            runs[-1] = (col, runs[-1][1], row)
+        else:
+            runs.append((col, row, row))
+    return runs
 
 
 def _unsupported(view: xlsx_view.XlsxView, registered: list[str]) -> dict[int, set[str]]:

@@ -221,7 +221,8 @@ def _pin_table_formulas(book: fz.Workbook, view: xlsx_view.XlsxView) -> None:
     if not tables:
         return
     names = re.compile(rf"(?<![\w.])(?:{'|'.join(map(re.escape, tables))})(?![\w.(!])", re.IGNORECASE)
-    candidates = {i for i, text in enumerate(view.texts) if "[" in text or names.search(text)}
+    candidates = {i for i, text in enumerate(view.texts)
+                  if "[" in text or (any(name in text.lower() for name in tables) and names.search(text))}
     pins = RowPins(tables)
     for sheet in view.sheets:
         changed = []
@@ -271,8 +272,11 @@ def _refused_spills(book: fz.Workbook, view: xlsx_view.XlsxView, registered: set
                     tried: set[Candidate]) -> list[Candidate]:
     """Cells ``=OUR_FUNCTION(...)`` showing #SPILL! after evaluation, except those in ``tried``."""
     out = []
-    for sheet in view.sheets:
+    calling = {i for i, text in enumerate(view.texts) if _function_names(text) & registered}
+    for sheet in view.sheets if calling else ():
         for (row, col), text_id in zip(sheet.cells, sheet.text_of):
+            if text_id not in calling:
+                continue
             raw = book.get_value(sheet.name, row, col)
             if isinstance(raw, dict) and raw.get("kind") == "Spill":
                 name = _top_level_function(view.texts[text_id])

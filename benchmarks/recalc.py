@@ -156,7 +156,8 @@ def per_row(folder: Path, args, soffice: bool) -> None:
             continue
         theirs = libreoffice_seconds(book, folder / "lo", args.repeat)
         print(f"  LibreOffice headless recalculation + save {theirs:7.2f} s   (baseline)")
-        print(f"  ratio kam-xl / LibreOffice                  {ours / theirs:7.2f}   target <= {ROWS_TARGET} at 100k rows")
+        print(f"  ratio kam-xl / LibreOffice                  {ours / theirs:7.2f}   "
+              f"target <= {ROWS_TARGET} at 100k rows")
         compared, found = differences(folder / "kam.xlsx", folder / "lo" / book.name, rows)
         print(f"  values: {compared:,} formula cells, "
               + ("all equal to LibreOffice's" if not found else "DIFFERENT: " + "; ".join(found)))

@@ -10,7 +10,7 @@ The steps, each a few lines below:
    by a formula, such as ``kam_label_column = IF(kam_language="DE",2,1)``, which then show #NAME?.)
 3. Register every public function of :mod:`kam_xl.udfs` (:mod:`kam_xl.recalc.functions`).
 4. Rewrite structured references to the A1 ranges they mean; formualizer 0.13 gets several wrong
-   (:mod:`kam_xl.recalc.structured`).
+   (:mod:`kam_xl.recalc.structured`; once per formula and placement, :mod:`kam_xl.recalc.row_pins`).
 5. Pin TODAY()/NOW() to ``as_of`` (midnight UTC) when given; otherwise they read the host clock.
 6. Evaluate everything, once. formualizer spills at most 10,000 cells; a larger result of one of our
    functions is placed into its area as values (Excel spills it). When the file records such a large spill
@@ -356,7 +356,8 @@ def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult
         areas: dict[tuple[int, int], Area] = {}
         for col, r1, r2 in _column_runs(sheet.cells):
             letters = xlsx_view.column_letters(col)
-            raws = [line[0] for line in book.sheet(sheet.name).get_values(fz.RangeAddress(sheet.name, r1, col, r2, col))]
+            block = book.sheet(sheet.name).get_values(fz.RangeAddress(sheet.name, r1, col, r2, col))
+            raws = [line[0] for line in block]
             cells = from_engine_values(raws)
             values.update(zip([f"{letters}{row}" for row in range(r1, r2 + 1)], cells))
             for row, raw, value in zip(range(r1, r2 + 1), raws, cells):

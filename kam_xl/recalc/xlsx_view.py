@@ -12,13 +12,15 @@ Three things, all on a copy in memory (the user's file is never written):
   is not enough (the cleared cells then hide the new spill), so the cells are dropped from the sheet XML here,
   before the engine reads it. Legacy CSE arrays (``t="array"`` without dynamic-array metadata) are treated alike.
 - **Formula map.** Every cell holding ``<f>``, per sheet: where it is, its text (a shared formula's child points
-  to its master's text, which is relative to the master's cell) and, for array formulas, the range recorded in the file. The engine adapter uses it to
-  count formulas, read back every result and name the functions the engine lacks.
+  to its master's text, which is relative to the master's cell) and, for array formulas, the range recorded
+  in the file. The engine adapter uses it to count formulas, read back every result and name the functions
+  the engine lacks.
 - **Tables.** Name, place and column names of every Excel table, for the engine to define (its default loader
   reads none) and for pinning this-row references.
 
-Sheet XML is scanned with regular expressions on the fast path (a 200,000-row sheet in well under a second);
-a sheet the fast path cannot account for (namespace prefixes, cells without ``r``) is parsed with ElementTree.
+Sheet XML is scanned with regular expressions on the fast path, in time proportional to its size (one pattern
+over the sheet when every formula cell is in the plain form, else a step back from each ``<f``); a sheet the
+fast path cannot account for (namespace prefixes, cells without ``r``) is parsed with ElementTree.
 """
 
 from __future__ import annotations

@@ -170,6 +170,12 @@ class _Markup:
             rb"<" + p + rb'c( r="(([A-Z]{1,3}+)([0-9]{1,7}+))"(?: s="[0-9]++")?+)(?: t="([a-zA-Z]++)")?+'
             rb"(?:/>|>(<" + p + rb"f(?:\s[^>]*)?(?:/>|>[^<]*+</" + p + rb"f>))?+"
             rb"(<" + p + rb"v>([^<]*+)</" + p + rb"v>|<" + p + rb"v/>)?+</" + p + rb"c>)")
+        # The same with the <f> required: where no array/spill range holds value cells, only formula cells
+        # can be targets, and the scan need not stop at every other cell of the sheet.
+        self.simple_formula_cell = re.compile(
+            rb"<" + p + rb'c( r="(([A-Z]{1,3}+)([0-9]{1,7}+))"(?: s="[0-9]++")?+)(?: t="([a-zA-Z]++)")?+'
+            rb">(<" + p + rb"f(?:\s[^>]*)?(?:/>|>[^<]*+</" + p + rb"f>))"
+            rb"(<" + p + rb"v>([^<]*+)</" + p + rb"v>|<" + p + rb"v/>)?+</" + p + rb"c>")
 
     def v_element(self, text: bytes) -> bytes:
         return self.v_open + text + self.v_close
@@ -216,6 +222,7 @@ class _Footprints:
 
     def __init__(self, rects: list[tuple[int, int, int, int]]):
         self._rects = sorted(rects, reverse=True)  # pop() gives the smallest first row
+        self.any = bool(rects)
         self._start_over()
 
     def _start_over(self) -> None:
@@ -407,7 +414,8 @@ class _Editor:
         pop, column_of, columns_in, written = pending.pop, _column_of, self.footprints.columns, self._written.append
         c_open, v_open, v_close, cell_end = mk.c_open, mk.v_open, mk.v_close + mk.cell_end, mk.cell_end
         pieces, pos, unchanged, row_digits, covered = [], 0, 0, None, ()
-        for m in mk.simple_cell.finditer(xml, self.sd_start, self.sd_end):
+        pattern = mk.simple_cell if self.footprints.any else mk.simple_formula_cell
+        for m in pattern.finditer(xml, self.sd_start, self.sd_end):
             if not pending:
                 break
             head, ref, letters, digits, old_t, formula, v_element, old_text = m.groups()

@@ -10,7 +10,7 @@ The steps, each a few lines below:
    by a formula, such as ``kam_label_column = IF(kam_language="DE",2,1)``, which then show #NAME?.)
 3. Register every public function of :mod:`kam_xl.udfs` (:mod:`kam_xl.recalc.functions`).
 4. Rewrite structured references to the A1 ranges they mean; formualizer 0.13 gets several wrong
-   (:mod:`kam_xl.recalc.structured`).
+   (:mod:`kam_xl.recalc.structured`; once per formula and placement, :mod:`kam_xl.recalc.row_pins`).
 5. Pin TODAY()/NOW() to ``as_of`` (midnight UTC) when given; otherwise they read the host clock.
 6. Evaluate everything, once. formualizer spills at most 10,000 cells; a larger result of one of our
    functions is placed into its area as values (Excel spills it). When the file records such a large spill
@@ -48,7 +48,7 @@ import formualizer as fz
 from formualizer.visitor import collect_function_names
 
 from kam_xl.recalc import corrections, dependents, functions, xlsx_view
-from kam_xl.recalc.structured import pin_table_references
+from kam_xl.recalc.row_pins import RowPins
 from kam_xl.recalc.values import (
     KAM_ERROR,
     ErrorValue,
@@ -64,6 +64,8 @@ ENGINE_SPILL_LIMIT = 10_000
 
 _FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
 _STRING = re.compile(r'"(?:[^"]|"")*"')
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NAMES_BY_SHAPE: dict[bytes, frozenset[str]] = {}  # formula text, digits as 0 -> the functions it calls
 
 
 @dataclass
@@ -248,20 +250,45 @@ def _cell_function_errors(view: xlsx_view.XlsxView, registered: set[str], result
 
 
 def _pin_table_formulas(book: fz.Workbook, view: xlsx_view.XlsxView) -> None:
-    """Rewrite the structured references formualizer gets wrong (see :mod:`kam_xl.recalc.structured`)."""
+    """Rewrite the structured references formualizer gets wrong (see :mod:`kam_xl.recalc.structured`).
+
+    Before evaluation, formualizer 0.13 finds a formula's text by a search through all of them (``get_formula``
+    ~5 ms a cell at 50,000 formulas), and building its graph with the tables' references in place is slow
+    too. So the file's own text is pinned, and the engine asked only for the children of a shared formula
+    (their text is relative to the master's cell). The new texts go in by column runs."""
     tables = {t.name.lower(): t for t in view.tables}
     if not tables:
         return
-    names = [re.compile(rf"(?<![\w.]){re.escape(name)}(?![\w.(!])", re.IGNORECASE) for name in tables]
-    candidates = {i for i, text in enumerate(view.texts) if "[" in text or any(n.search(text) for n in names)}
+    names = re.compile(rf"(?<![\w.])(?:{'|'.join(map(re.escape, tables))})(?![\w.(!])", re.IGNORECASE)
+    candidates = {i for i, text in enumerate(view.texts)
+                  if "[" in text or (any(name in text.lower() for name in tables) and names.search(text))}
+    pins = RowPins(tables)
     for sheet in view.sheets:
-        for (row, col), text_id in zip(sheet.cells, sheet.text_of):
+        changed = []
+        for i, ((row, col), text_id) in enumerate(zip(sheet.cells, sheet.text_of)):
             if text_id not in candidates:
                 continue
-            formula = book.get_formula(sheet.name, row, col) or ""
-            pinned = pin_table_references(formula, row, col, sheet.name, tables)
+            if i in sheet.inherited:
+                formula = book.get_formula(sheet.name, row, col) or ""
+            else:
+                formula = "=" + view.texts[text_id]
+            pinned = pins.pin(formula, row, col, sheet.name)
             if pinned != formula:
-                book.set_formula(sheet.name, row, col, pinned)
+                changed.append((col, row, pinned))
+        _set_formula_runs(book, sheet.name, changed)
+
+
+def _set_formula_runs(book: fz.Workbook, sheet: str, edits: list[tuple[int, int, str]]) -> None:
+    """Set (column, row, formula) edits, each run of adjacent rows in a column in one batch."""
+    edits.sort()
+    start = 0
+    if not edits:
+        return
+    for i in range(1, len(edits) + 1):
+        if i == len(edits) or edits[i][0] != edits[start][0] or edits[i][1] != edits[i - 1][1] + 1:
+            col, row, _ = edits[start]
+            book.set_formulas_batch(sheet, row, col, [[formula] for *_, formula in edits[start:i]])
+            start = i
 
 
 Candidate = tuple[str, int, int, str]  # sheet, row, col, name of our function
@@ -284,8 +311,11 @@ def _refused_spills(book: fz.Workbook, view: xlsx_view.XlsxView, registered: set
                     tried: set[Candidate]) -> list[Candidate]:
     """Cells ``=OUR_FUNCTION(...)`` showing #SPILL! after evaluation, except those in ``tried``."""
     out = []
-    for sheet in view.sheets:
+    calling = {i for i, text in enumerate(view.texts) if _function_names(text) & registered}
+    for sheet in view.sheets if calling else ():
         for (row, col), text_id in zip(sheet.cells, sheet.text_of):
+            if text_id not in calling:
+                continue
             raw = book.get_value(sheet.name, row, col)
             if isinstance(raw, dict) and raw.get("kind") == "Spill":
                 name = _top_level_function(view.texts[text_id])
@@ -354,23 +384,40 @@ def _top_level_function(text: str) -> str | None:
 
 def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult,
                placed: dict[tuple[str, int, int], tuple[int, int, int, int]]) -> None:
-    """Fill ``result.values``, ``spills``, ``errors`` and the engine's ``failures``."""
+    """Fill ``result.values``, ``spills``, ``errors`` and the engine's ``failures``.
+
+    Values are read a run of adjacent formula cells in a column at a time. A formula cell blocks a spill
+    (#SPILL!), so only cells with no formula right of them or below them are asked about one."""
     for sheet in view.sheets:
         values = result.values.setdefault(sheet.name, {})
-        for row, col in sheet.cells:
+        formulas = set(sheet.cells)
+        failed: dict[tuple[int, int], str] = {}
+        areas: dict[tuple[int, int], Area] = {}
+        for col, r1, r2 in _column_runs(sheet.cells):
+            letters = xlsx_view.column_letters(col)
+            block = book.sheet(sheet.name).get_values(fz.RangeAddress(sheet.name, r1, col, r2, col))
+            raws = [line[0] for line in block]
+            cells = from_engine_values(raws)
+            values.update(zip([f"{letters}{row}" for row in range(r1, r2 + 1)], cells))
+            for row, raw, value in zip(range(r1, r2 + 1), raws, cells):
+                if type(value) is ErrorValue:
+                    failure = engine_failure(raw) or ("#NAME?" if value.code == "#NAME?" else None)
+                    if failure:
+                        failed[(row, col)] = failure
+            for row in [r for r in range(r1, r2) if (r, col + 1) not in formulas] + [r2]:
+                area = placed.get((sheet.name, row, col))
+                if area is None:
+                    address = xlsx_view.rc_to_a1(row, col)
+                    spill = book.inspect_cell(f"{_quoted(sheet.name)}!{address}", include_values=False).cell.spill
+                    if spill is not None and spill.extent:
+                        area = xlsx_view.range_to_rc(spill.extent.rsplit("!", 1)[-1].replace("$", ""))
+                if area is not None:
+                    areas[(row, col)] = area
+        for row, col in sheet.cells if failed or areas else ():  # in the file's order
             address = xlsx_view.rc_to_a1(row, col)
-            raw = book.get_value(sheet.name, row, col)
-            value = values[address] = from_engine_value(raw)
-            failure = engine_failure(raw)
-            if failure is None and isinstance(value, ErrorValue) and value.code == "#NAME?":
-                failure = "#NAME?"
-            if failure:
-                result.failures[(sheet.name, address)] = failure
-            area = placed.get((sheet.name, row, col))
-            if area is None:
-                spill = book.inspect_cell(f"{_quoted(sheet.name)}!{address}", include_values=False).cell.spill
-                if spill is not None and spill.extent:
-                    area = xlsx_view.range_to_rc(spill.extent.rsplit("!", 1)[-1].replace("$", ""))
+            if (row, col) in failed:
+                result.failures[(sheet.name, address)] = failed[(row, col)]
+            area = areas.get((row, col))
             if area is not None:
                 r1, c1, r2, c2 = area
                 result.spills[(sheet.name, address)] = f"{xlsx_view.rc_to_a1(r1, c1)}:{xlsx_view.rc_to_a1(r2, c2)}"
@@ -384,6 +431,17 @@ def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult
             result.errors[failure if failure.startswith("#") else values[address].code] += 1
 
 
+def _column_runs(cells: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """(column, first row, last row) of each run of adjacent cells in a column."""
+    runs: list[tuple[int, int, int]] = []
+    for col, row in sorted((col, row) for row, col in cells):
+        if runs and runs[-1][0] == col and runs[-1][2] == row - 1:
+            runs[-1] = (col, runs[-1][1], row)
+        else:
+            runs.append((col, row, row))
+    return runs
+
+
 def _unsupported(view: xlsx_view.XlsxView, registered: list[str]) -> dict[int, set[str]]:
     """Text index -> the functions in that formula text the engine lacks (each cell shows #NAME?) and the
     argument forms it computes differently from Excel (:func:`corrections.divergent_forms`)."""
@@ -393,8 +451,25 @@ def _unsupported(view: xlsx_view.XlsxView, registered: list[str]) -> dict[int, s
     return {i: names for i, names in out.items() if names}
 
 
-def _function_names(text: str) -> set[str]:
-    """Upper-case function names a formula calls, without Excel's _xlfn./_xlws. storage prefixes."""
+def _function_names(text: str) -> frozenset[str]:
+    """Upper-case function names a formula calls, without Excel's _xlfn./_xlws. storage prefixes.
+
+    Formulas that differ only in their digits (``VLOOKUP(B2,…)``, ``VLOOKUP(B3,…)``) call the same functions
+    unless a name holds a digit (``LOG10``): the others are parsed once per such shape."""
+    if "(" not in text:
+        return frozenset()
+    shape = text.encode().translate(_DIGITS_AS_ZERO)
+    names = _NAMES_BY_SHAPE.get(shape)
+    if names is None:
+        names = _parsed_function_names(text)
+        if not any(ch.isdigit() for name in names for ch in name):
+            if len(_NAMES_BY_SHAPE) >= 4096:
+                _NAMES_BY_SHAPE.clear()
+            _NAMES_BY_SHAPE[shape] = names
+    return names
+
+
+def _parsed_function_names(text: str) -> frozenset[str]:
     try:
         names = collect_function_names(fz.parse("=" + text))
     except (fz.ParserError, fz.TokenizerError):  # the engine cannot parse it either: a plain scan
@@ -405,7 +480,7 @@ def _function_names(text: str) -> set[str]:
         while name.startswith(("_XLFN.", "_XLWS.")):
             name = name[6:]
         out.add(name)
-    return out
+    return frozenset(out)
 
 
 def _quoted(sheet: str) -> str:

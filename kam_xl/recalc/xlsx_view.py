@@ -12,13 +12,15 @@ Three things, all on a copy in memory (the user's file is never written):
   is not enough (the cleared cells then hide the new spill), so the cells are dropped from the sheet XML here,
   before the engine reads it. Legacy CSE arrays (``t="array"`` without dynamic-array metadata) are treated alike.
 - **Formula map.** Every cell holding ``<f>``, per sheet: where it is, its text (a shared formula's child points
-  to its master's text) and, for array formulas, the range recorded in the file. The engine adapter uses it to
-  count formulas, read back every result and name the functions the engine lacks.
+  to its master's text, which is relative to the master's cell) and, for array formulas, the range recorded
+  in the file. The engine adapter uses it to count formulas, read back every result and name the functions
+  the engine lacks.
 - **Tables.** Name, place and column names of every Excel table, for the engine to define (its default loader
   reads none) and for pinning this-row references.
 
-Sheet XML is scanned with regular expressions on the fast path (a 200,000-row sheet in well under a second);
-a sheet the fast path cannot account for (namespace prefixes, cells without ``r``) is parsed with ElementTree.
+Sheet XML is scanned with regular expressions on the fast path, in time proportional to its size (one pattern
+over the sheet when every formula cell is in the plain form, else a step back from each ``<f``); a sheet the
+fast path cannot account for (namespace prefixes, cells without ``r``) is parsed with ElementTree.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ OTHER_MAINS = (
 
 _FORMULA_CELL = re.compile(rb'<c\b([^>]*)>\s*<f\b([^>]*?)(?:/>|>(.*?)</f>)', re.DOTALL)
 _ANY_F = re.compile(rb'<f[\s>/]')
+_PLAIN_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>\s*<f((?:\s[^>]*?)?)(?:/>|>([^<]*)</f>)')
+_NO_ATTRS: dict[bytes, bytes] = {}
 _CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>.*?</c>)', re.DOTALL)
 _ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
 _ROW_START = re.compile(rb'<row\b[^>]*?(/?)>')
@@ -69,6 +73,7 @@ class SheetFormulas:
     part: str
     cells: list[tuple[int, int]] = field(default_factory=list)
     text_of: list[int] = field(default_factory=list)   # index into XlsxView.texts, per cell
+    inherited: set[int] = field(default_factory=set)   # cells (indices) holding their shared master's text
     arrays: dict[tuple[int, int], tuple[int, int, int, int]] = field(default_factory=dict)  # anchor -> ref
 
 
@@ -233,52 +238,73 @@ def _zip(parts: dict[str, bytes]) -> bytes:
 
 
 def _scan(xml: bytes, into: SheetFormulas, texts: list[str], text_index: dict[str, int]) -> None:
-    found = _scan_fast(xml)
+    head = xml[:xml.find(b"sheetData")]  # a prefixed main namespace is declared on the root element
+    found = None if _PREFIXED_MAIN.search(head) else _scan_plain(xml) or _scan_fast(xml)
     if found is None:
         found = _scan_tree(xml)  # prefixed namespaces or cells without r: let a real parser do it
     shared: dict[bytes, int] = {}
     pending: list[tuple[int, bytes]] = []
-    for ref, f_attrs, body in found:
-        row, col = a1_to_rc(ref)
-        text = unescape(body.decode()) if body else None
-        kind = f_attrs.get(b"t")
-        if kind == b"shared":
-            si = f_attrs.get(b"si", b"")
-            if text:
-                shared[si] = _intern(text, texts, text_index)
-            else:
-                pending.append((len(into.cells), si))
-        into.cells.append((row, col))
-        into.text_of.append(_intern(text or "", texts, text_index))
-        if kind == b"array":
-            into.arrays[(row, col)] = range_to_rc(f_attrs.get(b"ref", ref.encode()).decode())
+    by_body: dict[bytes | None, int] = {}  # the text index of each escaped text met in this sheet
+    cells, text_of, arrays = into.cells, into.text_of, into.arrays
+    for row, col, f_attrs, body in found:
+        text_id = by_body.get(body)
+        if text_id is None:
+            text_id = by_body[body] = _intern(unescape(body.decode()) if body else "", texts, text_index)
+        if f_attrs:
+            kind = f_attrs.get(b"t")
+            if kind == b"shared":
+                si = f_attrs.get(b"si", b"")
+                if body:
+                    shared[si] = text_id
+                else:
+                    pending.append((len(cells), si))
+            elif kind == b"array":
+                ref = f_attrs.get(b"ref")
+                arrays[(row, col)] = range_to_rc(ref.decode()) if ref else (row, col, row, col)
+        cells.append((row, col))
+        text_of.append(text_id)
     for position, si in pending:  # a shared formula's children take their master's text
         if si in shared:
-            into.text_of[position] = shared[si]
+            text_of[position] = shared[si]
+            into.inherited.add(position)
 
 
-def _scan_fast(xml: bytes) -> list[tuple[str, dict[bytes, bytes], bytes | None]] | None:
-    """(A1, <f> attributes, escaped text) of every formula cell, or None when a cell is not in the plain form
-    ``<c r="..." ...><f ...>``. Looks for the few ``<f`` first and steps back to each one's ``<c``, instead of
-    trying every cell of the sheet (200,000 rows: ~10 ms instead of ~0.3 s)."""
-    head = xml[:xml.find(b"sheetData")]  # a prefixed main namespace is declared on the root element
-    if _PREFIXED_MAIN.search(head):
+Found = list[tuple[int, int, dict[bytes, bytes], bytes | None]]  # row, column, <f> attributes, escaped text
+
+
+def _scan_plain(xml: bytes) -> Found | None:
+    """Every formula cell when each has the form nearly all writers give it, ``<c r="B7" …><f …>…</f>``
+    (``r`` first, the formula its first child, no markup inside): one pass of one pattern. None otherwise."""
+    found = _PLAIN_FORMULA.findall(xml)
+    if len(found) != len(_ANY_F.findall(xml)):
         return None
+    column = _column_number
+    return [(int(digits), column(letters), _attrs(f_attrs) if f_attrs else _NO_ATTRS, body or None)
+            for letters, digits, f_attrs, body in found]
+
+
+def _scan_fast(xml: bytes) -> Found | None:
+    """Row, column, <f> attributes and escaped text of every formula cell, or None when a cell is not in the
+    plain form ``<c r="..." ...><f ...>``. Looks for the few ``<f`` first and steps back to each one's ``<c``,
+    instead of trying every cell of the sheet. A step back never passes the previous formula cell, so the
+    sheet is read about once however many formulas it holds."""
     out = []
+    done = 0  # end of the last formula cell's <f>: the next cell starts after it
     for f in _ANY_F.finditer(xml):
-        start = max(xml.rfind(b"<c ", 0, f.start()), xml.rfind(b"<c>", 0, f.start()))
+        start = max(xml.rfind(b"<c ", done, f.start()), xml.rfind(b"<c>", done, f.start()))
         m = _FORMULA_CELL.match(xml, start) if start >= 0 else None
         if m is None or m.start(2) != f.start() + 2:
             return None
+        done = m.end()
         ref = _attrs(m.group(1)).get(b"r")
         if ref is None:
             return None
-        out.append((ref.decode(), _attrs(m.group(2)), m.group(3)))
+        out.append((*a1_to_rc(ref.decode()), _attrs(m.group(2)), m.group(3)))
     return out
 
 
-def _scan_tree(xml: bytes) -> list[tuple[str, dict[bytes, bytes], bytes | None]]:
-    """The slow, sure path: (A1, <f> attributes, escaped text) of every formula cell."""
+def _scan_tree(xml: bytes) -> Found:
+    """The slow, sure path: row, column, <f> attributes and escaped text of every formula cell."""
     out = []
     row = col = 0
     for event, elem in ET.iterparse(io.BytesIO(xml), events=("start", "end")):
@@ -298,7 +324,7 @@ def _scan_tree(xml: bytes) -> list[tuple[str, dict[bytes, bytes], bytes | None]]
             if f is not None:
                 attrs = {k.encode(): v.encode() for k, v in f.attrib.items()}
                 body = None if f.text is None else f.text.replace("&", "&amp;").replace("<", "&lt;").encode()
-                out.append((ref, attrs, body))
+                out.append((*a1_to_rc(ref), attrs, body))
         elif tag == "row":
             elem.clear()
     return out

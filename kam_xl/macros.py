@@ -220,7 +220,7 @@ def _check_data(book: Book) -> None:
         _tell(book, summary(found))
         return
     live = LiveBook(book)
-    found = book_check(live, _live_as_of(book))
+    found = book_check(live, live.read_as_of())
     live.write_table(DATA_CHECK_TABLE, found)
     book.sheets[DATA_CHECK_SHEET].activate()
     live.show_message(summary(found))
@@ -247,11 +247,7 @@ def _import_transactions(book: Book) -> None:
     fresh, skipped = importer.new_lines(table, lines)
     if len(fresh):
         live.write_table(importer.TABLE, pd.concat([table, importer.table_rows(fresh)], ignore_index=True))
-    live.write_table(DATA_CHECK_TABLE, pd.concat([rejected, book_check(live, _live_as_of(book))], ignore_index=True))
+    live.write_table(DATA_CHECK_TABLE, pd.concat([rejected, book_check(live, live.read_as_of())], ignore_index=True))
     live.show_message(importer.ImportReport(Path(export).name, len(fresh), skipped, rejected).line())
 
-
-def _live_as_of(book):
-    value = book.names["kam_as_of"].refers_to_range.value
-    return value.date() if hasattr(value, "date") else None
 

@@ -530,6 +530,8 @@ _DOSSIER_TABLES = {
     "Tenders": (("date",), ("value",)),
     "Contacts": (("last_contact",), ()),
     "Competitors": ((), ("share_of_wallet",)),
+    "Winback": (("listed_since", "due", "recovered"),
+                ("silence_days", "normal_interval", "revenue_at_stake", "complaint_count")),
 }
 
 
@@ -622,6 +624,17 @@ def DOSSIER_COMPETITORS(customer_id, competitors, rows=5, empty=""):
     """Competitors at one customer, spilled, largest share of wallet first: share, competitor, notes."""
     found = _dossier_rows("Competitors", competitors, customer_id)
     return _section(dossier.competitors(found, _count(rows)), empty)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_id", doc="The customer.")
+@xw.arg("winback", doc="The Win-back table with its header row (Winback[#All]).")
+@xw.arg("rows", doc="How many rows at most.")
+@xw.arg("empty", doc="Text shown when there is none.")
+@cell_function
+def DOSSIER_WINBACK(customer_id, winback, rows=3, empty=""):
+    """The customer's open win-back action, spilled: status, suggested means, due, responsible, next step."""
+    return _section(dossier.winback_actions(_dossier_rows("Winback", winback, customer_id), _count(rows)), empty)
 
 
 def _dossier_rows(name: str, raw, customer_id) -> pd.DataFrame:

@@ -121,5 +121,23 @@ def test_named_cells_sheets_and_messages_reach_excel_and_the_file(tmp_path, caps
     assert file.read_settings().language == "DE"
     file.show_message("Done.")
     assert capsys.readouterr().out == "Done.\n"
-    with pytest.raises(InputError, match="no sheet named 'Dossier'"):
-        file.activate_sheet("Dossier")
+    file.activate_sheet("Dossier")
+    with pytest.raises(InputError, match="no sheet named 'Nowhere'"):
+        file.activate_sheet("Nowhere")
+
+
+def test_the_as_of_date_of_the_settings_sheet_reaches_both_adapters(tmp_path):
+    import datetime as dt
+
+    book = recorder_book()
+    settings = book.add_sheet("Settings")
+    book.defined["kam_as_of"] = rec.Name(settings, 4, 2)
+    assert LiveBook(book).read_as_of() is None
+    settings.values[(4, 2)] = dt.datetime(2026, 6, 30)
+    assert LiveBook(book).read_as_of() == dt.date(2026, 6, 30)
+    path = tmp_path / "KeyAccounts.xlsm"
+    shutil.copyfile(COMMITTED, path)
+    file = FileBook(path, recalc=False)
+    assert file.read_as_of() is None
+    file.set_named_cell("kam_as_of", dt.date(2026, 6, 30))
+    assert file.read_as_of() == dt.date(2026, 6, 30)

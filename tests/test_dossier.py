@@ -158,3 +158,21 @@ def test_key_accounts_needs_an_xlsx_out_and_never_the_workbook_itself(book, tmp_
     assert main(["dossier", str(book), "--key-accounts"]) == 2
     assert main(["dossier", str(book), "--key-accounts", "--out", str(tmp_path / "d.xlsm")]) == 2
     assert "--out" in capsys.readouterr().err
+
+
+def test_open_win_back_action_of_a_lost_key_account_shows_in_its_dossier(book):
+    from kam_xl.book import FileBook
+    from kam_xl.commands.dossier import dossier_text
+    from kam_xl.sheets import winback as wb
+
+    files = FileBook(book, recalc=False)
+    table = files.read_table(wb.TABLE)
+    open_rows = table[table[wb.RECOVERED].isna()]
+    assert len(open_rows), "the demo world has lost key accounts"
+    row = open_rows.iloc[0]
+    text = dossier_text(book, row[wb.CUSTOMER])
+    section = text.split("5  Open win-back actions", 1)[1]
+    assert "open" in section and row[wb.MEANS] in section
+    others = set(table[wb.CUSTOMER]) | {""}
+    quiet = next(c for c in ["C00001", "C00002", "C00003", "C00004", "C00005"] if c not in others)
+    assert "none recorded" in dossier_text(book, quiet).split("5  Open win-back actions", 1)[1]

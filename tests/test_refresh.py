@@ -118,3 +118,14 @@ def test_refresh_writes_the_data_check_table_and_says_its_summary(demo_book, tmp
     found = FileBook(book).read_table("DataCheck")
     assert report["tables"]["DataCheck"] == len(found)
     assert ["Contacts", "Attitude", "grumpy"] in found[["Table", "Column", "Value"]].values.tolist()
+
+
+def test_the_win_back_list_is_as_of_the_settings_sheet_date(demo_book, tmp_path):
+    book = copy(demo_book, tmp_path)
+    files = FileBook(book, recalc=False)
+    day = (files.read_table("Transactions")["Date"].max() - pd.Timedelta(days=60)).date()
+    files.set_named_cell("kam_as_of", day)
+    files.write_table(wb.TABLE, files.read_table(wb.TABLE).iloc[0:0])   # no row listed yet
+    assert main(["refresh", str(book)]) == 0
+    table = FileBook(book).read_table(wb.TABLE)
+    assert len(table) and (pd.to_datetime(table[wb.LISTED]).dt.date == day).all()

@@ -65,6 +65,16 @@ class FileBook:
     def read_settings(self) -> Settings:
         return frames.settings(self.read_table(frames.SETTINGS_TABLE), f"{self.path}, table Settings")
 
+    def read_as_of(self) -> dt.date | None:
+        import python_calamine as pc
+
+        from kam_xl.template.sheet_settings import AS_OF_ROW, SHEET
+
+        with pc.CalamineWorkbook.from_path(self.path) as book:
+            rows = book.get_sheet_by_name(SHEET).to_python(skip_empty_area=False, nrows=AS_OF_ROW + 1)
+        value = rows[AS_OF_ROW][1] if len(rows) > AS_OF_ROW and len(rows[AS_OF_ROW]) > 1 else None
+        return _day(value)
+
     def active_customer(self) -> str | None:
         return self.customer
 
@@ -149,3 +159,10 @@ def _in_memory(archive: zipfile.ZipFile, replaced: dict[str, bytes]) -> zipfile.
     buffer = io.BytesIO()
     zipcopy.copy_archive(archive.fp, archive, replaced, buffer)
     return zipfile.ZipFile(buffer)
+
+
+def _day(value) -> dt.date | None:
+    """A date cell as a date (a datetime's day); anything else None."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None

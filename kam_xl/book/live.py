@@ -8,6 +8,8 @@ a formula: Excel fills it into new rows itself, and the frame leaves it out.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from kam_xl.book import frames
@@ -52,6 +54,10 @@ class LiveBook:
 
     def read_settings(self) -> Settings:
         return frames.settings(self.read_table(frames.SETTINGS_TABLE), f"{self.book.name}, table Settings")
+
+    def read_as_of(self) -> dt.date | None:
+        value = self.book.names["kam_as_of"].refers_to_range.value
+        return value.date() if isinstance(value, dt.datetime) else value if isinstance(value, dt.date) else None
 
     def active_customer(self) -> str | None:
         selection = self.book.selection

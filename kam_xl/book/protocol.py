@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
 
 import pandas as pd
@@ -20,6 +21,9 @@ class Book(Protocol):
 
     def read_settings(self) -> Settings:
         """The Settings table's values."""
+
+    def read_as_of(self) -> dt.date | None:
+        """The as-of date of the Settings sheet (the cell named kam_as_of); None while it is empty."""
 
     def active_customer(self) -> str | None:
         """The Customer ID of the selected row, in any sheet that has a Customer ID column; None if none."""

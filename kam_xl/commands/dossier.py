@@ -133,6 +133,9 @@ def _book(path: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, str]:
             frame = pd.DataFrame(raw.to_python(), columns=[cells.normalise_header(h) for h in raw.columns],
                                  dtype=object)
             tables[table.name.lower()] = frame.replace({"": None})
+        if "Winback" in book.table_names:  # workbooks built before the Win-back sheet have none
+            raw = book.get_table_by_name("Winback")
+            tables["winback"] = pd.DataFrame(raw.to_python(), columns=raw.columns, dtype=object).replace({"": None})
     return tables, analysis, _language(path)
 
 

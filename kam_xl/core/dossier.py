@@ -113,3 +113,9 @@ def competitors(rows: pd.DataFrame, n: int) -> pd.DataFrame:
     """Competitors at the customer, largest share of wallet first: share, competitor, notes."""
     table = rows.sort_values("share_of_wallet", ascending=False, kind="stable", na_position="last").head(n)
     return table[["share_of_wallet", "competitor", "notes"]].reset_index(drop=True)
+
+
+def winback_actions(rows: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The customer's open win-back row (not recovered): status, suggested means, due, responsible, next step."""
+    table = rows[rows["recovered"].isna()].head(n)
+    return table[["status", "suggested_means", "due", "responsible", "next_step"]].reset_index(drop=True)

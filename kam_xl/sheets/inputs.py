@@ -3,6 +3,8 @@ with the same checks and messages as ``kam-xl analyze`` (:mod:`kam_xl.readers`).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from dataclasses import dataclass
 
 import pandas as pd
@@ -20,6 +22,8 @@ class Inputs:
     customers: pd.DataFrame
     complaints: pd.DataFrame
     settings: Settings
+    as_of: dt.date | None = None
+    """The Settings sheet's as-of date; None: the last transaction day."""
 
 
 def read_inputs(book) -> Inputs | None:
@@ -31,7 +35,7 @@ def read_inputs(book) -> Inputs | None:
     return Inputs(readers.transactions_frame(*transactions),
                   readers.customers_frame(*_raw(book, "Customers")),
                   readers.complaints_frame(*_raw(book, "Complaints")),
-                  book.read_settings())
+                  book.read_settings(), book.read_as_of())
 
 
 def _raw(book, table: str) -> tuple[pd.DataFrame, str]:

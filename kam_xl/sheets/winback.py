@@ -257,6 +257,6 @@ def from_book(book) -> pd.DataFrame | None:
     inputs = read_inputs(book)
     if inputs is None:
         return None
-    analysis = analyze(inputs.transactions, inputs.customers, inputs.complaints, inputs.settings)
+    analysis = analyze(inputs.transactions, inputs.customers, inputs.complaints, inputs.settings, inputs.as_of)
     return winback_table(analysis, inputs.transactions, inputs.customers, inputs.complaints, inputs.settings,
                          book.read_table(TABLE))

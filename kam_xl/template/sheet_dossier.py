@@ -7,7 +7,8 @@
     1 general     INDEX(Customers[...], row)
     2 history     DOSSIER_YEARS, DOSSIER_DELIVERIES, DOSSIER_TENDERS (+ COUNTIFS/SUMIFS won/lost),
                   DOSSIER_COMPLAINTS
-    3 buying centre  DOSSIER_CONTACTS;   4 competitors  DOSSIER_COMPETITORS
+    3 buying centre  DOSSIER_CONTACTS;   4 competitors  DOSSIER_COMPETITORS;   5 open win-back actions
+    DOSSIER_WINBACK (the customer's row of the Winback table while not recovered)
 
 Every list is a spill of a fixed most rows into a block reserved for it, so no spill ever collides with the
 next section. With data the build selects the first customer of the drop-down (or ``customer``) and caches
@@ -103,6 +104,9 @@ CONTACTS = Block(None, "DOSSIER_CONTACTS", "Contacts",
 COMPETITORS = Block(None, "DOSSIER_COMPETITORS", "Competitors",
                     (("dossier.col.share", "percent"), ("dossier.col.competitor", "text"),
                      ("dossier.col.notes", "text")), 5)
+WINBACK = Block(None, "DOSSIER_WINBACK", "Winback",
+                (("dossier.col.status", "text"), ("dossier.col.means", "text"), ("dossier.col.due", "date"),
+                 ("dossier.col.responsible", "text"), ("dossier.col.next_step", "text")), 2)
 
 
 def write_dossier_sheet(workbook: Workbook, formats: Formats, tables: dict[str, pd.DataFrame] | None,
@@ -110,7 +114,8 @@ def write_dossier_sheet(workbook: Workbook, formats: Formats, tables: dict[str, 
                         customer: str | None = None, *, copy: str | None = None) -> dict[tuple[int, int], str]:
     """The Dossier sheet; with data, ``customer`` (default: the first of the drop-down) is selected.
 
-    ``copy`` names a print copy instead: a sheet of that name holding the values only (no formula, no
+    ``tables`` holds the input tables (canonical columns) and, under "winback", the Win-back table (its
+    headers as columns), if any. ``copy`` names a print copy instead: a sheet of that name holding the values only (no formula, no
     selector, no names), for a workbook of its own. Returns the number format of every cell written."""
     sheet = workbook.add_worksheet(copy or SHEET)
     if copy is None:
@@ -146,7 +151,9 @@ def write_dossier_sheet(workbook: Workbook, formats: Formats, tables: dict[str, 
     view.heading(row, "dossier.buying_centre")
     row = view.block(row + 1, CONTACTS) + 1
     view.heading(row, "dossier.competitors")
-    row = view.block(row + 1, COMPETITORS)
+    row = view.block(row + 1, COMPETITORS) + 1
+    view.heading(row, "dossier.winback")
+    row = view.block(row + 1, WINBACK)
     sheet.print_area(0, 0, row, LAST_COL)
     page_setup(sheet, landscape=False, one_page=True)
     sheet.hide_gridlines(2)
@@ -359,7 +366,8 @@ class _Cached:
                    masters.index(chosen) + 1 if chosen in masters else "", ids,
                    analysis.iloc[listed.index(chosen)],
                    tables["customers"].iloc[masters.index(chosen)] if chosen in masters else None,
-                   {t.name: _raw_table(t, tables.get(t.name.lower())) for t in TABLES}, language)
+                   {t.name: _raw_table(t, tables.get(t.name.lower())) for t in TABLES}
+                   | {WINBACK.table: _plain_table(tables.get("winback"))}, language)
 
     def figure(self, column: str):
         if self.row is None:
@@ -404,6 +412,15 @@ def _plain(value):
 
 def _column(series: pd.Series) -> list[list]:
     return [[v] for v in cell_values(series)]
+
+
+def _plain_table(frame: pd.DataFrame | None) -> list[list]:
+    """A table written by a button (headers as its columns) as a cell function receives it."""
+    from kam_xl.sheets.winback import COLUMNS
+
+    if frame is None:
+        return [list(COLUMNS)]
+    return [list(frame.columns)] + [list(r) for r in zip(*(cell_values(frame[c]) for c in frame.columns))]
 
 
 def _raw_table(table, frame: pd.DataFrame | None) -> list[list]:

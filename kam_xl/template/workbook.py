@@ -107,8 +107,10 @@ def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot:
     write_input_sheets(workbook, formats, tables, snapshot)
     write_analysis_sheet(workbook, formats, analysis, snapshot)
     write_matrix_sheet(workbook, formats, analysis, language, snapshot)
-    write_dossier_sheet(workbook, formats, tables, analysis, language, snapshot, dossier_customer)
-    write_winback_sheet(workbook, formats, _winback(tables, analysis), language)
+    winback = _winback(tables, analysis)
+    write_dossier_sheet(workbook, formats, None if tables is None else tables | {"winback": winback}, analysis,
+                        language, snapshot, dossier_customer)
+    write_winback_sheet(workbook, formats, winback, language)
     write_datacheck_sheet(workbook, formats, language, data_check)
     write_settings_sheet(workbook, formats, language)
     write_labels_sheet(workbook, formats)

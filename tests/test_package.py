@@ -678,3 +678,23 @@ def test_spill_ranges_of_legacy_arrays_and_of_nothing_stay_as_they_are(tmp_path)
     # A value could not be written, so Excel must still recalculate on open.
     assert not report.full_calc_cleared and b'ref="C1:C5"' in part(book, SHEET1)
     assert_only_changed(source, book, {SHEET1})
+
+
+def test_a_large_rewritten_part_is_deflated_fast_and_its_flags_say_so(tmp_path):
+    import io
+
+    from kam_xl.package import zipcopy
+
+    source = tmp_path / "big.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("small.xml", b"<a/>" * 10)
+        z.writestr("big.xml", b"<a/>")
+    big = b"".join(b'<c r="A%d"><v>%d</v></c>' % (i, i) for i in range(300_000))
+    assert len(big) > zipcopy.FAST_OVER
+    out = io.BytesIO()
+    with open(source, "rb") as raw, zipfile.ZipFile(source) as archive:
+        zipcopy.copy_archive(raw, archive, {"big.xml": big, "small.xml": b"<b/>"}, out)
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as result:
+        assert result.read("big.xml") == big and result.read("small.xml") == b"<b/>"
+        assert (result.getinfo("big.xml").flag_bits >> 1) & 3 == 2          # fast
+        assert (result.getinfo("small.xml").flag_bits >> 1) & 3 == 0        # as it was

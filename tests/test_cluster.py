@@ -106,7 +106,7 @@ def test_a_worker_killed_mid_file_costs_a_retry_and_leaves_every_file_old_or_new
 
     def kill_when_started():
         deadline = time.monotonic() + 60
-        while not marker.exists() and time.monotonic() < deadline:
+        while not (marker.exists() and marker.read_text().strip()) and time.monotonic() < deadline:
             time.sleep(0.1)
         os.kill(int(marker.read_text().split()[0]), signal.SIGKILL)
 
@@ -119,7 +119,7 @@ def test_a_worker_killed_mid_file_costs_a_retry_and_leaves_every_file_old_or_new
     assert len(runs) == 2 and runs[0] != runs[1]  # killed once, retried on a live worker
     assert all(r.ok for r in reports.values()), [r.reason for r in reports.values()]
     assert_equal_to_local_run(made, sources)
-    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".~kam-xl-tmp.")]
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith((".~kam-xl-tmp.", ".~kam-xl-lock."))]
 
 
 def free_port() -> int:

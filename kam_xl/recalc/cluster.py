@@ -64,7 +64,12 @@ def _check_workers(client, address: str) -> None:
         raise InputError(f"--scheduler {address}: no Dask worker joined within {CONNECT_TIMEOUT} s; "
                          "start `dask worker` on the machines first") from None
     mine = worker_version()
-    for worker, version in sorted(client.run(worker_version).items()):
+    try:
+        versions = client.run(worker_version)
+    except Exception as exc:  # a worker left while asked, a broken connection
+        raise InputError(f"--scheduler {address}: could not ask the workers for their kam_xl version "
+                         f"({type(exc).__name__}: {_one_line(exc)}); run again") from None
+    for worker, version in sorted(versions.items()):
         if version != mine:
             raise InputError(f"--scheduler {address}: worker {worker} runs kam_xl {version}, this machine "
                              f"{mine}; install kam_xl {mine} on every worker")

@@ -566,23 +566,19 @@ def test_raw_frame_keeps_values_as_read(tmp_path):
 
 # --- Parquet -----------------------------------------------------------------------------------------
 
+
 def test_analyze_reads_a_parquet_export_into_the_same_table_as_the_same_data_as_csv(tmp_path):
-    """A data-lake export: typed columns (text ids, dates, decimals), other column names, the column options."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    """A data-lake export: typed columns (text ids, dates, numbers), other column names, the column options."""
+    import fastparquet
 
     from kam_xl.cli import main
 
     assert main(["demo", "--customers", "40", "--seed", "3", "--out", str(tmp_path)]) == 0
     names = {"customer_id": "Kunde", "date": "Datum", "document_no": "Beleg", "amount": "Betrag", "margin": "Marge"}
-    data = pd.read_csv(tmp_path / "transactions.csv", dtype={"customer_id": str}, parse_dates=["date"]).rename(
-        columns=names)
+    data = pd.read_csv(tmp_path / "transactions.csv", dtype={"customer_id": object, "document_no": object},
+                       parse_dates=["date"]).rename(columns=names)
     data.to_csv(tmp_path / "tx.csv", index=False)
-    table = pa.Table.from_pandas(data, preserve_index=False)
-    table = table.set_column(table.schema.get_field_index("Datum"), "Datum", table.column("Datum").cast(pa.date32()))
-    table = table.set_column(table.schema.get_field_index("Betrag"), "Betrag",
-                             table.column("Betrag").cast(pa.decimal128(12, 2)))
-    pq.write_table(table, tmp_path / "tx.parquet")
+    fastparquet.write(str(tmp_path / "tx.parquet"), data)
     options = ["--customer-col", "Kunde", "--date-col", "Datum", "--amount-col", "Betrag", "--margin-col", "Marge",
                "--as-of", "2026-06-30"]
     for source in ("tx.csv", "tx.parquet"):
@@ -593,11 +589,16 @@ def test_analyze_reads_a_parquet_export_into_the_same_table_as_the_same_data_as_
 
 
 def test_a_bad_value_in_a_parquet_file_names_the_data_row_and_column(tmp_path):
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import fastparquet
 
     path = tmp_path / "tx.parquet"
-    pq.write_table(pa.table({"customer_id": ["C1", "C2"], "date": [dt.date(2026, 1, 5), dt.date(2026, 1, 6)],
-                             "amount": ["12.5", "abc"]}), path)
+    fastparquet.write(str(path), pd.DataFrame({"customer_id": ["C1", "C2"], "amount": ["12.5", "abc"],
+                                               "date": pd.to_datetime(["2026-01-05", "2026-01-06"])}))
     message = error_of(lambda: transactions(path))
     assert message.startswith(f"{path}, row 2") and "column amount" in message and '"abc"' in message
+
+
+def test_a_damaged_parquet_file_is_named_in_one_line(tmp_path):
+    path = tmp_path / "tx.parquet"
+    path.write_bytes(b"PAR1" + b"\x00" * 50 + b"PAR1")
+    assert error_of(lambda: read_table(path)).startswith(f"{path}: cannot be read as Parquet (")

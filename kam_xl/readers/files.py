@@ -3,7 +3,7 @@
 Workbooks (XLSX/XLSM) are read with calamine, by table (ListObject) or sheet name, else the first
 table or sheet holding the wanted headers; on a sheet the header is the first of the top 20 rows that
 holds them (title rows above it are skipped). CSV files are decoded (UTF-8, UTF-16, Windows-1252)
-and their separator sniffed. Parquet files (a data-lake export) are read with pyarrow, their values typed as
+and their separator sniffed. Parquet files (a data-lake export) are read with fastparquet, their values typed as
 in a workbook. Anything else (old .xls, .xlsb,
 .ods, images, archives, binary data) is refused with a message saying what it is and what to do.
 """
@@ -70,7 +70,7 @@ def read_table(path: str | os.PathLike, *, sheet: str | None = None, sep: str | 
         if sheet is not None:
             raise InputError(f"is a Parquet file and has no sheets — leave out the sheet name ({sheet}).",
                              source=name)
-        return _read_parquet(data, name), name
+        return _read_parquet(file, name), name
     what = _binary_kind(head)
     if what:
         raise InputError(f"is {what}, not a table — name a CSV file or an .xlsx/.xlsm workbook.", source=name)
@@ -250,21 +250,17 @@ def _header_text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
+def _read_parquet(file: Path, name: str) -> pd.DataFrame:
     """A Parquet file's table as raw values (numbers, text, dates and times; None for nulls), one object column
-    per field, index = data row numbers (row 1 under the header)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    per field, index = data row numbers (row 1 under the header). Read with fastparquet: pyarrow would switch
+    pandas' strings to Arrow storage for the whole process."""
+    from fastparquet import ParquetFile
 
     try:
-        table = pq.read_table(pa.BufferReader(data))
-    except (pa.ArrowException, OSError) as exc:
-        raise InputError(f"cannot be read as Parquet ({_one_line(exc)}) — export the table again.",
-                         source=name) from None
-    for i, column in enumerate(table.schema):
-        if pa.types.is_decimal(column.type):  # Decimal objects: numbers as from a workbook
-            table = table.set_column(i, column.name, table.column(i).cast(pa.float64()))
-    frame = table.to_pandas()
+        frame = ParquetFile(str(file)).to_pandas()
+    except Exception as exc:  # noqa: BLE001 - whatever the parser trips over, the file is not readable Parquet
+        raise InputError(f"cannot be read as Parquet ({type(exc).__name__}: {_one_line(exc)}) — export the "
+                         "table again.", source=name) from None
     for label in frame.columns:
         if isinstance(frame[label].dtype, pd.DatetimeTZDtype):
             frame[label] = frame[label].dt.tz_localize(None)

@@ -562,3 +562,43 @@ def test_raw_frame_keeps_values_as_read(tmp_path):
     assert source == os.fspath(tmp_path / "tx.csv")
     assert raw.iloc[0].tolist() == ["00042", " 2024-01-01 ", "1.0"]
     assert raw.attrs["row_word"] == "line" and raw.attrs["header_row"] == 1
+
+
+# --- Parquet -----------------------------------------------------------------------------------------
+
+
+def test_analyze_reads_a_parquet_export_into_the_same_table_as_the_same_data_as_csv(tmp_path):
+    """A data-lake export: typed columns (text ids, dates, numbers), other column names, the column options."""
+    import fastparquet
+
+    from kam_xl.cli import main
+
+    assert main(["demo", "--customers", "40", "--seed", "3", "--out", str(tmp_path)]) == 0
+    names = {"customer_id": "Kunde", "date": "Datum", "document_no": "Beleg", "amount": "Betrag", "margin": "Marge"}
+    data = pd.read_csv(tmp_path / "transactions.csv", dtype={"customer_id": object, "document_no": object},
+                       parse_dates=["date"]).rename(columns=names)
+    data.to_csv(tmp_path / "tx.csv", index=False)
+    fastparquet.write(str(tmp_path / "tx.parquet"), data)
+    options = ["--customer-col", "Kunde", "--date-col", "Datum", "--amount-col", "Betrag", "--margin-col", "Marge",
+               "--as-of", "2026-06-30"]
+    for source in ("tx.csv", "tx.parquet"):
+        assert main(["analyze", str(tmp_path / source), *options, "--out", str(tmp_path / f"{source}.out.csv")]) == 0
+    expected = (tmp_path / "tx.csv.out.csv").read_bytes()
+    assert (tmp_path / "tx.parquet.out.csv").read_bytes() == expected
+    assert expected.count(b"\n") > 30  # a real table, not two empty ones
+
+
+def test_a_bad_value_in_a_parquet_file_names_the_data_row_and_column(tmp_path):
+    import fastparquet
+
+    path = tmp_path / "tx.parquet"
+    fastparquet.write(str(path), pd.DataFrame({"customer_id": ["C1", "C2"], "amount": ["12.5", "abc"],
+                                               "date": pd.to_datetime(["2026-01-05", "2026-01-06"])}))
+    message = error_of(lambda: transactions(path))
+    assert message.startswith(f"{path}, row 2") and "column amount" in message and '"abc"' in message
+
+
+def test_a_damaged_parquet_file_is_named_in_one_line(tmp_path):
+    path = tmp_path / "tx.parquet"
+    path.write_bytes(b"PAR1" + b"\x00" * 50 + b"PAR1")
+    assert error_of(lambda: read_table(path)).startswith(f"{path}: cannot be read as Parquet (")

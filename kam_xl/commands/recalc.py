@@ -8,7 +8,8 @@ Exit codes: 0 every file recalculated without formula errors; 1 some formulas ga
 cell function's #KAM: answer …) or were not computed; 2 some files could not be processed or were not there
 (each named with its reason; a workbook open in Excel is one of them: it is skipped, never overwritten).
 Files a folder holds that are not recalculated (.xls, subfolders without
---recursive) are named with the reason on stderr and in the JSON.
+--recursive) are named with the reason on stderr and in the JSON. With ``--scheduler`` (or
+$DASK_SCHEDULER_ADDRESS) the files run as tasks on a Dask cluster instead (:mod:`kam_xl.recalc.cluster`).
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ def add_batch_arguments(parser, verb: str) -> None:
                              f"file is in: leave out --out to {verb} in place)")
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1), metavar="N",
                         help="files done in parallel (default: number of cores, at most 4)")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:8786", default=os.environ.get("DASK_SCHEDULER_ADDRESS"),
+                        help="run one task per workbook on this Dask cluster instead of local processes (default: "
+                             "$DASK_SCHEDULER_ADDRESS); the workers must see the files at the same paths and run "
+                             "the same kam_xl version; --workers is then the cluster's business")
     parser.add_argument("--as-of", metavar="YYYY-MM-DD",
                         help="day TODAY() and NOW() return, for reproducible runs (default: the clock)")
     parser.add_argument("--lock-timeout", type=float, default=30.0, metavar="SECONDS",
@@ -103,7 +108,8 @@ def run_batch(args: argparse.Namespace, title: str, steps: tuple = ()) -> int:
         raise InputError(f"--owner-file-max-age must not be negative, found {args.owner_file_max_age:g}")
     job = partial(recalc_file, limits=limits, owner_file_max_age=args.owner_file_max_age,
                   steps=steps)
-    reports = _run_all(job, title, list(found.files), out_dirs, as_of, args.workers, args.lock_timeout, status)
+    reports = _run_all(job, title, list(found.files), out_dirs, as_of, args.workers, args.lock_timeout, status,
+                       args.scheduler)
     reports += [_missing(raw, reason) for raw, reason in found.missing]
     total = time.perf_counter() - started
 
@@ -269,7 +275,8 @@ def summary_table(reports: list[FileReport], total: float, title: str = "kam-xl 
     return table
 
 
-def _run_all(job, title, files, out_dirs, as_of, workers, lock_timeout, status: Console) -> list[FileReport]:
+def _run_all(job, title, files, out_dirs, as_of, workers, lock_timeout, status: Console,
+             scheduler: str | None = None) -> list[FileReport]:
     columns = (TextColumn(title), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))
     reports: dict[Path, FileReport] = {}
@@ -277,7 +284,15 @@ def _run_all(job, title, files, out_dirs, as_of, workers, lock_timeout, status: 
         return []
     with Progress(*columns, console=status, transient=True) as progress:
         task = progress.add_task("", total=len(files))
-        if workers == 1 or len(files) == 1:
+        if scheduler:
+            from kam_xl.recalc.cluster import run_on_cluster
+
+            def done(path: Path) -> None:
+                progress.update(task, description=path.name)
+                progress.advance(task)
+
+            reports = run_on_cluster(scheduler, job, files, out_dirs, as_of, lock_timeout, done)
+        elif workers == 1 or len(files) == 1:
             for path in files:
                 progress.update(task, description=path.name)
                 reports[path] = job(path, out_dirs[path], as_of, lock_timeout)

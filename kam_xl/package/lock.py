@@ -1,20 +1,22 @@
-"""One kam-xl run at a time per workbook: an exclusive ``flock`` on a lock file next to it.
+"""One kam-xl run at a time per workbook, across machines: a lock file next to it, created exclusively.
 
     Data.xlsm
-    .~kam-xl-lock.Data.xlsm                      "<pid> <host>": who holds the lock; removed on release
+    .~kam-xl-lock.Data.xlsm                      "<pid> <host> <time>": who holds the lock; removed on release
     .~kam-xl-tmp.Data.xlsm.<pid>.<random>        the new file while it is written (see writer.py)
 
-The kernel drops a ``flock`` when its holder dies (kill -9 included), so a lock file left behind by a dead run
-is simply locked again and taken over; its pid is reported. A live holder makes the next run wait up to
-``timeout`` seconds, then refuse with the holder's pid. The lock is re-entrant within a thread, so the
-engine adapter may hold it over a whole recalculation and still call ``write_values`` inside.
-Every writer of kam-xl takes it; other programs (Excel, LibreOffice) do not look at it.
+The lock file is created with ``O_CREAT | O_EXCL``, atomic on local file systems, NFS v3/v4 and SMB, so it holds
+between the machines of a Dask cluster sharing a folder (a ``flock`` may be local to one NFS client). While held,
+its modification time is touched every :data:`HEARTBEAT` seconds. A lock file left behind is stale, and taken
+over (its pid reported), when its holder ran on this host and that process is gone (kill -9 included), or when
+it was not touched for :data:`STALE_AFTER` seconds (a holder on a host that died; the hosts' clocks must agree,
+as NTP keeps them). A live holder makes the next run wait up to ``timeout`` seconds, then refuse with the
+holder's pid and host. The lock is re-entrant within a thread, so the engine adapter may hold it over a whole
+recalculation and still call ``write_values`` inside. Every writer of kam-xl takes it; other programs (Excel,
+LibreOffice) do not look at it. Temp files of a dead holder are removed by the next writer (writer.py).
 """
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import hashlib
 import os
 import socket
@@ -29,6 +31,8 @@ from kam_xl.package.errors import PackageError
 LOCK_PREFIX = ".~kam-xl-lock."
 TEMP_PREFIX = ".~kam-xl-tmp."
 POLL_SECONDS = 0.05
+HEARTBEAT = 5.0      # seconds between touches of a held lock file
+STALE_AFTER = 30.0   # a lock file untouched this long belongs to a dead holder
 
 _held: dict[str, list] = {}  # lock path -> [thread id, depth, Lock]
 _registry = threading.Lock()
@@ -80,6 +84,9 @@ def workbook_lock(target: Path | str, timeout: float = 10.0):
                 _held[key][1] -= 1
         return
     fd, lock = _acquire(path, target, timeout)
+    stop = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(fd, stop), daemon=True, name=f"kam-xl lock {target.name}")
+    beat.start()
     with _registry:
         _held[key] = [me, 1, lock]
     try:
@@ -87,62 +94,111 @@ def workbook_lock(target: Path | str, timeout: float = 10.0):
     finally:
         with _registry:
             del _held[key]
+        stop.set()
+        beat.join()
         try:
-            os.unlink(path)  # while still locked, so no one locks a file that is about to vanish
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:  # still ours, not taken over as stale
+                os.unlink(path)
         except OSError:
             pass
         os.close(fd)
 
 
+def _heartbeat(fd: int, stop: threading.Event) -> None:
+    """Touch the held lock file until ``stop``: a live holder's lock never looks stale."""
+    while not stop.wait(HEARTBEAT):
+        try:
+            os.utime(fd)
+        except OSError:
+            pass
+
+
 def _acquire(path: Path, target: Path, timeout: float) -> tuple[int, Lock]:
     deadline = time.monotonic() + timeout
+    me = f"{os.getpid()} {socket.gethostname()} {time.time():.3f}\n".encode()
+    taken_over = None
     while True:
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        except FileExistsError:
+            holder = _holder(path)
+            if holder is not None and holder.stale() and _break(path, holder.inode):
+                taken_over = holder.pid if holder.pid != os.getpid() else None
+                continue
+            if time.monotonic() >= deadline:
+                who = "pid unknown" if holder is None or holder.pid is None else f"pid {holder.pid}" + (
+                    f" on {holder.host}" if holder.host != socket.gethostname() else "")
+                raise PackageError(target, f"{target} is being recalculated by another kam-xl run ({who}); "
+                                           f"waited {timeout:g} s") from None
+            time.sleep(POLL_SECONDS)
+            continue
         except PermissionError:
             raise PackageError(target, f"{target}: cannot create the lock file {path.name} "
                                        "(permission denied); the folder must be writable") from None
         except OSError as exc:
             raise PackageError(target, f"{target}: cannot create the lock file {path.name} "
                                        f"({exc.strerror})") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _holder(fd)
-            os.close(fd)
-            if time.monotonic() >= deadline:
-                who = f"pid {holder[0]}" + (f" on {holder[1]}" if holder[1] != socket.gethostname() else "") \
-                    if holder else "pid unknown"
-                raise PackageError(target, f"{target} is being recalculated by another kam-xl run ({who}); "
-                                           f"waited {timeout:g} s") from None
-            time.sleep(POLL_SECONDS)
-            continue
-        except OSError as exc:
-            os.close(fd)
-            if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
-                raise PackageError(target, f"{target}: its file system does not support locks") from None
-            raise
-        # The previous holder may have removed the file between our open and our lock: lock the file
-        # that is at the path now, not an orphan.
-        try:
-            same = os.stat(path).st_ino == os.fstat(fd).st_ino
-        except FileNotFoundError:
-            same = False
-        if not same:
-            os.close(fd)
-            continue
-        previous = _holder(fd)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()} {socket.gethostname()}\n".encode(), 0)
-        stale = previous[0] if previous and previous[0] != os.getpid() else None
-        return fd, Lock(path, target, stale)
+        os.write(fd, me)
+        return fd, Lock(path, target, taken_over)
 
 
-def _holder(fd: int) -> tuple[int, str] | None:
-    """(pid, host) written in the lock file, if any."""
+@dataclass
+class _Holder:
+    pid: int | None  # None: the lock file names none (its creator died before writing it)
+    host: str
+    inode: int
+    age: float  # seconds since the holder last touched the lock file
+
+    def stale(self) -> bool:
+        if self.pid is not None and self.host == socket.gethostname() and not _alive(self.pid):
+            return True
+        return self.age > STALE_AFTER
+
+
+def _holder(path: Path) -> _Holder | None:
+    """Who holds the lock file at ``path`` (None: gone meanwhile)."""
     try:
-        text = os.pread(fd, 200, 0).decode("utf-8", "replace").split()
-        return int(text[0]), (text[1] if len(text) > 1 else "")
-    except (OSError, ValueError, IndexError):
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # opening revalidates NFS's cached attributes
+    except OSError:
         return None
+    try:
+        stat = os.fstat(fd)
+        text = os.pread(fd, 300, 0).decode("utf-8", "replace").split()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    pid, host = (int(text[0]), text[1]) if len(text) >= 2 and text[0].isdigit() else (None, "")
+    return _Holder(pid, host, stat.st_ino, time.time() - stat.st_mtime)
 
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def _break(path: Path, inode: int) -> bool:
+    """Remove the stale lock file ``inode`` from ``path``; False when another run got there first."""
+    aside = path.with_name(f"{path.name}.stale.{os.getpid()}.{threading.get_ident()}")
+    try:
+        os.rename(path, aside)
+    except OSError:
+        return False
+    try:
+        if os.stat(aside).st_ino != inode:  # a fresh lock replaced the stale one meanwhile: put it back
+            try:
+                os.link(aside, path)
+            except OSError:
+                pass
+            return False
+        return True
+    finally:
+        try:
+            os.unlink(aside)
+        except OSError:
+            pass

@@ -3,7 +3,8 @@
 Workbooks (XLSX/XLSM) are read with calamine, by table (ListObject) or sheet name, else the first
 table or sheet holding the wanted headers; on a sheet the header is the first of the top 20 rows that
 holds them (title rows above it are skipped). CSV files are decoded (UTF-8, UTF-16, Windows-1252)
-and their separator sniffed. Anything else (old .xls, .xlsb,
+and their separator sniffed. Parquet files (a data-lake export) are read with fastparquet, their values typed as
+in a workbook. Anything else (old .xls, .xlsb,
 .ods, images, archives, binary data) is refused with a message saying what it is and what to do.
 """
 
@@ -65,6 +66,11 @@ def read_table(path: str | os.PathLike, *, sheet: str | None = None, sep: str | 
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         raise InputError("is an Excel 97-2003 workbook (.xls) or a password-protected file — open it in Excel "
                          "and save it as .xlsx (without a password) or as CSV.", source=name)
+    if head.startswith(b"PAR1"):
+        if sheet is not None:
+            raise InputError(f"is a Parquet file and has no sheets — leave out the sheet name ({sheet}).",
+                             source=name)
+        return _read_parquet(file, name), name
     what = _binary_kind(head)
     if what:
         raise InputError(f"is {what}, not a table — name a CSV file or an .xlsx/.xlsm workbook.", source=name)
@@ -242,6 +248,27 @@ def _header_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return "" if value is None else str(value).strip()
+
+
+def _read_parquet(file: Path, name: str) -> pd.DataFrame:
+    """A Parquet file's table as raw values (numbers, text, dates and times; None for nulls), one object column
+    per field, index = data row numbers (row 1 under the header). Read with fastparquet: pyarrow would switch
+    pandas' strings to Arrow storage for the whole process."""
+    from fastparquet import ParquetFile
+
+    try:
+        frame = ParquetFile(str(file)).to_pandas()
+    except Exception as exc:  # noqa: BLE001 - whatever the parser trips over, the file is not readable Parquet
+        raise InputError(f"cannot be read as Parquet ({type(exc).__name__}: {_one_line(exc)}) — export the "
+                         "table again.", source=name) from None
+    for label in frame.columns:
+        if isinstance(frame[label].dtype, pd.DatetimeTZDtype):
+            frame[label] = frame[label].dt.tz_localize(None)
+    raw = frame.astype(object).where(frame.notna(), None)
+    raw.columns = [_header_text(c) for c in frame.columns]
+    raw.index = pd.RangeIndex(1, len(raw) + 1)
+    raw.attrs.update(row_word="row", header_row=0)
+    return raw
 
 
 def _read_csv(data: bytes, name: str, sep: str | None) -> pd.DataFrame:

@@ -195,3 +195,13 @@ def test_error_cells_of_a_real_workbook_are_reported_as_error_values(tmp_path):
     row = found[(found["Table"] == "Transactions") & (found["Sheet row"] == 3) & (found["Column"] == "Amount")]
     assert len(row) == 1 and row.iloc[0]["Value"] == "#N/A" and row.iloc[0]["Level"] == "error"
     assert "error" in row.iloc[0]["Problem"].lower()
+
+
+def test_text_columns_in_any_string_storage_are_checked_alike():
+    """pandas keeps text as objects or, once pyarrow is installed, as Arrow strings: the checks read both."""
+    from kam_xl.sheets.datacheck import _is_text
+
+    plain = pd.Series(["=SUM(A1)", None, 3.0], dtype=object)
+    typed = pd.Series(["=SUM(A1)", None, "x"], dtype="string")
+    assert _is_text(plain).tolist() == [True, False, False]
+    assert _is_text(typed).tolist() == [True, False, True]

@@ -41,7 +41,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "analyze", help="analysis table per customer from a transactions file",
         description="One row per customer: revenue, profit, ABC, XYZ, types, key account, churn, P(alive). "
-                    "Reads CSV (separator , ; tab or |, UTF-8 or Windows-1252) and .xlsx/.xlsm workbooks.")
+                    "Reads CSV (separator , ; tab or |, UTF-8 or Windows-1252), .xlsx/.xlsm workbooks and "
+                    "Parquet.")
     parser.add_argument("tx_file", metavar="TX_FILE",
                         help="transactions: CSV, or a workbook (sheet or Excel table); a KeyAccounts workbook also "
                              "lends its Customers and Complaints tables and its Settings, unless options say otherwise")

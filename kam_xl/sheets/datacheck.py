@@ -119,7 +119,10 @@ def _blank(s: pd.Series) -> np.ndarray:
 
 
 def _is_text(s: pd.Series) -> np.ndarray:
-    return s.map(type).eq(str).to_numpy() & ~_blank(s)
+    """Which cells hold text (object cells or a string column, whatever storage pandas chose for it)."""
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+        return s.notna().to_numpy() & ~_blank(s)
+    return pd.Series(s.to_numpy(dtype=object)).map(type).eq(str).to_numpy() & ~_blank(s)
 
 
 def _text(s: pd.Series) -> np.ndarray:

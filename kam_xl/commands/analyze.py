@@ -11,7 +11,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 from dataclasses import MISSING, fields
 from datetime import date, datetime
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kam_xl import readers
+from kam_xl import atomic, readers
 from kam_xl.commands.recalc import add_limit_options, limits_of
 from kam_xl.core import settings as settings_module
 from kam_xl.core.settings import Settings, SettingsError, describe, field_names
@@ -378,22 +377,11 @@ def _write_stdout(result: pd.DataFrame, fmt: str) -> None:
 
 def _write_atomic(path: Path, write) -> None:
     """Write to a temporary file next to ``path``, then rename it over ``path``: never a half-written file."""
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.resolve().parent)
-    os.close(fd)
     try:
-        write(temp)
-        with open(temp, "rb") as stream:
-            os.fsync(stream.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
+        atomic.replace_file(path, write)
     except PermissionError:
         raise InputError("cannot be written (permission denied) — close it in Excel or choose another path.",
                          source=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot be written ({exc.strerror or exc}) — check the disk and the path.",
                          source=str(path)) from None
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)

@@ -15,16 +15,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from kam_xl import a1, cells
+from kam_xl import a1, atomic, cells
 from kam_xl.core import schema
 from kam_xl.errors import InputError
 from kam_xl.recalc import recalculate
@@ -115,7 +113,7 @@ def write_key_account_dossiers(path: Path, out: Path) -> int:
     if not len(key):
         workbook.add_worksheet("No key accounts").write_string(0, 0, "The workbook has no key account.")
     workbook.close()
-    _write_atomically(out, buffer.getvalue())
+    atomic.write_bytes(out, buffer.getvalue())
     return len(key)
 
 
@@ -225,15 +223,3 @@ def _sheet_name(customer: str, used: set[str]) -> str:
     return name
 
 
-def _write_atomically(target: Path, content: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -53,7 +53,6 @@ from kam_xl.recalc.values import (
     KAM_ERROR,
     ErrorValue,
     engine_failure,
-    from_engine_value,
     from_engine_values,
 )
 

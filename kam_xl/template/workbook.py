@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import pandas as pd
 import xlsxwriter
 
 import kam_xl
+from kam_xl import atomic
 from kam_xl.core.analysis import analyze
 from kam_xl.core.settings import Settings
 from kam_xl.template import CUSTOM_UI, add_ribbon, embed_vba
@@ -57,19 +57,7 @@ def build_workbook(path: str | os.PathLike, data=None, analysis: pd.DataFrame | 
     target = Path(path)
     content = workbook_bytes(data, analysis, snapshot=snapshot, data_check=data_check,
                              dossier_customer=dossier_customer)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic.write_bytes(target, content)
 
 
 def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot: bool = False,
@@ -133,12 +121,6 @@ def _winback(tables: dict[str, pd.DataFrame] | None, analysis: pd.DataFrame | No
 
     return winback_table(analysis, tables["transactions"], tables.get("customers"), tables.get("complaints"),
                          Settings(), pd.DataFrame(columns=COLUMNS))
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _tables(data) -> dict[str, pd.DataFrame] | None:

@@ -325,7 +325,7 @@ AG, AGE = "Ag!$A$2:$A$7", "Ag!$B$2:$B$4"
 _aggregation = [
     (f"=SUM({AG})", 30.0), (f"=COUNT({AG})", 3.0), (f"=COUNTA({AG})", 5.0), (f"=COUNTBLANK({AG})", 1.0),
     (f"=AVERAGE({AG})", 10.0), (f"=AVERAGEA({AG})", 6.2), (f"=MAX({AG})", 20.0), (f"=MIN({AG})", 0.0),
-    (f"=MAXA({AG})", 20.0), (f"=PRODUCT(Ag!$A$2:$A$6)", 200.0), (f"=SUMSQ({AG})", 500.0),
+    (f"=MAXA({AG})", 20.0), ("=PRODUCT(Ag!$A$2:$A$6)", 200.0), (f"=SUMSQ({AG})", 500.0),
     ('=SUM(10,"5",TRUE)', 16.0), ('=COUNT(10,"5",TRUE)', 3.0), ('=AVERAGE(10,"5",TRUE)', 16 / 3),
     ('=SUM("abc",1)', Err("#VALUE!")), ('=COUNTA(10,"",TRUE)', 3.0), ("=MAX(-1,TRUE)", 1.0),
     (f"=SUM({AGE})", Err("#N/A")), (f"=AGGREGATE(9,6,{AGE})", 4.0), (f"=IFERROR(SUM({AGE}),-1)", -1.0),

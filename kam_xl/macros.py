@@ -36,10 +36,12 @@ Book = xw.Book | Path
 
 
 def refresh() -> None:
-    """Refresh: recompute the analysis, the matrix and the key-account flags.
+    """Refresh: recompute the analysis, the matrix and the key-account flags, and write the Win-back and Data
+    check tables.
 
-    In Excel, Excel recalculates (the cell functions run through xlwings); on a workbook file, the headless
-    engine recalculates every formula and saves the values, exactly as `kam-xl recalc` does."""
+    In Excel, Excel recalculates (the cell functions run through xlwings) and the tables are written through
+    LiveBook; on a workbook file, the tables and the headless recalculation go in one save, exactly as
+    `kam-xl refresh` does."""
     _run("Refresh", _refresh)
 
 
@@ -119,7 +121,7 @@ def _tell(book: Book, message: str) -> None:
 
 def _refresh(book: Book) -> None:
     if not isinstance(book, Path):
-        book.app.calculate()
+        _refresh_live(book)
         return
     from kam_xl.commands.refresh import STEPS
     from kam_xl.recalc.batch import recalc_file
@@ -141,6 +143,32 @@ def _refresh(book: Book) -> None:
     _tell(book, "\n".join(lines))
     if errors or skipped:
         raise SystemExit(EXIT_FORMULA_ERRORS)
+
+
+def _refresh_live(book) -> None:
+    """Excel recalculates (the cell functions run there), then the Win-back and Data check tables are written
+    from the input tables, as `kam-xl refresh` does on a file, and Excel recalculates what reads them."""
+    from kam_xl.book import LiveBook
+    from kam_xl.sheets import winback
+    from kam_xl.sheets.checkbook import book_check
+    from kam_xl.sheets.datacheck import summary
+
+    live = LiveBook(book)
+    book.app.calculate()
+    lines = ["Refresh: recalculated."]
+    try:
+        frame = winback.from_book(live)
+    except InputError as error:  # bad input stops the list, not the refresh (the Data check names it)
+        lines.append(f"Win-back list not written: {error}")
+    else:
+        if frame is not None:
+            live.write_table(winback.TABLE, frame)
+            lines.append(f"Win-back: {len(frame):,} rows, {int(frame[winback.RECOVERED].isna().sum()):,} open.")
+    found = book_check(live, live.read_as_of())
+    live.write_table(DATA_CHECK_TABLE, found)
+    lines.append(summary(found))
+    book.app.calculate()
+    live.show_message("\n".join(lines))
 
 
 def _dossier(book: Book) -> None:

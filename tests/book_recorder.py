@@ -13,6 +13,9 @@ class App:
     def __init__(self, book: Book):
         self.book = book
 
+    def calculate(self) -> None:
+        self.book.calls.append(("calculate",))
+
     def alert(self, prompt: str, title: str | None = None, buttons: str = "ok", mode: str | None = None,
               callback: str | None = None) -> str | None:
         self.book.calls.append(("alert", prompt))

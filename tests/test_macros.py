@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import zipfile
 
 from pathlib import Path
 
@@ -89,29 +90,48 @@ def test_refresh_on_a_file_recalculates_and_saves_the_values(tmp_path):
     assert analysis["F2"].value in ("A", "B", "C", "N") and analysis["B2"].value > 0
 
 
-def test_in_excel_refresh_settings_and_help_drive_excel(monkeypatch):
-    calls = []
+def live_copy_of(path: Path):
+    """A recorder of xlwings (tests/book_recorder.py) holding every table of the workbook file, each on its own
+    sheet, and the as-of cell, as Excel would hand them to LiveBook."""
+    import book_recorder as rec
 
-    class Sheet:
-        def __init__(self, name):
-            self.name = name
+    from kam_xl.book import FileBook, LiveBook
+    from kam_xl.package.table_part import find_tables
+    from kam_xl.package.workbook_part import read_workbook
 
-        def activate(self):
-            calls.append(("activate", self.name))
+    with zipfile.ZipFile(path) as archive:
+        names = [t.name for t in find_tables(archive, read_workbook(archive))]
+    book = rec.Book(path.name)
+    files, live = FileBook(path, recalc=False), LiveBook(book)
+    for name in names:
+        frame = files.read_table(name)
+        book.add_sheet(name).add_table(name, list(frame.columns))
+        if len(frame):
+            live.write_table(name, frame)
+    book.add_sheet("Settings")
+    book.add_sheet("About")
+    book.defined["kam_as_of"] = rec.Name(book.sheets["Settings"], 4, 2)
+    book.calls.clear()
+    return book
 
-    class App:
-        def calculate(self):
-            calls.append(("calculate",))
 
-    class CallingBook:
-        app = App()
-        sheets = {"Settings": Sheet("Settings"), "About": Sheet("About")}
+def test_in_excel_refresh_writes_win_back_and_data_check_and_settings_and_help_drive_excel(monkeypatch, tmp_path):
+    from kam_xl.book import FileBook, LiveBook
 
-    monkeypatch.setattr(xw.Book, "caller", classmethod(lambda cls: CallingBook()))
+    book_file = tmp_path / "Demo.xlsm"
+    assert cli.main(["demo", "--customers", "60", "--out", str(tmp_path / "data"), "--workbook", str(book_file)]) == 0
+    FileBook(book_file, recalc=False).write_table("Winback", FileBook(book_file).read_table("Winback").iloc[0:0])
+    book = live_copy_of(book_file)
+    monkeypatch.setattr(xw.Book, "caller", classmethod(lambda cls: book))
     macros.refresh()
+    assert book.calls[0] == ("calculate",) and book.calls[-2:] == [("calculate",), ("alert", book.messages[0])]
+    live = LiveBook(book)
+    assert len(live.read_table("Winback")) > 0 and live.read_table("DataCheck") is not None
+    message = book.messages[0]
+    assert message.startswith("Refresh: recalculated.\nWin-back: ") and "Data check:" in message
     macros.show_settings()
     macros.show_help()
-    assert calls == [("calculate",), ("activate", "Settings"), ("activate", "About")]
+    assert [c for c in book.calls if c[0] == "activate"] == [("activate", "Settings"), ("activate", "About")]
 
 
 def test_without_excel_or_a_workbook_the_button_says_how_to_give_one(built):

@@ -141,7 +141,7 @@ def test_a_separate_dask_scheduler_and_worker_named_by_the_environment_give_a_lo
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         with distributed.Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=60)
-        made = books(sources, tmp_path, 6)
+        made = books(sources, tmp_path, 20)
         monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", address)
         assert main(["refresh", *map(str, made), "--as-of", AS_OF]) == 0
         assert_equal_to_local_run(made, sources)

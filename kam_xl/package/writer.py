@@ -26,6 +26,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,28 +90,18 @@ def write_values(path: str | os.PathLike, values: Mapping[str, Mapping[str, obje
     source = Path(path)
     if not source.is_file():
         raise PackageError(source, f"{source}: no such file")
-    source_real = source.resolve()
-    target = Path(out).resolve() if out is not None else source_real
     requests = _requests(source, values)
     report = WriteReport(source=source, path=Path(out) if out is not None else source)
-    with lock.workbook_lock(target, lock_timeout) as held:
-        report.lock_taken_over_from = held.taken_over_from
-        report.temp_files_removed = _remove_leftovers(target)
-        try:
-            handle = open(source_real, "rb")  # noqa: SIM115 - closed by the with below
-        except OSError as exc:
-            raise _os_error(source, exc, "cannot read it") from None
-        with handle:
-            stat = os.fstat(handle.fileno())
-            report.bytes_before = report.bytes_after = stat.st_size
-            _sniff(handle, source)
-            archive = _open_zip(handle, source)
-            replaced = _edits(source, archive, requests, _spills(source, spills), all_computed, report)
-            if not replaced and out is None:
-                return report
-            _write_atomically(source_real, target, handle, archive, replaced, stat, in_place=out is None)
+    with _opened(source, out, lock_timeout) as package:
+        report.lock_taken_over_from = package.held.taken_over_from
+        report.temp_files_removed = package.removed
+        report.bytes_before = report.bytes_after = package.stat.st_size
+        replaced = _edits(source, package.archive, requests, _spills(source, spills), all_computed, report)
+        if not replaced and out is None:
+            return report
+        package.swap(replaced, in_place=out is None)
         report.written = True
-        report.bytes_after = target.stat().st_size
+        report.bytes_after = package.target.stat().st_size
     return report
 
 
@@ -123,10 +114,40 @@ def replace_parts(path: str | os.PathLike, edit, *, lock_timeout: float = 10.0,
     source = Path(path)
     if not source.is_file():
         raise PackageError(source, f"{source}: no such file")
+    with _opened(source, out, lock_timeout) as package:
+        replaced = edit(package.archive, _workbook(source, package.archive))
+        if not replaced and out is None:
+            return False
+        package.swap(replaced, in_place=out is None)
+    return bool(replaced)
+
+
+@dataclass
+class _Opened:
+    """A workbook opened for a rewrite, under the lock of where the new file goes."""
+
+    source: Path
+    target: Path
+    held: object
+    removed: list
+    handle: object
+    stat: os.stat_result
+    archive: zipfile.ZipFile
+
+    def swap(self, replaced: dict[str, bytes], *, in_place: bool) -> None:
+        """Every entry copied, ``replaced`` ones rewritten, the new file swapped in atomically."""
+        _write_atomically(self.source.resolve(), self.target, self.handle, self.archive, replaced, self.stat,
+                          in_place=in_place)
+
+
+@contextmanager
+def _opened(source: Path, out, lock_timeout: float):
+    """The lock of the target (``out``, else the source) taken, a dead run's temporary files removed, and the
+    source opened and checked as a zip, for one rewrite."""
     source_real = source.resolve()
     target = Path(out).resolve() if out is not None else source_real
-    with lock.workbook_lock(target, lock_timeout):
-        _remove_leftovers(target)
+    with lock.workbook_lock(target, lock_timeout) as held:
+        removed = _remove_leftovers(target)
         try:
             handle = open(source_real, "rb")  # noqa: SIM115 - closed by the with below
         except OSError as exc:
@@ -134,12 +155,7 @@ def replace_parts(path: str | os.PathLike, edit, *, lock_timeout: float = 10.0,
         with handle:
             stat = os.fstat(handle.fileno())
             _sniff(handle, source)
-            archive = _open_zip(handle, source)
-            replaced = edit(archive, _workbook(source, archive))
-            if not replaced and out is None:
-                return False
-            _write_atomically(source_real, target, handle, archive, replaced, stat, in_place=out is None)
-    return bool(replaced)
+            yield _Opened(source, target, held, removed, handle, stat, _open_zip(handle, source))
 
 
 def value_parts(source: str | os.PathLike, archive: zipfile.ZipFile, values, *, all_computed: bool,

@@ -10,22 +10,28 @@ from kam_xl import __version__
 from kam_xl.core.settings import SettingsError
 from kam_xl.errors import InputError
 
-# Modules in kam_xl.commands, each exposing `add_parser(subparsers)` (which names its subcommand and sets
-# `run`) and `run(args) -> int`.
-COMMANDS = ("analyze", "demo", "build_workbook", "recalc", "refresh", "import_", "dossier")
+# Subcommand -> module in kam_xl.commands, each exposing `add_parser(subparsers)` (which names its subcommand
+# and sets `run`) and `run(args) -> int`.
+COMMANDS = {"analyze": "analyze", "demo": "demo", "build-workbook": "build_workbook", "recalc": "recalc",
+            "refresh": "refresh", "import": "import_", "dossier": "dossier"}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand, or of subcommand ``only`` alone: a server job running one command
+    does not pay for importing the others (a second of a short recalc)."""
     parser = argparse.ArgumentParser(prog="kam-xl", description="Key-account analysis for the KeyAccounts workbook.")
     parser.add_argument("--version", action="version", version=f"kam-xl {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in COMMANDS:
-        importlib.import_module(f"kam_xl.commands.{module}").add_parser(sub)
+    for name, module in COMMANDS.items():
+        if only is None or name == only:
+            importlib.import_module(f"kam_xl.commands.{module}").add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    parser = build_parser(first if first in COMMANDS else None)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

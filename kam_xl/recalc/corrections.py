@@ -519,9 +519,14 @@ def _form(name: str, args: list) -> str | None:
     return None
 
 
-def divergent_forms(text: str) -> set[str]:
+def divergent_forms(text: str, names: frozenset[str] | None = None) -> set[str]:
     """The argument forms in formula ``text`` (without "=") that formualizer 0.13 computes differently from
-    Excel, e.g. {"XLOOKUP (match_mode -1 or 1)"}."""
+    Excel, e.g. {"XLOOKUP (match_mode -1 or 1)"}.
+
+    ``names``, the functions the formula calls (upper case, when known), lets a formula that calls none of
+    the functions with a divergent form, or only criteria functions without an error literal, go unparsed."""
+    if names is not None and not _may_diverge(text, names):
+        return set()
     try:
         root = fz.parse("=" + text)
     except (fz.ParserError, fz.TokenizerError):
@@ -538,10 +543,35 @@ def divergent_forms(text: str) -> set[str]:
     return found
 
 
+def _may_diverge(text: str, names: frozenset[str]) -> bool:
+    if names & _PARSED_FORMS:
+        return True
+    return bool(names & _CRITERIA.keys()) and "#" in text
+
+
+_PARSED_FORMS = frozenset({"XLOOKUP", "TEXT", *_HOLIDAYS})
 _STRING = re.compile(r'"(?:[^"]|"")*"')
 _WHOLE = re.compile(r"(?<![\w.$])\$?(?:[A-Za-z]{1,3}:\$?[A-Za-z]{1,3}|\d+:\$?\d+)(?![\w(])")
 _TEXT_JOIN = re.compile(r"&|\b(?:CONCAT|CONCATENATE|TEXTJOIN)\s*\(", re.IGNORECASE)
 _NUMBER_RUN = re.compile(r"\d+(?:\.\d+)?")
+
+
+def may_be_suspect(text: str) -> bool:
+    """Whether :func:`suspect_result` can find anything in formula ``text``: it has a whole-column or
+    whole-row reference or joins text. Decided once per shape (digits as 0: they change neither)."""
+    shape = text.encode().translate(DIGITS_AS_ZERO)
+    found = _SUSPECT_BY_SHAPE.get(shape)
+    if found is None:
+        code = _STRING.sub('""', text)
+        found = bool(_WHOLE.search(code) or _TEXT_JOIN.search(code))
+        if len(_SUSPECT_BY_SHAPE) >= 4096:
+            _SUSPECT_BY_SHAPE.clear()
+        _SUSPECT_BY_SHAPE[shape] = found
+    return found
+
+
+DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_SUSPECT_BY_SHAPE: dict[bytes, bool] = {}
 
 
 def suspect_result(text: str, value, spilled: bool) -> str | None:

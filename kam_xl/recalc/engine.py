@@ -63,7 +63,6 @@ ENGINE_SPILL_LIMIT = 10_000
 
 _FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
 _STRING = re.compile(r'"(?:[^"]|"")*"')
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _NAMES_BY_SHAPE: dict[bytes, frozenset[str]] = {}  # formula text, digits as 0 -> the functions it calls
 
 
@@ -156,7 +155,10 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None,
         row, col = xlsx_view.a1_to_rc(ref)
         book.set_value(sheet, row, col, value)
     log = functions.CallLog(large=ENGINE_SPILL_LIMIT)
-    registered = functions.register_udfs(book, log)
+    calls = [_function_names(text) for text in view.texts]  # text index -> the functions it calls
+    # Our cell functions are registered when a formula calls a function the engine lacks (theirs may not).
+    unknown = functions.missing_functions(set().union(*calls)) if calls else set()
+    registered = functions.register_udfs(book, log) if unknown else []
     uncovered: set[str] = set()
     corrected = corrections.register_corrections(book, uncovered)
     clock = None
@@ -169,7 +171,7 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None,
     expected = _recorded_large_spills(view, ours)
     placed = _place_large_spills(book, view, expected, log, evaluated=False)
     book.evaluate_all()
-    refused = _refused_spills(book, view, ours, tried=set(expected))
+    refused = _refused_spills(book, view, ours, calls, tried=set(expected))
     late = _place_large_spills(book, view, refused, log, evaluated=True)
     if late:
         placed.update(late)
@@ -177,10 +179,13 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None,
 
     result = RecalcResult(formulas=view.formula_count, clock=clock)
     _read_back(book, view, result, placed)
-    missing = _unsupported(view, registered + corrected)
+    missing = _unsupported(view, calls, registered + corrected)
+    checked = set(missing) | {i for i, text in enumerate(view.texts) if corrections.may_be_suspect(text)}
     for sheet in view.sheets:
         values = result.values[sheet.name]
         for (row, col), text_id in zip(sheet.cells, sheet.text_of):
+            if text_id not in checked:
+                continue
             address = xlsx_view.rc_to_a1(row, col)
             names = missing.get(text_id)
             if not names and (sheet.name, address) not in result.failures:
@@ -193,7 +198,7 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None,
     _masked_uncovered(view, uncovered, result)
     _failures_downstream(book, view, result)
     _collapsed_spills(view, result)
-    _cell_function_errors(view, ours, result)
+    _cell_function_errors(view, calls, ours, result)
     result.computed = result.formulas - len(result.failures)
     result.all_computed = not result.failures
     return result
@@ -231,10 +236,11 @@ def _collapsed_spills(view: xlsx_view.XlsxView, result: RecalcResult) -> None:
                 result.spills[key] = key[1]
 
 
-def _cell_function_errors(view: xlsx_view.XlsxView, registered: set[str], result: RecalcResult) -> None:
+def _cell_function_errors(view: xlsx_view.XlsxView, calls: list[frozenset[str]], registered: set[str],
+                          result: RecalcResult) -> None:
     """``messages`` and ``errors["#KAM"]``: the formula cells calling one of our functions that answer
     ``#KAM: …``."""
-    ours = {i for i, text in enumerate(view.texts) if _function_names(text) & registered}
+    ours = {i for i, names in enumerate(calls) if names & registered}
     if not ours:
         return
     for sheet in view.sheets:
@@ -307,10 +313,10 @@ def _recorded_large_spills(view: xlsx_view.XlsxView, registered: set[str]) -> li
 
 
 def _refused_spills(book: fz.Workbook, view: xlsx_view.XlsxView, registered: set[str],
-                    tried: set[Candidate]) -> list[Candidate]:
+                    calls: list[frozenset[str]], tried: set[Candidate]) -> list[Candidate]:
     """Cells ``=OUR_FUNCTION(...)`` showing #SPILL! after evaluation, except those in ``tried``."""
     out = []
-    calling = {i for i, text in enumerate(view.texts) if _function_names(text) & registered}
+    calling = {i for i, names in enumerate(calls) if names & registered}
     for sheet in view.sheets if calling else ():
         for (row, col), text_id in zip(sheet.cells, sheet.text_of):
             if text_id not in calling:
@@ -441,12 +447,11 @@ def _column_runs(cells: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
     return runs
 
 
-def _unsupported(view: xlsx_view.XlsxView, registered: list[str]) -> dict[int, set[str]]:
+def _unsupported(view: xlsx_view.XlsxView, calls: list[frozenset[str]], registered: list[str]) -> dict[int, set[str]]:
     """Text index -> the functions in that formula text the engine lacks (each cell shows #NAME?) and the
     argument forms it computes differently from Excel (:func:`corrections.divergent_forms`)."""
-    names_of = {i: _function_names(text) for i, text in enumerate(view.texts)}
-    missing = functions.missing_functions(set().union(*names_of.values()) if names_of else set(), registered)
-    out = {i: (names & missing) | corrections.divergent_forms(view.texts[i]) for i, names in names_of.items()}
+    missing = functions.missing_functions(set().union(*calls) if calls else set(), registered)
+    out = {i: (names & missing) | corrections.divergent_forms(view.texts[i], names) for i, names in enumerate(calls)}
     return {i: names for i, names in out.items() if names}
 
 
@@ -457,7 +462,7 @@ def _function_names(text: str) -> frozenset[str]:
     unless a name holds a digit (``LOG10``): the others are parsed once per such shape."""
     if "(" not in text:
         return frozenset()
-    shape = text.encode().translate(_DIGITS_AS_ZERO)
+    shape = text.encode().translate(corrections.DIGITS_AS_ZERO)
     names = _NAMES_BY_SHAPE.get(shape)
     if names is None:
         names = _parsed_function_names(text)

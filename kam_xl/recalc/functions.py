@@ -45,15 +45,14 @@ from itertools import chain
 
 import formualizer as fz
 import numpy as np
-import pandas as pd
-
-from kam_xl import udfs
 
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 
 def public_udfs() -> dict[str, Callable]:
     """Every public UPPERCASE function defined in :mod:`kam_xl.udfs`, by name."""
+    from kam_xl import udfs  # pandas and scipy: imported only by a workbook that calls a function of ours
+
     out = {}
     for name, value in vars(udfs).items():
         if name.isupper() and callable(value) and getattr(value, "__module__", None) == udfs.__name__:
@@ -133,6 +132,8 @@ def to_engine(value):
 
 
 def _scalar(value):
+    import pandas as pd  # loaded already: only the udfs' results come here
+
     if type(value) is int:
         return float(value)
     if value is None or value is pd.NaT or value is pd.NA:

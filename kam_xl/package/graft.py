@@ -274,7 +274,7 @@ class _Graft:
         return match.group(0) if match else b""
 
     def _add_workbook_part(self, our_part: str, kind: str) -> None:
-        new = free_name(posixpath.join(self.folder, posixpath.basename(our_part)), self.taken)
+        new = free_name(posixpath.join(self.folder, posixpath.basename(our_part)), self.taken, as_is=True)
         self.added[new] = self.o.read(our_part)
         self.new_types[new] = _content_type(self.o, our_part)
         self._new_relationship(REL[kind], posixpath.relpath(new, self.folder or "."))

@@ -52,8 +52,12 @@ def relationships(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str, s
             for r in root.iter(qname(PACKAGE_REL_NS, "Relationship"))]
 
 
-def free_name(wanted: str, taken: set[str]) -> str:
-    """``wanted`` with the lowest number in its stem that no name in ``taken`` (lower case) has."""
+def free_name(wanted: str, taken: set[str], *, as_is: bool = False) -> str:
+    """``wanted`` with the lowest number in its stem that no name in ``taken`` (lower case) has (``as_is``:
+    ``wanted`` itself when it is free); the name is added to ``taken``."""
+    if as_is and wanted.lower() not in taken:
+        taken.add(wanted.lower())
+        return wanted
     folder, base = posixpath.split(wanted)
     stem, _, extension = _NUMBERED.match(base).groups()
     number = 1

@@ -31,6 +31,7 @@ from kam_xl.package import PackageError
 from kam_xl.package.graft import EDITED_PARTS, edited_parts, graft
 from kam_xl.recalc import recalculate
 from kam_xl.template.sheet_about import UDF_MODULE
+from kam_xl.template.sheets import SHEETS
 from kam_xl.template.udf_wrappers import generate_function_help_module, generate_udf_module
 from kam_xl.template.vba import project_modules
 from kam_xl.template.workbook import workbook_bytes
@@ -44,7 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # ---------------------------------------------------------------------------------------------- their books
 
 def xlsxwriter_book() -> bytes:
-    """Styles, a table, a line chart, a dynamic array (metadata.xml), shared strings; sheetPr only on Sales."""
+    """Styles, a table, a line chart, a dynamic array (metadata.xml), shared strings, a chart sheet; sheetPr
+    only on Sales."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     sales = book.add_worksheet("Sales")
@@ -63,6 +65,9 @@ def xlsxwriter_book() -> bytes:
     chart.add_series({"values": "=Sales!$C$2:$C$25", "name": "Umsatz"})
     sales.insert_chart("L2", chart)
     book.add_worksheet("Notes").write_string(0, 0, "Notizen")
+    pie = book.add_chart({"type": "pie"})
+    pie.add_series({"values": "=Sales!$C$2:$C$7", "categories": "=Sales!$A$2:$A$7"})
+    book.add_chartsheet("Share").set_chart(pie)
     book.define_name("Goal", "=Sales!$G$2")
     book.close()
     return buffer.getvalue()
@@ -215,6 +220,9 @@ def test_their_cells_and_styles_are_as_before_and_ours_as_in_our_package(grafted
     for name, ref in (("About", "B1"), ("About", "B2"), ("Analysis", "A1"), ("Matrix", "A4"), ("Settings", "B9"),
                       ("Customers", "A1"), ("Win-back", "A4"), ("Dossier", "B4")):
         assert look(after[name][ref]) == look(template[name][ref]), (name, ref)
+    ours_read = CalamineWorkbook.from_path(str(tmp_path / "ours.xlsm"))
+    for name in ours_read.sheet_names:  # shared strings and numbers of ours as they were
+        assert new.get_sheet_by_name(name).to_python() == ours_read.get_sheet_by_name(name).to_python(), name
     for name in ("Analysis", "Win-back"):  # conditional formats keep their differential formats
         ours_rules = [(r.type, look_dxf(r.dxf)) for rng in template[name].conditional_formatting for r in rng.rules]
         their_rules = [(r.type, look_dxf(r.dxf)) for rng in after[name].conditional_formatting for r in rng.rules]
@@ -247,6 +255,27 @@ def test_vba_project_has_a_document_module_per_sheet_and_reads_back(grafted):
     assert 'ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"' in types
     assert re.search(r'<workbookPr\b[^>]*codeName="ThisWorkbook"', workbook)
     assert "ui/extensibility" in root_rels
+
+
+def test_a_chart_sheet_of_theirs_gets_no_document_module(ours, tmp_path):
+    result = tmp_path / "sales-kam.xlsm"
+    result.write_bytes(graft(xlsxwriter_book(), ours, name="sales.xlsx"))
+    with zipfile.ZipFile(result) as package:
+        assert b"codeName" not in package.read("xl/chartsheets/sheet1.xml")
+    modules = read_vba(result)
+    assert "Chart1" not in modules and len([m for m in modules if m.startswith("Sheet")]) == 2
+
+
+def test_a_code_name_of_theirs_that_one_of_ours_has_moves_ours_aside(ours, tmp_path):
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.add_worksheet("Matrix data").set_vba_name("shtMatrix")
+    book.close()
+    path = tmp_path / "mine.xlsm"
+    path.write_bytes(graft(buffer.getvalue(), ours, name="mine.xlsx"))
+    names = sheet_code_names(path)
+    assert names[0] == "shtMatrix" and names[1 + list(SHEETS).index("Matrix")] == "shtMatrix1"
+    assert {"shtMatrix", "shtMatrix1"} <= set(read_vba(path))
 
 
 def test_defined_names_are_appended_with_their_sheet_indices_moved(grafted, ours):

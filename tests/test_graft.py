@@ -37,9 +37,6 @@ from kam_xl.template.vba import project_modules
 from kam_xl.template.workbook import workbook_bytes
 
 AUDIT = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "openxml-audit"
-if not AUDIT.exists():
-    AUDIT = Path("/work/main/.venv/bin/openxml-audit")
-ROOT = Path(__file__).resolve().parents[1]
 
 
 # ---------------------------------------------------------------------------------------------- their books
@@ -291,6 +288,14 @@ def test_defined_names_are_appended_with_their_sheet_indices_moved(grafted, ours
     assert dossier >= their_sheets
     assert book["Dossier"].print_area == "'Dossier'!$A$1:$F$78"
     assert "kam_language" in book.defined_names
+
+
+def test_their_selected_sheet_stays_the_only_selected_one_and_excel_calculates_on_open(grafted):
+    _, theirs, result = grafted
+    with zipfile.ZipFile(theirs) as old, zipfile.ZipFile(result) as new:
+        added = [n for n in new.namelist() if n.startswith("xl/worksheets/sheet") and n not in old.namelist()]
+        assert added and not any(b"tabSelected" in new.read(n) for n in added)
+        assert re.search(rb'<calcPr\b[^>]*fullCalcOnLoad="1"', new.read("xl/workbook.xml"))
 
 
 def test_tables_get_new_ids_and_keep_their_names(grafted):

@@ -63,6 +63,7 @@ RIBBON_TYPES = ("http://schemas.microsoft.com/office/2007/relationships/ui/exten
 MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 VBA_CONTENT_TYPE = "application/vnd.ms-office.vbaProject"
 WORKBOOK_CODE_NAME = "ThisWorkbook"
+HEAD = 1 << 20  # how much of a sheet part is read to find its code name
 #: Module names of the project other than sheet modules (see kam_xl.template.vba.project_modules).
 PROJECT_MODULES = ("ThisWorkbook", "xlwings", "Dictionary", "KamRibbon", "xlwings_udfs", "KamFunctionHelp")
 #: workbook.xml's children in schema order (ECMA-376 Part 1, 18.2.27), for what the graft creates.
@@ -197,7 +198,13 @@ class _Graft:
         theirs: list[tuple[workbook_part.Sheet, str | None]] = []
         for sheet in self.wb.sheets:
             if sheet.kind == "worksheet" and sheet.part is not None:
-                theirs.append((sheet, graft_sheets.code_name(self.t.read(sheet.part))))
+                with self.t.open(sheet.part) as stream:
+                    head = stream.read(HEAD)  # <sheetPr> is the root's first child
+                try:
+                    theirs.append((sheet, graft_sheets.code_name(head)))
+                except ValueError:
+                    raise self.refuse(f"{sheet.part} (sheet {sheet.name!r}) does not start like a worksheet "
+                                      "part (UTF-8 XML with a root element)") from None
         taken = {n.casefold() for n in PROJECT_MODULES}
         for sheet, code in theirs:
             if code is not None:

@@ -29,7 +29,7 @@ from conftest import require_tools
 from kam_xl import demo
 from kam_xl.package import PackageError
 from kam_xl.package.graft import EDITED_PARTS, edited_parts, graft
-from kam_xl.recalc import recalculate
+from kam_xl.cli import main
 from kam_xl.template.sheet_about import UDF_MODULE
 from kam_xl.template.sheets import SHEETS
 from kam_xl.template.udf_wrappers import generate_function_help_module, generate_udf_module
@@ -320,15 +320,17 @@ def test_libreoffice_opens_the_grafted_workbook(grafted, ci_fonts_env, tmp_path)
 
 # ---------------------------------------------------------------------------------------------- recalc
 
-def test_recalculated_graft_gives_the_analysis_of_key_accounts_with_the_same_data():
+def test_kam_xl_recalc_of_a_graft_gives_the_analysis_of_key_accounts_with_the_same_data(tmp_path):
     data = demo.generate(40, seed=3)
-    ours = workbook_bytes(data)
-    grafted = graft(xlsxwriter_book(), ours, name="sales.xlsx")
-    alone, together = recalculate(ours), recalculate(grafted)
-    assert together.values["Analysis"] == alone.values["Analysis"]
-    assert together.values["Matrix"] == alone.values["Matrix"]
-    assert together.values["Sales"]["J2"] == "K001"  # their dynamic array computes as well
-    assert not together.errors
+    alone, together = tmp_path / "KeyAccounts.xlsm", tmp_path / "sales-kam.xlsm"
+    alone.write_bytes(workbook_bytes(data))
+    together.write_bytes(graft(xlsxwriter_book(), alone.read_bytes(), name="sales.xlsx"))
+    assert main(["recalc", "--workers", "1", str(alone), str(together)]) == 0
+    first, second = CalamineWorkbook.from_path(str(alone)), CalamineWorkbook.from_path(str(together))
+    for sheet in ("Analysis", "Matrix", "Dossier"):
+        assert second.get_sheet_by_name(sheet).to_python() == first.get_sheet_by_name(sheet).to_python(), sheet
+    assert second.get_sheet_by_name("Sales").to_python()[1][9] == "K001"  # their dynamic array computes too
+    assert audit_errors(together) == 0
 
 
 # ---------------------------------------------------------------------------------------------- refusals

@@ -93,8 +93,8 @@ def test_metadata_merge_reuses_their_dynamic_array_record():
 
 
 def test_strings_are_appended_to_an_empty_table_and_counted():
-    merged, offset = merge_strings(f'<sst xmlns="{MAIN}" count="0" uniqueCount="0"/>',
-                                   f'<sst xmlns="{MAIN}" count="3" uniqueCount="2"><si><t>a</t></si><si><t>b</t></si></sst>')
+    ours = f'<sst xmlns="{MAIN}" count="3" uniqueCount="2"><si><t>a</t></si><si><t>b</t></si></sst>'
+    merged, offset = merge_strings(f'<sst xmlns="{MAIN}" count="0" uniqueCount="0"/>', ours)
     assert offset == 0
     assert merged == f'<sst xmlns="{MAIN}" count="3" uniqueCount="2"><si><t>a</t></si><si><t>b</t></si></sst>'
     merged, offset = merge_strings(merged, f'<sst xmlns="{MAIN}" count="1" uniqueCount="1"><si><t>c</t></si></sst>')

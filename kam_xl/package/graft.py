@@ -126,13 +126,12 @@ class _Graft:
         code_names = self._code_names()
         tree = copy_tree(self.o, [s.part for s in self.our_wb.sheets], our_folder=posixpath.dirname(self.our_wb.part),
                          their_folder=self.folder, taken=self.taken)
-        self.tree = tree
         maps = self._merge_workbook_parts()
         self._our_parts(tree, maps)
         self._workbook(tree)
         self._vba(code_names)
         self._ribbon()
-        self._content_types(tree)
+        self._content_types()
         self._workbook_rels()
         self.replaced = {part: data for part, data in self.replaced.items() if data != self.t.read(part)}
         out = io.BytesIO()
@@ -324,7 +323,8 @@ class _Graft:
         entries = []
         for sheet, element in zip(self.our_wb.sheets, our_sheets):
             sheet_id += 1
-            rid = self._new_relationship(REL["worksheet"], posixpath.relpath(tree.names[sheet.part], self.folder or "."))
+            target = posixpath.relpath(tree.names[sheet.part], self.folder or ".")
+            rid = self._new_relationship(REL["worksheet"], target)
             state = xmltext.attribute(element.open_tag(our_text), "state")
             entries.append(f'<{prefix}sheet name="{xmltext.escape_attribute(sheet.name)}" sheetId="{sheet_id}"'
                            + (f' state="{state}"' if state else "") + f'{declare} {rel_prefix}:id="{rid}"/>')
@@ -389,7 +389,11 @@ class _Graft:
         from kam_xl.template.vba import build_vba_project
 
         module = self.udf_module or UDF_MODULE
-        project = build_vba_project(code_names, generate_udf_module(module), generate_function_help_module(module))
+        try:
+            project = build_vba_project(code_names, generate_udf_module(module),
+                                        generate_function_help_module(module))
+        except ValueError as exc:  # a code name of theirs VBA cannot take
+            raise self.refuse(f"{exc} (the code names of its sheets: {', '.join(code_names)})") from None
         new = posixpath.join(self.folder, "vbaProject.bin")
         if new.lower() in self.taken:
             raise self.refuse(f"already has a part {new}")
@@ -417,7 +421,7 @@ class _Graft:
         self.replaced[PACKAGE_RELS] = _with_relationships(
             rels, [f'<Relationship Id="rId{number}" Type="{ribbon[1]}" Target="{part}"/>'])
 
-    def _content_types(self, tree) -> None:
+    def _content_types(self) -> None:
         text = self._text(CONTENT_TYPES)
         root = xmltext.root_element(text)
         edits = []

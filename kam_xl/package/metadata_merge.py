@@ -42,8 +42,11 @@ class _Side:
 
     def records(self) -> list[list[tuple[int, int]]]:
         """cellMetadata: per bk, its (t, v) pairs."""
-        return [[(int(xmltext.attribute(rc.open_tag(self.text), "t")), int(xmltext.attribute(rc.open_tag(self.text), "v")))
-                 for rc in xmltext.children(self.text, bk)] for bk in self.items(self.first("cellMetadata"))]
+        def pair(rc) -> tuple[int, int]:
+            tag = rc.open_tag(self.text)
+            return int(xmltext.attribute(tag, "t")), int(xmltext.attribute(tag, "v"))
+
+        return [[pair(rc) for rc in xmltext.children(self.text, bk)] for bk in self.items(self.first("cellMetadata"))]
 
 
 def merge_metadata(theirs: str, ours: str) -> tuple[str, list[int]]:

@@ -10,6 +10,9 @@
   sizes changed; its data is compressed with the same method (stored or deflate) at the level its flags
   announce (bits 1-2: normal 6, maximum 9, fast/superfast 1); a part over :data:`FAST_OVER` is deflated at the
   fast level and its flags say so. It gets no data descriptor.
+* an added entry (``copy_archive(..., added={name: bytes})``, after the copied ones) gets fixed metadata:
+  1980-01-01 00:00, deflated at the normal level (fast over :data:`FAST_OVER`), made on MS-DOS, no extra field,
+  so equal content gives equal bytes.
 * the end-of-central-directory record keeps the archive comment.
 
 Archives that need ZIP64 records (over 65,535 entries or 4 GiB) and entries compressed with other methods

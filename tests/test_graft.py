@@ -31,6 +31,7 @@ from kam_xl import demo
 from kam_xl.package import PackageError
 from kam_xl.package.graft import EDITED_PARTS, edited_parts, graft
 from kam_xl.cli import main
+from kam_xl.template import CUSTOM_UI, add_ribbon
 from kam_xl.template.sheet_about import UDF_MODULE
 from kam_xl.template.sheets import SHEETS
 from kam_xl.template.udf_wrappers import generate_function_help_module, generate_udf_module
@@ -400,3 +401,24 @@ def test_a_name_of_theirs_that_is_one_of_ours_is_refused_and_named(ours, old, ne
     theirs = renamed(xlsxwriter_book(), old, new)
     with pytest.raises(PackageError, match="^sales.xlsx: " + message):
         graft(theirs, ours, name="sales.xlsx")
+
+
+def test_a_1904_workbook_is_refused(ours):
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "date_1904": True})
+    book.add_worksheet("Mac").write_number(0, 0, 1)
+    book.close()
+    with pytest.raises(PackageError, match=r"^mac.xlsx: uses the 1904 date system"):
+        graft(buffer.getvalue(), ours, name="mac.xlsx")
+
+
+def test_a_workbook_with_a_ribbon_of_its_own_is_refused(ours):
+    theirs = add_ribbon(numbers_book(), CUSTOM_UI.read_bytes())
+    with pytest.raises(PackageError, match=r"^ribbon.xlsx: already carries a ribbon customisation"):
+        graft(theirs, ours, name="ribbon.xlsx")
+
+
+def test_a_strict_open_xml_workbook_is_refused(ours):
+    theirs = renamed(numbers_book(), MAIN.encode(), b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+    with pytest.raises(PackageError, match=r"^strict.xlsx: is saved as Strict Open XML"):
+        graft(theirs, ours, name="strict.xlsx")

@@ -48,7 +48,7 @@ def test_styles_merge_into_a_prefixed_part_keeps_theirs_and_remaps_ours():
         {"numFmtId": "14", "fontId": "0", "fillId": "0", "borderId": "0", "xfId": "0"}]
     assert dict(xfs[3].attrib) == {"numFmtId": "164", "fontId": "2", "fillId": "3", "borderId": "1", "xfId": "1",
                                    "applyFont": "1"}
-    assert xfs[2].get("xfId") == "0"  # our Normal is their Normal
+    assert xfs[2].get("xfId") == "0" and xfs[2].get("applyFont") == "1"  # our Normal is theirs, our font stays
     assert [(s.get("name"), s.get("xfId")) for s in root.find(X + "cellStyles")] == [("Normal", "0"), ("Mine", "1")]
     assert root.find(X + "dxfs")[0].find(X + "numFmt").get("numFmtId") == "164"
     assert merged.startswith(THEIR_STYLES[:THEIR_STYLES.index("<x:fonts")])

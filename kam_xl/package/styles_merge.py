@@ -12,7 +12,7 @@
 * ``cellStyleXfs`` / ``cellStyles``: our named styles map to theirs of the same built-in id or name (our
   "Normal" is their "Normal"); any other is appended with its cell style. Cell formats (``cellXfs``) carry
   their own font, fill, border and number format, so our cells look as they did.
-* ``cellXfs``: ours appended with every id remapped.
+* ``cellXfs``: ours appended with every id remapped, each applying its own font (``applyFont="1"``).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def merge_styles(theirs: str, ours: str) -> tuple[str, StyleMaps]:
 
     style_xf = _style_xfs(their, our, added, remapped)
     cell_xfs = len(their.items("cellXfs"))
-    added["cellXfs"] = [remapped(text, style_xf) for text in our.texts("cellXfs")]
+    added["cellXfs"] = [_font_applied(remapped(text, style_xf)) for text in our.texts("cellXfs")]
     added["numFmts"] = formats.added
     merged = _insert(their, added)
     return merged, StyleMaps(xf=[cell_xfs + i for i in range(len(added["cellXfs"]))],
@@ -159,6 +159,15 @@ class _Formats:
 
     def id_of(self, our_id: int) -> int:
         return self.ours.get(our_id, our_id)
+
+
+def _font_applied(text: str) -> str:
+    """A cell format of ours says it applies its own font: its parent is now their Normal style, whose font
+    (say Arial 10) a reader would otherwise take (LibreOffice does for a format without ``applyFont``)."""
+    end = text.index(">") + 1
+    if xmltext.attribute(text[:end], "applyFont") is not None:
+        return text
+    return xmltext.set_attribute(text[:end], "applyFont", "1") + text[end:]
 
 
 def _dxf_format(tag: str, formats: _Formats) -> str:

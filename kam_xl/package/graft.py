@@ -239,45 +239,35 @@ class _Graft:
 
     # ------------------------------------------------------------------------------ styles, strings, metadata
 
-    def _workbook_level(self, rels, archive, kind: str) -> str | None:
-        part = self.wb.part if archive is self.t else self.our_wb.part
-        return next((resolve(part, target) for _, k, target, external in rels if k == kind and not external), None)
+    def _linked(self, ours: bool, kind: str) -> str | None:
+        """The part the workbook part (ours or theirs) links to with a relationship of ``kind``, if any."""
+        part, rels = (self.our_wb.part, self.our_rels) if ours else (self.wb.part, self.their_rels)
+        found = next((resolve(part, target) for _, k, target, external in rels if k == kind and not external), None)
+        return found if found is None or found in (self.o if ours else self.t).namelist() else None
 
     def _merge_workbook_parts(self) -> graft_sheets.SheetMaps:
-        their_styles = self._workbook_level(self.their_rels, self.t, REL["styles"])
-        our_styles = self._workbook_level(self.our_rels, self.o, REL["styles"])
-        if their_styles is None or their_styles not in self.t.namelist():
+        """Styles merged; shared strings and metadata merged, or ours added where they have none."""
+        their_styles = self._linked(False, REL["styles"])
+        if their_styles is None:
             raise self.refuse("has no styles part (xl/styles.xml), which kam_xl needs to add its cell formats "
                               "to — open and save it in Excel, then install again")
-        merged, styles = merge_styles(self._text(their_styles), self._text(our_styles, self.o))
+        merged, styles = merge_styles(self._text(their_styles), self._text(self._linked(True, REL["styles"]), self.o))
         self.replaced[their_styles] = merged.encode("utf-8")
-
-        offset = 0
-        our_sst = self._workbook_level(self.our_rels, self.o, REL["sharedStrings"])
-        their_sst = self._workbook_level(self.their_rels, self.t, REL["sharedStrings"])
-        if our_sst is not None:
-            if their_sst is not None and their_sst in self.t.namelist():
-                merged, offset = merge_strings(self._text(their_sst), self._text(our_sst, self.o))
-                self.replaced[their_sst] = merged.encode("utf-8")
+        offset, cm = 0, None
+        for kind, merge in (("sharedStrings", merge_strings), ("sheetMetadata", merge_metadata)):
+            ours, theirs = self._linked(True, REL[kind]), self._linked(False, REL[kind])
+            if ours is None:
+                continue
+            if theirs is None:
+                self._add_workbook_part(ours, kind)
+                continue
+            merged, mapping = merge(self._text(theirs), self._text(ours, self.o))
+            self.replaced[theirs] = merged.encode("utf-8")
+            if kind == "sharedStrings":
+                offset = mapping
             else:
-                self._add_workbook_part(our_sst, "sharedStrings")
-
-        cm: list[int] = []
-        our_meta = self._workbook_level(self.our_rels, self.o, REL["sheetMetadata"])
-        their_meta = self._workbook_level(self.their_rels, self.t, REL["sheetMetadata"])
-        if our_meta is not None:
-            if their_meta is not None and their_meta in self.t.namelist():
-                merged, cm = merge_metadata(self._text(their_meta), self._text(our_meta, self.o))
-                self.replaced[their_meta] = merged.encode("utf-8")
-            else:
-                self._add_workbook_part(our_meta, "sheetMetadata")
-                cm = list(range(1, len(re.findall(rb"<bk>", self._cell_metadata(our_meta))) + 1))
+                cm = mapping
         return graft_sheets.SheetMaps(xf=styles.xf, dxf=styles.dxf, strings=offset, cm=cm)
-
-    def _cell_metadata(self, part: str) -> bytes:
-        data = self.o.read(part)
-        match = re.search(rb"<cellMetadata\b.*?</cellMetadata>", data, re.S)
-        return match.group(0) if match else b""
 
     def _add_workbook_part(self, our_part: str, kind: str) -> None:
         new = free_name(posixpath.join(self.folder, posixpath.basename(our_part)), self.taken, as_is=True)

@@ -63,7 +63,7 @@ class SheetMaps:
     xf: list[int]
     dxf: list[int]
     strings: int
-    cm: list[int]
+    cm: list[int] | None       # None: our metadata part was added as it is, so ``cm`` stays
     code_name: str | None = None   # our code name's replacement, when theirs took it
 
 
@@ -91,7 +91,8 @@ def _mapped(pattern: re.Pattern, mapping: Callable[[int], int]) -> Callable[[byt
 
 def our_sheet(xml: bytes, maps: SheetMaps) -> bytes:
     """Our worksheet with every index pointing into the merged parts."""
-    style, cm = _mapped(_S, maps.xf.__getitem__), _mapped(_CM, lambda i: maps.cm[i - 1])
+    style = _mapped(_S, maps.xf.__getitem__)
+    cm = (lambda tag: tag) if maps.cm is None else _mapped(_CM, lambda i: maps.cm[i - 1])
 
     def cell(match: re.Match) -> bytes:
         attributes = match.group(1)

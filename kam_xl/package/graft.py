@@ -20,6 +20,12 @@ sheets) of theirs get no document module and are not touched: Excel makes a char
 the VBA editor first needs it. ``calcPr`` gains ``fullCalcOnLoad="1"`` so Excel computes our sheets on open
 (``kam-xl recalc`` removes it once every formula has a value).
 
+Their ``workbookPr`` gets ``codeName="ThisWorkbook"`` (replacing another workbook code name such as
+"DieseArbeitsmappe": the project's workbook module is ThisWorkbook). A code name of theirs that one of our
+sheets has moves ours aside (``shtMatrix1``). Looks that still follow theirs: column widths are counted in
+digits of their Normal font, and our charts' theme fonts and colours are their theme's; ``docProps`` (the sheet
+list in app.xml) is not updated, Excel rewrites it on save.
+
 **Refused** (a :class:`PackageError`, one line): a workbook with a VBA project of its own, one with a ribbon
 customisation, a Strict Open XML or 1904-date workbook, and a sheet, table or defined name of theirs that has
 the name of one of ours.

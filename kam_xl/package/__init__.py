@@ -9,6 +9,10 @@
 One module per part of the file it touches: ``names`` (namespaces and types), ``workbook_part``,
 ``sheet_part``, ``cell_values`` (how a value looks in a cell), ``zipcopy`` (the archive), ``lock``,
 ``writer`` (the public entry).
+
+``graft`` puts kam_xl's sheets, VBA project and ribbon into a workbook kam_xl did not write (``kam-xl install``),
+with ``graft_parts`` (parts carried under free names), ``graft_sheets`` (the sheet and table edits),
+``styles_merge``, ``strings_merge``, ``metadata_merge`` and ``xmltext`` (elements found and edited as text).
 """
 
 from kam_xl.package.cell_values import CellValue, ErrorValue

@@ -10,6 +10,9 @@
   sizes changed; its data is compressed with the same method (stored or deflate) at the level its flags
   announce (bits 1-2: normal 6, maximum 9, fast/superfast 1); a part over :data:`FAST_OVER` is deflated at the
   fast level and its flags say so. It gets no data descriptor.
+* an added entry (``copy_archive(..., added={name: bytes})``, after the copied ones) gets fixed metadata:
+  1980-01-01 00:00, deflated at the normal level (fast over :data:`FAST_OVER`), made on MS-DOS, no extra field,
+  so equal content gives equal bytes.
 * the end-of-central-directory record keeps the archive comment.
 
 Archives that need ZIP64 records (over 65,535 entries or 4 GiB) and entries compressed with other methods
@@ -67,14 +70,20 @@ def central_records(source: BinaryIO, archive: zipfile.ZipFile) -> list[bytes]:
     return records
 
 
-def copy_archive(source: BinaryIO, archive: zipfile.ZipFile, replaced: dict[str, bytes], out: BinaryIO) -> int:
-    """Write ``archive`` (read from ``source``) to ``out`` with the entries in ``replaced`` given new content.
+def copy_archive(source: BinaryIO, archive: zipfile.ZipFile, replaced: dict[str, bytes], out: BinaryIO,
+                 added: dict[str, bytes] | None = None) -> int:
+    """Write ``archive`` (read from ``source``) to ``out`` with the entries in ``replaced`` given new content,
+    and the entries of ``added`` (new names) after the last one, in their order.
 
     Returns the number of bytes written.
     """
     infos = archive.infolist()
-    if len(infos) > U16 - 1:
-        raise ZipCopyError(f"{len(infos)} entries need ZIP64 records, which kam_xl does not write")
+    added = added or {}
+    if len(infos) + len(added) > U16 - 1:
+        raise ZipCopyError(f"{len(infos) + len(added)} entries need ZIP64 records, which kam_xl does not write")
+    clash = set(added) & {info.filename for info in infos}
+    if clash:
+        raise ZipCopyError(f"{sorted(clash)[0]} is in the archive already")
     records = central_records(source, archive)
     position = 0
     central = []
@@ -91,15 +100,45 @@ def copy_archive(source: BinaryIO, archive: zipfile.ZipFile, replaced: dict[str,
             position += _copy_raw(source, info, out)
             record = _patched(record, {}, sizes=None, offset=offset)
         central.append(record)
+    for name, content in added.items():
+        local, data, record = _new_entry(name, content, offset=position)
+        _write(out, local)
+        _write(out, data)
+        position += len(local) + len(data)
+        central.append(record)
     directory = b"".join(central)
     if position > U32 - 1 or position + len(directory) > U32 - 1:
         raise ZipCopyError("the archive would exceed 4 GiB, which needs ZIP64 records kam_xl does not write")
     comment = archive.comment
-    end = struct.pack("<4s4H2LH", END_SIGNATURE, 0, 0, len(infos), len(infos), len(directory), position,
+    count = len(infos) + len(added)
+    end = struct.pack("<4s4H2LH", END_SIGNATURE, 0, 0, count, count, len(directory), position,
                       len(comment)) + comment
     _write(out, directory)
     _write(out, end)
     return position + len(directory) + len(end)
+
+
+#: Date and time of every added entry (1980-01-01 00:00, MS-DOS format), as the template build writes them.
+NEW_DATE, NEW_TIME = (1980 - 1980) << 9 | 1 << 5 | 1, 0
+FLAG_UTF8 = 0x0800
+
+
+def _new_entry(name: str, content: bytes, *, offset: int) -> tuple[bytes, bytes, bytes]:
+    """(local header, data, central record) of a new entry: deflated at the normal level (fast over
+    :data:`FAST_OVER`), made on MS-DOS as Excel writes, no data descriptor, no extra field."""
+    fast = len(content) > FAST_OVER
+    packer = zlib.compressobj(1 if fast else 6, zlib.DEFLATED, -15)
+    data = packer.compress(content) + packer.flush()
+    if offset >= U32 or len(content) >= U32 or len(data) >= U32:
+        raise ZipCopyError("the archive would exceed 4 GiB, which needs ZIP64 records kam_xl does not write")
+    encoded = name.encode("utf-8")
+    flags = (FLAG_FAST if fast else 0) | (0 if name.isascii() else FLAG_UTF8)
+    crc = zlib.crc32(content)
+    local = LOCAL_HEADER.pack(LOCAL_SIGNATURE, 20, 0, flags, DEFLATED, NEW_TIME, NEW_DATE, crc, len(data),
+                              len(content), len(encoded), 0) + encoded
+    central = CENTRAL_RECORD.pack(CENTRAL_SIGNATURE, 20, 0, 20, 0, flags, DEFLATED, NEW_TIME, NEW_DATE, crc,
+                                  len(data), len(content), len(encoded), 0, 0, 0, 0, 0, offset) + encoded
+    return local, data, central
 
 
 def _local_header(source: BinaryIO, info: zipfile.ZipInfo) -> tuple[bytes, tuple]:

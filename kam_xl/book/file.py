@@ -21,6 +21,7 @@ import pandas as pd
 from kam_xl.book import frames
 from kam_xl.core.settings import Settings
 from kam_xl.errors import InputError
+from kam_xl.stamp import Stamp
 from kam_xl.package import PackageError, workbook_lock, zipcopy
 from kam_xl.package.named_cell import set_named_cell
 from kam_xl.package.table_writer import TableWrite, table_parts
@@ -64,6 +65,13 @@ class FileBook:
 
     def read_settings(self) -> Settings:
         return frames.settings(self.read_table(frames.SETTINGS_TABLE), f"{self.path}, table Settings")
+
+    def read_stamp(self) -> Stamp | None:
+        """The workbook's stamp (kam_xl.stamp); None without a kam_xl Settings table."""
+        try:
+            return frames.stamp(self.read_table(frames.SETTINGS_TABLE))
+        except InputError:
+            return None
 
     def read_as_of(self) -> dt.date | None:
         import python_calamine as pc

@@ -12,7 +12,7 @@ from kam_xl.errors import InputError
 
 # Modules in kam_xl.commands, each exposing `add_parser(subparsers)` (which names its subcommand and sets
 # `run`) and `run(args) -> int`.
-COMMANDS = ("analyze", "demo", "build_workbook", "recalc", "refresh", "import_", "dossier")
+COMMANDS = ("analyze", "demo", "build_workbook", "recalc", "refresh", "import_", "dossier", "install")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -306,3 +306,63 @@ def test_the_cli_upgrades_in_place_and_says_so(old_book, tmp_path, capsys):
     assert capsys.readouterr().out == (f"Sales.xlsm: upgraded from an older kam_xl (format 0) to {stamp.CURRENT}; "
                                        "data, settings and notes kept.\n")
     assert FileBook(book).read_stamp() == stamp.CURRENT
+
+
+# --- a workbook laid out by someone else -------------------------------------------------------------------
+
+def foreign_book(path: Path, vba: bytes) -> Path:
+    """A workbook of its own (formats, strings, a table, a chart, a conditional format on sheet Notes) with
+    kam_xl's sheets About, Analysis, Matrix and Labels as empty stand-ins, as an installed workbook has them."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(path)
+    notes = workbook.add_worksheet("Notes")
+    red = workbook.add_format({"bold": True, "font_color": "#C00000", "num_format": "0.000", "italic": True})
+    notes.write_string(0, 0, "Their title", red)
+    notes.add_table(2, 0, 5, 1, {"name": "Mine", "columns": [{"header": "Who"}, {"header": "Much"}],
+                                 "data": [["a", 1], ["b", 2], ["c", 3]]})
+    notes.conditional_format("B4:B6", {"type": "cell", "criteria": ">", "value": 1,
+                                       "format": workbook.add_format({"bg_color": "#00B0F0"})})
+    chart = workbook.add_chart({"type": "line"})
+    chart.add_series({"values": "=Notes!$B$4:$B$6"})
+    notes.insert_chart("D2", chart)
+    for name in ("About", "Analysis", "Matrix", "Labels"):
+        workbook.add_worksheet(name).write_string(0, 0, f"{name} of an old kam_xl")
+    for number, sheet in enumerate(workbook.worksheets()):
+        sheet.set_vba_name(f"shtTheirs{number}")
+    workbook.set_vba_name("ThisWorkbook")
+    workbook.add_vba_project(__import__("io").BytesIO(vba), is_stream=True)
+    workbook.close()
+    return path
+
+
+def test_kam_xl_sheets_move_into_a_workbook_with_other_formats_strings_tables_and_charts(fresh, tmp_path):
+    from kam_xl.install.upgrade import upgraded_bytes
+
+    rebuilt = ("About", "Analysis", "Matrix", "Labels")
+    book = foreign_book(tmp_path / "Theirs.xlsm", parts(fresh)["xl/vbaProject.bin"])
+    result = tmp_path / "Upgraded.xlsm"
+    result.write_bytes(upgraded_bytes(book.read_bytes(), fresh.read_bytes(), rebuilt))
+
+    for sheet in rebuilt:
+        assert cells_of(result, sheet) == cells_of(fresh, sheet), sheet
+    assert cells_of(result, "Notes") == cells_of(book, "Notes")
+    old, new = parts(book), parts(result)
+    notes = sheet_parts(book)["Notes"]
+    assert new[notes] == old[notes] and new["xl/charts/chart1.xml"] == old["xl/charts/chart1.xml"]
+    item = re.compile(rb"<si>.*?</si>", re.DOTALL)
+    theirs = item.findall(old["xl/sharedStrings.xml"])
+    assert item.findall(new["xl/sharedStrings.xml"])[:len(theirs)] == theirs  # their strings keep their places
+    assert new["xl/styles.xml"] != old["xl/styles.xml"]
+    loaded = openpyxl.load_workbook(result)
+    assert len(loaded["Notes"]._charts) == 1 and len(loaded["Matrix"]._charts) == 1
+    assert list(loaded["Notes"].tables) == ["Mine"] and list(loaded["Labels"].tables) == ["Labels"]
+    ids = [int(re.search(rb'\sid="(\d+)"', data).group(1)) for name, data in new.items() if "/tables/" in name]
+    assert len(ids) == len(set(ids)) == 2
+    cf = loaded["Notes"].conditional_formatting
+    assert [r.dxf.fill.bgColor.rgb for rule in cf for r in rule.rules] == ["FF00B0F0"]  # their dxf still theirs
+    olevba, pyopenvba = vba_modules(result)
+    assert olevba == pyopenvba and [m for m in olevba if m.startswith("shtTheirs")] == [
+        f"shtTheirs{n}" for n in range(5)]
+    audit = subprocess.run([str(AUDIT), str(result)], capture_output=True, text=True, timeout=120)
+    assert audit.stdout.strip().splitlines()[-1] == "Errors: 0", audit.stdout

@@ -5,7 +5,8 @@
     put_cell(sheet_xml, ref, cell) -> bytes            # a <c> element in place of the one at ref
     merge_names(target_workbook_xml, fresh_workbook_xml, target_sheets, fresh_sheets, rebuilt) -> bytes
 
-The target's sheet keeps its part name (so workbook.xml and its relationships stay as they are); the parts the
+The target's sheet keeps its part name (so workbook.xml and its relationships stay as they are) and its VBA code
+name; the parts the
 old sheet owned (drawings, charts, tables) go, the fresh sheet's come, renamed where a name is taken. The fresh
 sheet's cell formats and shared strings are moved into the target's tables (styles.py, strings.py), and its
 tables get free ids. The fresh XML is XlsxWriter's, whose regular markup the patterns here rely on; of the
@@ -49,7 +50,18 @@ def replace_sheet(target: Package, fresh: Package, target_part: str, fresh_part:
             target.set_content_type(name, content_type)
         _copy_rels(fresh, part, target, name, names)
     _copy_rels(fresh, fresh_part, target, target_part, names)
-    target.parts[target_part] = _with_styles(strings.take(fresh.parts[fresh_part], fresh_sst), styles)
+    xml = _with_styles(strings.take(fresh.parts[fresh_part], fresh_sst), styles)
+    target.parts[target_part] = _with_code_name(xml, _CODE_NAME.search(target.parts[target_part]))
+
+
+_CODE_NAME = re.compile(rb'(<sheetPr\b[^>]*?\scodeName=")([^"]*)"')
+
+
+def _with_code_name(xml: bytes, old: re.Match | None) -> bytes:
+    """The sheet keeps the code name it had: the workbook's VBA project knows its document module by it."""
+    if old is None:
+        return xml
+    return _CODE_NAME.sub(lambda m: m.group(1) + old.group(2) + b'"', xml, count=1)
 
 
 def _drop_unreferenced(target: Package, parts: list[str]) -> None:

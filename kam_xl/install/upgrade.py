@@ -98,27 +98,28 @@ def upgrade(path: str | os.PathLike, *, out: str | os.PathLike | None = None, bu
     return Upgraded(target, before, stamp.CURRENT, changed=True)
 
 
-def upgraded_bytes(data: bytes, fresh_data: bytes) -> bytes:
-    """The package ``data`` with kam_xl's parts taken from the template package ``fresh_data``."""
+def upgraded_bytes(data: bytes, fresh_data: bytes, rebuilt: tuple[str, ...] = REBUILT) -> bytes:
+    """The package ``data`` with kam_xl's parts taken from the template package ``fresh_data``: the sheets
+    ``rebuilt``, their names, the VBA project, the ribbon."""
     target, fresh = Package.read(data), Package.read(fresh_data)
     ours, theirs = _workbook(fresh_data), _workbook(data)
-    missing = [name for name in REBUILT if name not in theirs.parts]
+    missing = [name for name in rebuilt if name not in theirs.parts]
     if missing:
         raise InputError(f"not a kam_xl workbook this kam_xl can upgrade: it has no sheet {', '.join(missing)}; use "
                          "kam-xl install on the workbook it was made from")
-    old_sheets = {name: target.parts[theirs.parts[name]] for name in REBUILT}
+    old_sheets = {name: target.parts[theirs.parts[name]] for name in rebuilt}
     old_names, new_names = _names(target.parts[theirs.workbook]), _names(fresh.parts[ours.workbook])
 
     styles = Styles(target.parts[theirs.part(target, STYLES_REL)], fresh.parts[ours.part(fresh, STYLES_REL)])
     strings_part = theirs.part(target, STRINGS_REL)
     strings = SharedStrings(target.parts.get(strings_part) if strings_part else None)
     fresh_sst = fresh.parts[ours.part(fresh, STRINGS_REL)]
-    for name in REBUILT:
+    for name in rebuilt:
         replace_sheet(target, fresh, theirs.parts[name], ours.parts[name], styles, strings, fresh_sst)
     _keep_user_cells(target, theirs, old_sheets, old_names, new_names)
 
     workbook_xml = merge_names(target.parts[theirs.workbook], fresh.parts[ours.workbook], theirs.order,
-                               ours.order, set(REBUILT))
+                               ours.order, set(rebuilt))
     target.parts[theirs.workbook] = _full_calc_on_load(workbook_xml)
     target.parts[theirs.part(target, STYLES_REL)] = styles.to_bytes() or target.parts[theirs.part(target, STYLES_REL)]
     if strings.to_bytes() is not None:

@@ -110,7 +110,11 @@ def _check_stamp(path: Path) -> None:
     from kam_xl import stamp
     from kam_xl.book.file import FileBook
 
-    outdated = stamp.problem(FileBook(path).read_stamp(), str(path))
+    try:
+        found = FileBook(path).read_stamp()
+    except Exception:  # a file calamine cannot read: the recalculation itself names what is wrong with it
+        return
+    outdated = stamp.problem(found, str(path))
     if outdated:
         raise InputError(f"{path}: {outdated}; not recalculated, left as it was")
 

@@ -40,9 +40,12 @@ FORMAT0 = Path(__file__).resolve().parent / "data" / "KeyAccounts-format0.xlsm"
 AUDIT = Path(sys.executable).parent / "openxml-audit"
 CHANGED_SETTINGS = {"kam_a_share": 0.7, "kam_xyz_method": "frequency", "kam_winback_at_risk": True}
 AS_OF = dt.datetime(2026, 9, 30)
+DOSSIER_CUSTOMER = "C00007"
+CALC_CHAIN = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<calcChain xmlns="http://schemas.'
+              b'openxmlformats.org/spreadsheetml/2006/main"><c r="A1" i="9" a="1"/></calcChain>')
 #: Parts upgrade owns in a KeyAccounts workbook: the rebuilt sheets and what they own, the tables they gain
 #: entries in, the names, the VBA project and the ribbon.
-OWNED = {"[Content_Types].xml", "xl/workbook.xml", "xl/styles.xml", "xl/sharedStrings.xml", "xl/vbaProject.bin",
+OWNED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/sharedStrings.xml", "xl/vbaProject.bin",
          "customUI/customUI14.xml"}
 
 
@@ -73,7 +76,7 @@ def sheet_parts(path: Path) -> dict[str, str]:
 
 def edit_part(path: Path, part: str, edit) -> None:
     data = parts(path)
-    data[part] = edit(data[part])
+    data[part] = edit(data.get(part))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in data.items():
             archive.writestr(name, content)
@@ -116,6 +119,7 @@ def old_book(tmp_path_factory, world) -> Path:
     for name, value in CHANGED_SETTINGS.items():
         files.set_named_cell(name, value)
     files.set_named_cell("kam_as_of", AS_OF)
+    files.set_named_cell("kam_dossier_customer", DOSSIER_CUSTOMER)
     about = sheet_parts(book)["About"]
     edit_part(book, about, lambda xml: xml.replace(
         b"</sheetData>", b'<row r="300"><c r="A300" t="inlineStr"><is><t>old layout</t></is></c></row></sheetData>'))
@@ -123,6 +127,14 @@ def old_book(tmp_path_factory, world) -> Path:
     edit_part(book, "xl/vbaProject.bin", lambda _: build_vba_project(
         list(SHEETS.values()), old_wrappers, generate_function_help_module(UDF_MODULE)))
     edit_part(book, "customUI/customUI14.xml", lambda xml: xml.replace(b'label="', b'label="Old ', 1))
+    # Excel's calculation chain, as a save in Excel leaves it
+    edit_part(book, "xl/calcChain.xml", lambda _: CALC_CHAIN)
+    edit_part(book, "xl/_rels/workbook.xml.rels", lambda xml: xml.replace(b"</Relationships>", (
+        b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'calcChain" Target="calcChain.xml"/></Relationships>')))
+    edit_part(book, "[Content_Types].xml", lambda xml: xml.replace(b"</Types>", (
+        b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'spreadsheetml.calcChain+xml"/></Types>')))
     return book
 
 
@@ -193,8 +205,9 @@ def test_every_part_of_the_user_keeps_its_bytes(old_book, upgraded):
     owned = OWNED | rebuilt | {f"xl/worksheets/_rels/{Path(p).name}.rels" for p in rebuilt} | {
         "xl/tables/table10.xml", "xl/tables/table11.xml", "xl/drawings/drawing1.xml", "xl/charts/chart1.xml",
         "xl/drawings/_rels/drawing1.xml.rels"}
-    assert set(new) == set(old)
-    changed = {name for name in old if old[name] != new[name]}
+    assert set(new) == set(old) - {"xl/calcChain.xml"}  # Excel builds its calculation chain anew
+    assert b"calcChain" not in new["xl/_rels/workbook.xml.rels"] + new["[Content_Types].xml"]
+    changed = {name for name in new if old[name] != new[name]}
     assert changed <= owned, changed - owned
     for sheet in ("Customers", "Transactions", "Complaints", "Win-back", "Data check", "xlwings.conf"):
         assert new[where[sheet]] == old[where[sheet]], sheet
@@ -207,7 +220,7 @@ def test_win_back_notes_and_changed_settings_are_kept_exactly(old_book, upgraded
     before, after = FileBook(old_book).read_table(wb.TABLE), FileBook(upgraded).read_table(wb.TABLE)
     pd.testing.assert_frame_equal(after, before)
     assert list(after[wb.NOTES])[:2] == ["called 0, =not a formula", "called 1, =not a formula"]
-    for name in [*CHANGED_SETTINGS, "kam_as_of", "kam_b_share", "kam_language"]:
+    for name in [*CHANGED_SETTINGS, "kam_as_of", "kam_b_share", "kam_language", "kam_dossier_customer"]:
         assert value_cell(upgraded, name) == value_cell(old_book, name), name
     settings = FileBook(upgraded).read_settings()
     assert (settings.a_share, settings.xyz_method, settings.winback_at_risk) == (0.7, "frequency", True)
@@ -221,8 +234,9 @@ def cells_of(path: Path, sheet: str) -> dict[str, tuple]:
     def shown(value):  # an array formula by its range and text
         return (value.ref, value.text) if hasattr(value, "text") else value
 
-    return {c.coordinate: (shown(c.value), c.number_format, c.font.b, c.font.i, c.font.sz, c.font.color and c.font.color.rgb,
-                           c.fill.fgColor.rgb, c.alignment.horizontal, c.alignment.wrap_text, c.border.bottom.style)
+    return {c.coordinate: (shown(c.value), c.number_format, c.font.b, c.font.i, c.font.sz,
+                           c.font.color and c.font.color.rgb, c.fill.fgColor.rgb, c.alignment.horizontal,
+                           c.alignment.wrap_text, c.border.bottom.style)
             for row in ws.iter_rows() for c in row if c.value is not None or c.has_style}
 
 
@@ -232,6 +246,8 @@ def test_the_rebuilt_sheets_equal_a_fresh_builds(upgraded, fresh):
         if sheet == "Settings":  # the values the user changed stay theirs
             for ref in ("B4", "B9", "B12", "B31"):
                 new.pop(ref), expected.pop(ref)
+        if sheet == "Dossier":  # so does the customer they chose
+            assert new.pop("B4")[0] == DOSSIER_CUSTOMER and expected.pop("B4")[0] != DOSSIER_CUSTOMER
         assert new == expected, sheet
     new_book, fresh_book = openpyxl.load_workbook(upgraded), openpyxl.load_workbook(fresh)
     for sheet in REBUILT:
@@ -339,10 +355,17 @@ def foreign_book(path: Path, vba: bytes) -> Path:
 def test_kam_xl_sheets_move_into_a_workbook_with_other_formats_strings_tables_and_charts(fresh, tmp_path):
     from kam_xl.install.upgrade import upgraded_bytes
 
-    rebuilt = ("About", "Analysis", "Matrix", "Labels")
+    rebuilt = ("About", "Analysis", "Matrix", "Labels", "Dossier")  # Dossier: a sheet the workbook lacks
     book = foreign_book(tmp_path / "Theirs.xlsm", parts(fresh)["xl/vbaProject.bin"])
     result = tmp_path / "Upgraded.xlsm"
     result.write_bytes(upgraded_bytes(book.read_bytes(), fresh.read_bytes(), rebuilt))
+    loaded = openpyxl.load_workbook(result)
+    assert loaded.sheetnames == ["Notes", "About", "Analysis", "Matrix", "Dossier", "Labels"]
+    assert loaded["Labels"].sheet_state == "visible"  # theirs: kept as it was
+    fresh_names = openpyxl.load_workbook(fresh).defined_names
+    assert {n: loaded.defined_names[n].attr_text for n in fresh_names if n.startswith("kam_dossier")} == \
+        {n: fresh_names[n].attr_text for n in fresh_names if n.startswith("kam_dossier")}
+    assert loaded["Dossier"].print_area == openpyxl.load_workbook(fresh)["Dossier"].print_area
 
     for sheet in rebuilt:
         assert cells_of(result, sheet) == cells_of(fresh, sheet), sheet
@@ -354,7 +377,6 @@ def test_kam_xl_sheets_move_into_a_workbook_with_other_formats_strings_tables_an
     theirs = item.findall(old["xl/sharedStrings.xml"])
     assert item.findall(new["xl/sharedStrings.xml"])[:len(theirs)] == theirs  # their strings keep their places
     assert new["xl/styles.xml"] != old["xl/styles.xml"]
-    loaded = openpyxl.load_workbook(result)
     assert len(loaded["Notes"]._charts) == 1 and len(loaded["Matrix"]._charts) == 1
     assert list(loaded["Notes"].tables) == ["Mine"] and list(loaded["Labels"].tables) == ["Labels"]
     ids = [int(re.search(rb'\sid="(\d+)"', data).group(1)) for name, data in new.items() if "/tables/" in name]
@@ -362,7 +384,16 @@ def test_kam_xl_sheets_move_into_a_workbook_with_other_formats_strings_tables_an
     cf = loaded["Notes"].conditional_formatting
     assert [r.dxf.fill.bgColor.rgb for rule in cf for r in rule.rules] == ["FF00B0F0"]  # their dxf still theirs
     olevba, pyopenvba = vba_modules(result)
-    assert olevba == pyopenvba and [m for m in olevba if m.startswith("shtTheirs")] == [
-        f"shtTheirs{n}" for n in range(5)]
+    assert olevba == pyopenvba and [m for m in olevba if m.startswith("sht")] == [
+        "shtTheirs0", "shtTheirs1", "shtTheirs2", "shtTheirs3", "shtDossier", "shtTheirs4"]
     audit = subprocess.run([str(AUDIT), str(result)], capture_output=True, text=True, timeout=120)
     assert audit.stdout.strip().splitlines()[-1] == "Errors: 0", audit.stdout
+
+
+def test_a_workbook_open_in_excel_is_not_upgraded(old_book, tmp_path, capsys):
+    book = shutil.copy(old_book, tmp_path / "Sales.xlsm")
+    (tmp_path / "~$Sales.xlsm").write_bytes(b"\x05Maria" + b"\x00" * 50)
+    before = Path(book).read_bytes()
+    assert main(["install", "--upgrade", str(book)]) == 2
+    assert "open in Excel by Maria" in capsys.readouterr().err
+    assert Path(book).read_bytes() == before

@@ -5,19 +5,23 @@
 
 Replaced, from a template build (``build()``, default :func:`kam_xl.template.workbook.workbook_bytes`):
 
-- the sheets the template writes whole (``REBUILT``: About, Analysis, Matrix, Dossier, Labels) with what they own
-  (the Matrix chart, the Labels table), their formats and strings moved into the workbook's own tables;
+- the sheets the template writes whole (About, Analysis, Matrix, Dossier, Labels; with Settings ``REBUILT``) with
+  what they own (the Matrix chart, the Labels table), their formats and strings moved into the workbook's own
+  tables;
 - the Settings sheet, rebuilt (new settings rows come with their defaults, the stamp rows with this kam_xl's),
   each value cell the workbook had (``kam_<setting>``, ``kam_as_of``) put back exactly as it was, and the
   Dossier's selected customer (``kam_dossier_customer``) likewise;
+- a sheet of the template the workbook lacks (one a newer kam_xl brings) added where the template has it;
 - the ``kam_`` names and those of the rebuilt sheets, the VBA project (built for the workbook's sheet code names),
-  the ribbon (customUI), and ``fullCalcOnLoad`` set, since the rebuilt sheets hold no results yet.
+  the ribbon (customUI), and ``fullCalcOnLoad`` set, since the rebuilt sheets hold no results yet; Excel's
+  calculation chain (calcChain.xml), which lists the old sheets' formula cells, is dropped for Excel to rebuild.
 
 Everything else is the user's and keeps its bytes: the input sheets and tables, Win-back with its notes, Data
 check, xlwings.conf, their own sheets and every other part; styles.xml and sharedStrings.xml only gain entries.
 What upgrade relies on is all a workbook carries: the sheet names above, the defined names, the stamp
 (:mod:`kam_xl.stamp`), sheet code names, and ``ThisWorkbook`` as the workbook's code name. A workbook already
-in this kam_xl's format and version is left alone; one without a kam_xl Settings table is refused.
+in this kam_xl's format and version is left alone; one without a kam_xl Settings table is refused, and so is one
+open in Excel (its owner file ``~$NAME`` beside it).
 """
 
 from __future__ import annotations
@@ -29,14 +33,15 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 from kam_xl import atomic, stamp
 from kam_xl.errors import InputError
 from kam_xl.install.parts import Package, Rel, rels_part, relative, rels_xml
-from kam_xl.install.sheet_swap import kept_cell, merge_names, put_cell, replace_sheet
+from kam_xl.install.sheet_swap import TABLE_TYPE, kept_cell, merge_names, put_cell, replace_sheet
 from kam_xl.install.strings import SharedStrings
 from kam_xl.install.styles import Styles
-from kam_xl.package import PackageError, check_package, workbook_lock
+from kam_xl.package import check_package, workbook_lock
 from kam_xl.package.limits import Limits, guard
 from kam_xl.package.workbook_part import read_workbook
 
@@ -44,9 +49,11 @@ REBUILT = ("About", "Analysis", "Matrix", "Dossier", "Labels", "Settings")
 #: Cells of rebuilt sheets that hold the user's choices, by defined name (besides every kam_<setting>).
 KEPT_NAMES = ("kam_as_of", "kam_dossier_customer")
 WORKBOOK_CODE_NAME = "ThisWorkbook"
+OWNER_FILE_MAX_AGE = 24.0  # hours: an older owner file ~$NAME was left by a crash (as kam-xl recalc takes it)
 
 _OFFICE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 STYLES_REL, STRINGS_REL, METADATA_REL = _OFFICE + "styles", _OFFICE + "sharedStrings", _OFFICE + "sheetMetadata"
+CALC_CHAIN_REL, WORKSHEET_REL = _OFFICE + "calcChain", _OFFICE + "worksheet"
 VBA_REL = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
 RIBBON_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
 
@@ -78,6 +85,9 @@ def upgrade(path: str | os.PathLike, *, out: str | os.PathLike | None = None, bu
         raise InputError(f"{source}: a kam_xl workbook is an .xlsm (it carries macros)")
     if out is not None and target.resolve() == source.resolve():
         out, target = None, source
+    from kam_xl.recalc.batch import check_owner_file
+
+    check_owner_file(source, OWNER_FILE_MAX_AGE)  # never under Excel's feet
     with workbook_lock(target, lock_timeout):
         guard(source, limits)
         check_package(source)
@@ -93,7 +103,9 @@ def upgrade(path: str | os.PathLike, *, out: str | os.PathLike | None = None, bu
             return Upgraded(source, before, before, changed=False)
         if build is None:
             from kam_xl.template.workbook import workbook_bytes as build
-        data = upgraded_bytes(source.read_bytes(), build())
+        old, fresh = source.read_bytes(), build()
+        new_sheets = [s for s in _workbook(fresh).order if s not in _workbook(old).order]
+        data = upgraded_bytes(old, fresh, REBUILT + tuple(new_sheets))
         atomic.write_bytes(target, data)
     return Upgraded(target, before, stamp.CURRENT, changed=True)
 
@@ -103,11 +115,13 @@ def upgraded_bytes(data: bytes, fresh_data: bytes, rebuilt: tuple[str, ...] = RE
     ``rebuilt``, their names, the VBA project, the ribbon."""
     target, fresh = Package.read(data), Package.read(fresh_data)
     ours, theirs = _workbook(fresh_data), _workbook(data)
-    missing = [name for name in rebuilt if name not in theirs.parts]
-    if missing:
-        raise InputError(f"not a kam_xl workbook this kam_xl can upgrade: it has no sheet {', '.join(missing)}; use "
-                         "kam-xl install on the workbook it was made from")
-    old_sheets = {name: target.parts[theirs.parts[name]] for name in rebuilt}
+    unknown = [name for name in rebuilt if name not in ours.parts]
+    if unknown:
+        raise InputError(f"the template build has no sheet {', '.join(unknown)} to upgrade from")
+    old_sheets = {name: target.parts[theirs.parts[name]] for name in rebuilt if name in theirs.parts}
+    for name in rebuilt:
+        if name not in theirs.parts:
+            _add_sheet(target, theirs, fresh, ours, name)
     old_names, new_names = _names(target.parts[theirs.workbook]), _names(fresh.parts[ours.workbook])
 
     styles = Styles(target.parts[theirs.part(target, STYLES_REL)], fresh.parts[ours.part(fresh, STYLES_REL)])
@@ -132,10 +146,52 @@ def upgraded_bytes(data: bytes, fresh_data: bytes, rebuilt: tuple[str, ...] = RE
     vba = theirs.part(target, VBA_REL) or _added(target, theirs.workbook, VBA_REL, "xl/vbaProject.bin", fresh,
                                                   ours.part(fresh, VBA_REL))
     target.parts[vba] = _vba_project(target, theirs)
+    _drop_calc_chain(target, theirs.workbook)
     ribbon, fresh_ribbon = _ribbon(target), _ribbon(fresh)
     ribbon = ribbon or _added(target, "", RIBBON_REL, fresh_ribbon, fresh, fresh_ribbon)
     target.parts[ribbon] = fresh.parts[fresh_ribbon]
     return target.to_bytes()
+
+
+def _add_sheet(target: Package, theirs: _Book, fresh: Package, ours: _Book, name: str) -> None:
+    """An empty sheet ``name`` in ``target`` where the template has it (after the sheets before it there), for
+    :func:`replace_sheet` to fill; the sheet indexes of names and views after it move up by one."""
+    clash = [t for t in _table_names(fresh, fresh.owned(ours.parts[name])) if t.casefold() in
+             {n.casefold() for n in _table_names(target, list(target.parts))}]
+    if clash:
+        raise InputError(f"this kam_xl adds the sheet {name!r} with the table {clash[0]!r}, and the workbook has a "
+                         f"table of that name already; rename yours and upgrade again")
+    part = _added(target, theirs.workbook, WORKSHEET_REL, "xl/worksheets/sheet1.xml", fresh, ours.parts[name])
+    before = ours.order[:ours.order.index(name)]
+    at = max((theirs.order.index(s) + 1 for s in before if s in theirs.order), default=0)
+    xml = target.parts[theirs.workbook]
+    prefix = re.search(rb'xmlns:(\w+)="%s"' % _OFFICE[:-1].encode(), xml).group(1)
+    rid = next(r.id for r in target.rels(theirs.workbook).values() if r.part == part)
+    ids = [int(i) for i in re.findall(rb'<sheet\b[^>]*\ssheetId="(\d+)"', xml)]
+    state = re.search(rb'<sheet\b[^>]*\sname="%s"[^>]*?\s(state="\w+")' % re.escape(name.encode()),
+                      fresh.parts[ours.workbook])
+    element = b'<sheet name=%s sheetId="%d"%s %s:id="%s"/>' % (
+        quoteattr(name).encode(), max(ids, default=0) + 1, b" " + state.group(1) if state else b"", prefix,
+        rid.encode())
+    sheets = list(re.finditer(rb"<sheet\b[^>]*/>", xml))
+    where = sheets[at].start() if at < len(sheets) else xml.index(b"</sheets>")
+    xml = xml[:where] + element + xml[where:]
+    for attribute in (b"localSheetId", b"activeTab", b"firstSheet"):
+        xml = re.sub(rb'(\s%s=")(\d+)"' % attribute,
+                     lambda m: m.group(1) + b'%d"' % (int(m.group(2)) + (int(m.group(2)) >= at)), xml)
+    target.parts[theirs.workbook] = xml
+    target.parts[part] = b""
+    theirs.order.insert(at, name)
+    theirs.parts[name], theirs.kinds[name] = part, "worksheet"
+
+
+def _table_names(package: Package, parts: list[str]) -> list[str]:
+    found = []
+    for part in parts:
+        if package.parts.get(part) and package.content_type(part) == TABLE_TYPE:
+            name = re.search(rb'\sdisplayName="([^"]*)"', package.parts[part])
+            found += [name.group(1).decode()] if name else []
+    return found
 
 
 @dataclass
@@ -223,6 +279,17 @@ def _vba_project(target: Package, book: _Book) -> bytes:
                              "save it, then upgrade again")
         names.append(found.group(1).decode())
     return build_vba_project(names, generate_udf_module(UDF_MODULE), generate_function_help_module(UDF_MODULE))
+
+
+def _drop_calc_chain(target: Package, workbook: str) -> None:
+    """Excel's calculation chain lists the formula cells of the sheets as they were; without it Excel builds a
+    new one, with a stale one it reports the file damaged."""
+    rels = target.rels(workbook)
+    chain = [r for r in rels.values() if r.type == CALC_CHAIN_REL]
+    if chain:
+        target.parts[rels_part(workbook)] = rels_xml([r for r in rels.values() if r.type != CALC_CHAIN_REL])
+        for rel in chain:
+            target.remove(rel.part)
 
 
 def _ribbon(package: Package) -> str | None:

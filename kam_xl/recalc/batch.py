@@ -8,8 +8,10 @@ Before anything parses the file, :func:`kam_xl.package.limits.guard` refuses zip
 and parts declaring a DTD. A text result longer than a cell holds becomes #VALUE! in its cell, as in Excel.
 ``steps`` are table-producing steps, each ``step(book) -> {table name: frame}`` on a :class:`FileBook` of the
 file (the Win-back list, the data check): their tables and the recalculation go into the file in one atomic
-write; a frame's ``attrs["summary"]`` (one line) goes into the report's note. A kam_xl workbook of another workbook format (kam_xl.stamp) is not touched: the report says to upgrade it. A workbook open in Excel (its owner file ``~$NAME`` beside it) is not touched: the report says why; an
-owner file older than ``owner_file_max_age`` hours is taken as left behind by a crash, and the report notes it.
+write; a frame's ``attrs["summary"]`` (one line) goes into the report's note. A kam_xl workbook of another
+workbook format (kam_xl.stamp) is not touched: the report says to upgrade it. A workbook open in Excel (its
+owner file ``~$NAME`` beside it) is not touched: the report says why; an owner file older than
+``owner_file_max_age`` hours is taken as left behind by a crash, and the report notes it.
 """
 
 from __future__ import annotations

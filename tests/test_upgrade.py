@@ -182,7 +182,7 @@ def test_cell_functions_on_an_older_workbook_answer_the_upgrade_line(old_book, w
     assert udfs.CHURN_FLAG(None, 30, 0, 0, AS_OF, [["lost_days", 400]]) == "none"  # a user's own few settings
 
 
-def test_buttons_and_headless_runs_on_an_older_workbook_say_upgrade_and_leave_it(old_book, tmp_path):
+def test_buttons_and_headless_runs_on_an_older_workbook_say_upgrade_and_leave_it(old_book, tmp_path, capsys):
     book = shutil.copy(old_book, tmp_path / "Old.xlsm")
     before = Path(book).read_bytes()
     line = f"This workbook was written by an older kam_xl (format 0); upgrade it with kam-xl install --upgrade {book}"
@@ -192,8 +192,12 @@ def test_buttons_and_headless_runs_on_an_older_workbook_say_upgrade_and_leave_it
                                 timeout=120)
         assert result.returncode == 2, (button, result.stderr)
         assert line in result.stderr, (button, result.stderr)
-    for command in ("recalc", "refresh"):
-        assert main([command, str(book)]) == 2
+    export = tmp_path / "export.csv"
+    export.write_text("Date,Customer ID,Document no,Amount\n2026-10-01,C00001,R-1,100\n", encoding="utf-8")
+    for command in (["recalc", str(book)], ["refresh", str(book)], ["dossier", str(book), "--customer", "C00001"],
+                    ["import", str(book), str(export)]):
+        assert main(command) == 2, command
+        assert line in capsys.readouterr().err, command
     assert Path(book).read_bytes() == before
 
 
@@ -397,3 +401,17 @@ def test_a_workbook_open_in_excel_is_not_upgraded(old_book, tmp_path, capsys):
     assert main(["install", "--upgrade", str(book)]) == 2
     assert "open in Excel by Maria" in capsys.readouterr().err
     assert Path(book).read_bytes() == before
+
+
+def test_libreoffice_opens_the_upgraded_workbook_with_the_users_cells(upgraded, tmp_path):
+    from conftest import require_tools
+    from kam_xl.recalc.libreoffice import libreoffice_recalculate
+
+    require_tools("soffice", install="libreoffice-calc-nogui")
+    converted = openpyxl.load_workbook(libreoffice_recalculate(upgraded, tmp_path / "lo"))
+    assert converted.sheetnames == openpyxl.load_workbook(upgraded).sheetnames
+    notes = [row[-1].value for row in converted["Win-back"].iter_rows(min_row=5) if row[0].value]
+    assert notes == list(FileBook(upgraded).read_table(wb.TABLE)[wb.NOTES])
+    settings = {row[0].value: row[1].value for row in converted["Settings"].iter_rows(min_row=7) if row[0].value}
+    assert (settings["a_share"], settings["xyz_method"], settings["workbook_format"]) == (
+        0.7, "frequency", stamp.WORKBOOK_FORMAT)

@@ -113,6 +113,16 @@ class FileBook:
                              "on it", source=str(self.path))
 
 
+def require_current(path: str | os.PathLike) -> None:
+    """InputError with the upgrade line when the kam_xl workbook ``path`` was written in another workbook format
+    (kam_xl.stamp): commands that compute on its formulas stop before they start."""
+    from kam_xl import stamp
+
+    outdated = stamp.problem(FileBook(path).read_stamp(), str(path))
+    if outdated:
+        raise InputError(f"{path}: {outdated}")
+
+
 @dataclass
 class Written:
     """What :func:`write_tables` did: the tables written, the recalculation and its values written."""

@@ -109,16 +109,14 @@ def recalc_file(path: Path, out_dir: Path | None = None, as_of: dt.date | None =
 def _check_stamp(path: Path) -> None:
     """InputError when a kam_xl workbook was written in another workbook format: its formulas would be computed
     by functions of another contract (kam_xl.stamp); other workbooks pass."""
-    from kam_xl import stamp
-    from kam_xl.book.file import FileBook
+    from kam_xl.book.file import require_current
 
     try:
-        found = FileBook(path).read_stamp()
+        require_current(path)
+    except InputError as exc:
+        raise InputError(f"{exc}; not recalculated, left as it was") from None
     except Exception:  # a file calamine cannot read: the recalculation itself names what is wrong with it
         return
-    outdated = stamp.problem(found, str(path))
-    if outdated:
-        raise InputError(f"{path}: {outdated}; not recalculated, left as it was")
 
 
 def _too_long_as_errors(result: RecalcResult) -> None:

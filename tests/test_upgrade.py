@@ -415,3 +415,21 @@ def test_libreoffice_opens_the_upgraded_workbook_with_the_users_cells(upgraded, 
     settings = {row[0].value: row[1].value for row in converted["Settings"].iter_rows(min_row=7) if row[0].value}
     assert (settings["a_share"], settings["xyz_method"], settings["workbook_format"]) == (
         0.7, "frequency", stamp.WORKBOOK_FORMAT)
+
+
+def test_a_workbook_of_the_same_format_but_an_older_version_gets_this_versions_parts(fresh, tmp_path):
+    book = shutil.copy(fresh, tmp_path / "Patch.xlsm")
+    FileBook(book, recalc=False).set_named_cell(stamp.VERSION_NAME, "0.0.9")
+    assert FileBook(book).read_stamp() == stamp.Stamp("0.0.9", stamp.WORKBOOK_FORMAT)
+    assert udfs.CHURN_FLAG(None, 30, 0, 0, AS_OF, settings_block(book)) == "none"  # same format: computes
+    report = upgrade(book)
+    assert report.changed and FileBook(book).read_stamp() == stamp.CURRENT
+
+
+def test_a_workbook_of_a_newer_format_is_refused(fresh, tmp_path, capsys):
+    book = shutil.copy(fresh, tmp_path / "Newer.xlsm")
+    FileBook(book, recalc=False).set_named_cell(stamp.FORMAT_NAME, stamp.WORKBOOK_FORMAT + 1)
+    before = Path(book).read_bytes()
+    assert main(["install", "--upgrade", str(book)]) == 2
+    assert f"(format {stamp.WORKBOOK_FORMAT + 1}), newer than this kam_xl" in capsys.readouterr().err
+    assert Path(book).read_bytes() == before

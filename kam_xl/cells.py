@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from kam_xl import stamp
 from kam_xl.core.settings import Settings, SettingsError
 from kam_xl.core.typology import parse_yes_no
 
@@ -163,7 +164,10 @@ def normalise_header(header) -> str:
 
 
 def settings_from_range(raw) -> Settings:
-    """Settings from a two-column name/value range (a header row "Setting | Value" is skipped)."""
+    """Settings from a two-column name/value range (a header row "Setting | Value" is skipped).
+
+    A workbook's Settings block written in another workbook format stops with the upgrade message
+    (:mod:`kam_xl.stamp`): its formulas and layout are not the ones this kam_xl computes for."""
     if raw is None:
         return Settings()
     pairs = [r for r in rows(raw) if r and not is_blank(r[0])]
@@ -172,8 +176,12 @@ def settings_from_range(raw) -> Settings:
     if any(len(r) < 2 for r in pairs):
         raise CellError("settings range must have two columns: setting name and value")
     labels = {normalise_header(r[0]): str(r[0]).strip() for r in pairs}  # the row labels as the user sees them
+    values = {normalise_header(r[0]): r[1] for r in pairs}
+    outdated = stamp.problem(stamp.of_rows(values))
+    if outdated:
+        raise CellError(outdated)
     try:
-        return Settings.from_mapping({normalise_header(r[0]): r[1] for r in pairs})
+        return Settings.from_mapping({k: v for k, v in values.items() if k not in stamp.ROWS})
     except SettingsError as exc:
         raise CellError(exc.named(lambda f: f"Settings row {labels.get(f, f)}")) from None
 

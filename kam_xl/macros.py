@@ -104,12 +104,25 @@ def _run(button: str, action: Callable[[Book], None]) -> None:
         print(f"{button}: {error}", file=sys.stderr)
         raise SystemExit(EXIT_INPUT_ERROR) from None
     try:
+        _check_stamp(book)
         action(book)
     except InputError as error:
         if isinstance(book, Path):
             print(f"{button}: {' '.join(str(error).split())}", file=sys.stderr)
             raise SystemExit(EXIT_INPUT_ERROR) from None
         _tell(book, f"{button}: {error}")
+
+
+def _check_stamp(book: Book) -> None:
+    """InputError (the upgrade line) when the workbook was written in another workbook format than this kam_xl's:
+    no button computes on it."""
+    from kam_xl import stamp
+    from kam_xl.book import FileBook, LiveBook
+
+    adapter = FileBook(book) if isinstance(book, Path) else LiveBook(book)
+    outdated = stamp.problem(adapter.read_stamp(), str(book) if isinstance(book, Path) else book.name)
+    if outdated:
+        raise InputError(outdated)
 
 
 def _tell(book: Book, message: str) -> None:

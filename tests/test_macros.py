@@ -124,7 +124,9 @@ def test_in_excel_refresh_writes_win_back_and_data_check_and_settings_and_help_d
     book = live_copy_of(book_file)
     monkeypatch.setattr(xw.Book, "caller", classmethod(lambda cls: book))
     macros.refresh()
-    assert book.calls[0] == ("calculate",) and book.calls[-2:] == [("calculate",), ("alert", book.messages[0])]
+    stamp_read, *calls = book.calls  # the button reads the Settings table's stamp first (kam_xl.stamp)
+    assert stamp_read[0] == "get value" and stamp_read[1].startswith("Settings!")
+    assert calls[0] == ("calculate",) and calls[-2:] == [("calculate",), ("alert", book.messages[0])]
     live = LiveBook(book)
     assert len(live.read_table("Winback")) > 0 and live.read_table("DataCheck") is not None
     message = book.messages[0]
@@ -180,6 +182,7 @@ def test_in_excel_the_message_comes_as_an_alert(monkeypatch, capsys):
 
     class CallingBook:
         app, selection, name = App(), Selection(), "KeyAccounts.xlsm"
+        sheets = [Selection.sheet]  # no Settings table: no stamp to check
 
     monkeypatch.setattr(xw.Book, "caller", classmethod(lambda cls: CallingBook()))
     macros.dossier()

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 from openpyxl.utils import FORMULAE
 
-from kam_xl import demo, udfs
+import kam_xl
+from kam_xl import demo, stamp, udfs
 from kam_xl.a1 import column_letters
 from kam_xl.commands import build_workbook as command
 from kam_xl.core import schema
@@ -212,7 +213,12 @@ def test_settings_table_and_names_for_the_cell_functions(book):
     ((_, block),) = book.defined_names["kam_settings"].destinations
     first, last = (int(part.split("$")[-1]) for part in block.split(":"))
     assert block.startswith("$A$") and ":$B$" in block
-    assert [sheet.cell(r, 1).value for r in range(first, last + 1)] == [f.name for f in dataclasses.fields(Settings)]
+    assert [sheet.cell(r, 1).value for r in range(first, last + 1)] == [f.name for f in dataclasses.fields(Settings)] \
+        + [stamp.FORMAT_ROW, stamp.VERSION_ROW]
+    assert [sheet.cell(r, 2).value for r in range(last - 1, last + 1)] == [stamp.WORKBOOK_FORMAT, kam_xl.__version__]
+    for name, row in ((stamp.FORMAT_NAME, last - 1), (stamp.VERSION_NAME, last)):
+        ((_, ref),) = book.defined_names[name].destinations
+        assert ref == f"$B${row}"
     ((_, as_of),) = book.defined_names["kam_as_of"].destinations
     assert sheet[as_of.replace("$", "")].value is None  # blank = the last transaction day
 

@@ -21,6 +21,7 @@ import pandas as pd
 from kam_xl.book import frames
 from kam_xl.core.settings import Settings
 from kam_xl.errors import InputError
+from kam_xl.stamp import Stamp
 from kam_xl.package import PackageError, workbook_lock, zipcopy
 from kam_xl.package.named_cell import set_named_cell
 from kam_xl.package.table_writer import TableWrite, table_parts
@@ -65,6 +66,13 @@ class FileBook:
     def read_settings(self) -> Settings:
         return frames.settings(self.read_table(frames.SETTINGS_TABLE), f"{self.path}, table Settings")
 
+    def read_stamp(self) -> Stamp | None:
+        """The workbook's stamp (kam_xl.stamp); None without a kam_xl Settings table."""
+        try:
+            return frames.stamp(self.read_table(frames.SETTINGS_TABLE))
+        except InputError:
+            return None
+
     def read_as_of(self) -> dt.date | None:
         import python_calamine as pc
 
@@ -103,6 +111,16 @@ class FileBook:
         if not report.ok:
             raise InputError(f"{what} written, but the recalculation failed ({report.reason}); run kam-xl recalc "
                              "on it", source=str(self.path))
+
+
+def require_current(path: str | os.PathLike) -> None:
+    """InputError with the upgrade line when the kam_xl workbook ``path`` was written in another workbook format
+    (kam_xl.stamp): commands that compute on its formulas stop before they start."""
+    from kam_xl import stamp
+
+    outdated = stamp.problem(FileBook(path).read_stamp(), str(path))
+    if outdated:
+        raise InputError(f"{path}: {outdated}")
 
 
 @dataclass

@@ -10,6 +10,8 @@ import pandas as pd
 from kam_xl.cells import normalise_header, settings_from_range, to_cell
 from kam_xl.core.settings import Settings
 from kam_xl.errors import InputError
+from kam_xl.stamp import Stamp
+from kam_xl.stamp import of_rows as stamp_of_rows
 
 SETTINGS_TABLE = "Settings"
 CUSTOMER_ID = "customer_id"  # a header, normalised ("Customer ID")
@@ -49,6 +51,15 @@ def settings(frame: pd.DataFrame, source: str) -> Settings:
         return settings_from_range(pairs)
     except ValueError as exc:
         raise InputError(str(exc), source=source) from None
+
+
+def stamp(frame: pd.DataFrame) -> Stamp | None:
+    """The stamp of the Settings table (:mod:`kam_xl.stamp`); None when the table is no kam_xl workbook's."""
+    keys = {normalise_header(c): c for c in frame.columns}
+    if "setting" not in keys or "value" not in keys:
+        return None
+    return stamp_of_rows({normalise_header(s): v for s, v in zip(frame[keys["setting"]], frame[keys["value"]])
+                          if s is not None})
 
 
 def customer_column(header: Sequence) -> int | None:

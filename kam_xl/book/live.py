@@ -15,6 +15,7 @@ import pandas as pd
 from kam_xl.book import frames
 from kam_xl.core.settings import Settings
 from kam_xl.errors import InputError
+from kam_xl.stamp import Stamp
 from kam_xl.package.table_writer import aligned
 
 TITLE = "Key Accounts"
@@ -54,6 +55,13 @@ class LiveBook:
 
     def read_settings(self) -> Settings:
         return frames.settings(self.read_table(frames.SETTINGS_TABLE), f"{self.book.name}, table Settings")
+
+    def read_stamp(self) -> Stamp | None:
+        """The workbook's stamp (kam_xl.stamp); None without a kam_xl Settings table."""
+        try:
+            return frames.stamp(self.read_table(frames.SETTINGS_TABLE))
+        except InputError:
+            return None
 
     def read_as_of(self) -> dt.date | None:
         value = self.book.names["kam_as_of"].refers_to_range.value

@@ -8,6 +8,7 @@ from typing import Protocol
 import pandas as pd
 
 from kam_xl.core.settings import Settings
+from kam_xl.stamp import Stamp
 
 
 class Book(Protocol):
@@ -21,6 +22,9 @@ class Book(Protocol):
 
     def read_settings(self) -> Settings:
         """The Settings table's values."""
+
+    def read_stamp(self) -> Stamp | None:
+        """Who wrote the workbook (kam_xl.stamp): None when it has no kam_xl Settings table."""
 
     def read_as_of(self) -> dt.date | None:
         """The as-of date of the Settings sheet (the cell named kam_as_of); None while it is empty."""

@@ -25,6 +25,7 @@ import xlsxwriter
 from kam_xl import a1, atomic, cells
 from kam_xl.core import schema
 from kam_xl.errors import InputError
+from kam_xl.book.file import require_current
 from kam_xl.recalc import recalculate
 from kam_xl.template.sheet_dossier import AS_OF_CELL, SELECT_CELL, SHEET, write_dossier_sheet
 from kam_xl.template.sheet_inputs import TABLES
@@ -52,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.workbook)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    require_current(path)
     if args.key_accounts:
         if not args.out:
             raise InputError("--key-accounts writes a new workbook: give it with --out DOSSIERS.xlsx")

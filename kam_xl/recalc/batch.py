@@ -8,8 +8,10 @@ Before anything parses the file, :func:`kam_xl.package.limits.guard` refuses zip
 and parts declaring a DTD. A text result longer than a cell holds becomes #VALUE! in its cell, as in Excel.
 ``steps`` are table-producing steps, each ``step(book) -> {table name: frame}`` on a :class:`FileBook` of the
 file (the Win-back list, the data check): their tables and the recalculation go into the file in one atomic
-write; a frame's ``attrs["summary"]`` (one line) goes into the report's note. A workbook open in Excel (its owner file ``~$NAME`` beside it) is not touched: the report says why; an
-owner file older than ``owner_file_max_age`` hours is taken as left behind by a crash, and the report notes it.
+write; a frame's ``attrs["summary"]`` (one line) goes into the report's note. A kam_xl workbook of another
+workbook format (kam_xl.stamp) is not touched: the report says to upgrade it. A workbook open in Excel (its
+owner file ``~$NAME`` beside it) is not touched: the report says why; an owner file older than
+``owner_file_max_age`` hours is taken as left behind by a crash, and the report notes it.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ def recalc_file(path: Path, out_dir: Path | None = None, as_of: dt.date | None =
         with workbook_lock(target, lock_timeout):  # held over read, recalculation and write
             guard(path, limits)  # zip bombs, lying directories, DTDs: refused before anything parses the file
             check_package(path)  # a clear reason for a bad file before a long recalculation
+            _check_stamp(path)
             if steps:
                 result, written = _with_steps(path, steps, as_of, target if out_dir is not None else None,
                                               lock_timeout, report)
@@ -101,6 +104,19 @@ def recalc_file(path: Path, out_dir: Path | None = None, as_of: dt.date | None =
         report.reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _check_stamp(path: Path) -> None:
+    """InputError when a kam_xl workbook was written in another workbook format: its formulas would be computed
+    by functions of another contract (kam_xl.stamp); other workbooks pass."""
+    from kam_xl.book.file import require_current
+
+    try:
+        require_current(path)
+    except InputError as exc:
+        raise InputError(f"{exc}; not recalculated, left as it was") from None
+    except Exception:  # a file calamine cannot read: the recalculation itself names what is wrong with it
+        return
 
 
 def _too_long_as_errors(result: RecalcResult) -> None:

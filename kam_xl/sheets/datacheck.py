@@ -18,6 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from kam_xl import stamp
 from kam_xl.core.settings import Settings, SettingsError, field_names
 from kam_xl.template.sheet_inputs import FIRST_DAY, TABLES, Column, Table
 
@@ -326,7 +327,8 @@ def _check_settings(found: _Found, place: _Place) -> None:
     names = pd.Series(_text(frame[keys["setting"]])).str.casefold().str.replace(" ", "_")
     values = frame[keys["value"]].to_numpy(dtype=object)
     known = set(field_names())
-    found.add(place, "Setting", ~names.isin(known).to_numpy() & (names != "").to_numpy(), "unknown setting",
+    unknown = ~names.isin(known | set(stamp.ROWS)).to_numpy()  # the stamp rows are the workbook's, no setting
+    found.add(place, "Setting", unknown & (names != "").to_numpy(), "unknown setting",
               "correct the name, or delete the row", values=frame[keys["setting"]])
     bad = np.zeros(len(frame), dtype=bool)
     reasons = np.full(len(frame), "", dtype=object)

@@ -122,11 +122,13 @@ def import_file(book: str | os.PathLike, export: str | os.PathLike, **options) -
     (the export's rejected rows, then the workbook's own problems), recalculated, in one atomic swap: any
     failure leaves the workbook as it was."""
     from kam_xl.book import FileBook
+    from kam_xl.book.file import require_current
     from kam_xl.package import workbook_lock
     from kam_xl.sheets.checkbook import file_check
 
-    lines, rejected = read_export(export, **options)
     target = Path(book)
+    require_current(target)
+    lines, rejected = read_export(export, **options)
     with workbook_lock(target):
         table = FileBook(target, recalc=False).read_table(TABLE)
         fresh, skipped = new_lines(table, lines)

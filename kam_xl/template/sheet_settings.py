@@ -4,8 +4,9 @@
     row 4          As of | <date, named kam_as_of> | what an empty cell means
     row 6          table "Settings": Setting | Value | Description, one row per field (declaration order)
 
-Each Value cell is named ``kam_<field>``; ``kam_settings`` names the Setting:Value block (without the header)
-that the cell functions read. Defaults and help texts come from the Settings class, nothing is restated
+Each Value cell is named ``kam_<field>``; below the fields, the stamp rows (:mod:`kam_xl.stamp`, named
+``kam_workbook_format`` and ``kam_version``); ``kam_settings`` names the Setting:Value block (without the header,
+stamp included) that the cell functions read. Defaults and help texts come from the Settings class, nothing is restated
 here; the validation follows the field's type and the choices the settings module declares.
 """
 
@@ -16,6 +17,7 @@ import datetime as dt
 
 from xlsxwriter.workbook import Workbook
 
+from kam_xl import stamp
 from kam_xl.core import settings as core_settings
 from kam_xl.core.settings import Settings, describe
 from kam_xl.template.labels import caption, label_formula
@@ -67,7 +69,7 @@ def write_settings_sheet(workbook: Workbook, formats: Formats, language: str = "
         "error_title": "As of", "error_message": "Enter a date, e.g. 2026-09-30, or leave the cell empty."})
     workbook.define_name(AS_OF_NAME, f"={SHEET}!$B${AS_OF_ROW + 1}")
 
-    first, last = TABLE_ROW + 1, TABLE_ROW + len(fields)
+    first, last = TABLE_ROW + 1, TABLE_ROW + len(fields) + len(stamp.ROWS)
     sheet.add_table(TABLE_ROW, 0, last, 2, {
         "name": "Settings", "style": TABLE_STYLE, "autofilter": False,
         "columns": [{"header": h, "header_format": formats.header} for h in ("Setting", "Value", "Description")],
@@ -82,10 +84,23 @@ def write_settings_sheet(workbook: Workbook, formats: Formats, language: str = "
         sheet.write_string(row, 2, describe(f.name), formats.note)
         sheet.data_validation(row, 1, row, 1, validation(f, value))
         workbook.define_name(cell_name(f.name), f"={SHEET}!$B${row + 1}")
+    _write_stamp(workbook, sheet, formats, first + len(fields))
     workbook.define_name(SETTINGS_NAME, f"={SHEET}!$A${first + 1}:$B${last + 1}")
 
     sheet.freeze_panes(TABLE_ROW + 1, 0)
     page_setup(sheet, one_page=True)
+
+
+def _write_stamp(workbook: Workbook, sheet, formats: Formats, row: int) -> None:
+    """The stamp rows (kam_xl.stamp) below the settings: the format and the version that wrote the workbook."""
+    note = "Written by kam_xl; do not change. kam-xl install --upgrade updates it."
+    for offset, (label, name, value, what) in enumerate((
+            (stamp.FORMAT_ROW, stamp.FORMAT_NAME, stamp.WORKBOOK_FORMAT, "Workbook format"),
+            (stamp.VERSION_ROW, stamp.VERSION_NAME, stamp.CURRENT.version, "kam_xl version"))):
+        sheet.write_string(row + offset, 0, label, formats.code)
+        write_value(sheet, row + offset, 1, value, formats.text)
+        sheet.write_string(row + offset, 2, f"{what} of this workbook. {note}", formats.note)
+        workbook.define_name(name, f"={SHEET}!$B${row + offset + 1}")
 
 
 def validation(f: dataclasses.Field, default) -> dict:

@@ -1,0 +1,313 @@
+"""The foreign workbooks of the install tests, and the checks those tests use, checked themselves.
+
+Each of the five books opens in python-calamine and openpyxl, holds exactly its transaction list where its
+record says, gives kam_xl's analysis A/B/C classes, lost customers and a win-back list, has only its maker's
+own openxml-audit errors, and renders in LibreOffice to the same pixels twice. The checks catch what they
+are for: a changed part, a foreign sheet that gained more than a code name, a changed pixel.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from conftest import require_tools
+from python_calamine import CalamineWorkbook
+
+import foreign_books
+import foreign_checks
+from foreign_books import BUILDERS, ForeignBook
+from foreign_checks import (PixelReport, assert_parts_kept, audit_errors, changed_parts, new_audit_errors,
+                            only_code_name_added, png_pixels, render_sheets, same_pixels)
+from kam_xl import a1
+from kam_xl.core.analysis import analyze
+from kam_xl.core.settings import Settings
+from kam_xl.sheets.winback import COLUMNS, winback_table
+
+NAMES = list(BUILDERS)
+#: The makers' own openxml-audit errors (present before kam_xl touches anything).
+MAKER_ERRORS = {
+    "xlsxwriter": [],
+    "openpyxl": ["/xl/styles.xml /styleSheet[1]/fonts[1]/font[1]: Unexpected element 'color' found"],
+    "libreoffice": ["/xl/workbook.xml : A required relationship type "
+                    "'http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme' is missing."],
+    "german": [],
+    "export": [],
+}
+
+
+def _libreoffice() -> None:
+    require_tools("soffice", "pdftoppm", "pdftotext", install="libreoffice-calc-nogui python3-uno poppler-utils")
+    if subprocess.run([foreign_checks.SYSTEM_PYTHON, "-c", "import uno"], capture_output=True).returncode:
+        require_tools("python3-uno-bridge", install="python3-uno")
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory, ci_fonts_env) -> dict[str, ForeignBook]:
+    _libreoffice()
+    return foreign_books.build_all(tmp_path_factory.mktemp("foreign"), ci_fonts_env)
+
+
+def _sheet_rows(path: Path, sheet: str) -> list[list]:
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+
+def _block(rows: list[list], ref: str) -> list[list]:
+    """The cells of ``ref`` (header row first)."""
+    first, last = ref.split(":")
+    (row0, col0), (row1, col1) = a1.parse(first), a1.parse(last)
+    return [row[col0 - 1:col1] for row in rows[row0 - 1:row1]]
+
+
+def _as_canonical(block: list[list], columns: dict[str, str]) -> pd.DataFrame:
+    header, body = block[0], block[1:]
+    frame = pd.DataFrame(body, columns=header)
+    return foreign_books.canonical(pd.DataFrame({name: frame[columns[name]] for name in foreign_books.CANONICAL}))
+
+
+# ------------------------------------------------------------------------------------------------ the books
+
+@pytest.mark.parametrize("name", NAMES)
+def test_calamine_reads_exactly_the_recorded_transactions(books, name):
+    book = books[name]
+    rows = _sheet_rows(book.path, book.transactions_sheet)
+    block = _block(rows, book.transactions_ref)
+    assert set(book.columns.values()) <= set(block[0])
+    pd.testing.assert_frame_equal(_as_canonical(block, book.columns), book.frame)
+    assert len(rows) == a1.parse(book.transactions_ref.split(":")[1])[0], "rows below the recorded range"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_openpyxl_opens_every_book_with_its_sheets_and_tables(books, name):
+    book = books[name]
+    workbook = openpyxl.load_workbook(book.path)
+    assert tuple(workbook.sheetnames) == book.sheets
+    tables = {t for ws in workbook.worksheets for t in ws.tables}
+    assert tables == set(book.tables)
+    if book.is_table:
+        sheet = workbook[book.transactions_sheet]
+        assert sheet.tables[book.transactions].ref == book.transactions_ref
+    else:
+        assert book.transactions not in tables
+
+
+def test_the_books_have_what_their_makers_put_in(books):
+    with zipfile.ZipFile(books["xlsxwriter"].path) as package:
+        names = package.namelist()
+        workbook = package.read("xl/workbook.xml").decode()
+    assert {"xl/charts/chart1.xml", "xl/media/image1.png", "xl/comments1.xml", "xl/tables/table1.xml"} <= set(names)
+    assert any(n.startswith("xl/drawings/vmlDrawing") for n in names)
+    assert 'name="TotalRevenue"' in workbook and 'name="MonthList" localSheetId="1"' in workbook
+
+    workbook = openpyxl.load_workbook(books["openpyxl"].path)
+    invoices = workbook["Invoices"]
+    assert invoices.data_validations.dataValidation[0].formula1 == '"Yes,No"'
+    assert invoices.conditional_formatting and invoices.freeze_panes == "A2"
+    assert workbook["Overview"]["B4"].value == "=SUM(tblInvoices[Net Amount])"
+
+    german = openpyxl.load_workbook(books["german"].path)["Umsätze"]
+    assert [c.value for c in german[4]] == ["Kundennr.", "Belegdatum", "Belegnr.", "Umsatz", "Deckungsbeitrag",
+                                            "Vertreter"]
+    assert german["B5"].number_format == "dd.mm.yyyy" and german["D5"].number_format == "#,##0.00"
+    assert german["B5"].is_date and german.auto_filter.ref == books["german"].transactions_ref
+
+    with zipfile.ZipFile(books["export"].path) as package:
+        assert not [n for n in package.namelist() if "vba" in n.lower() or "customUI" in n]
+        assert b"macroEnabled" not in package.read("[Content_Types].xml")
+
+
+def test_libreoffice_wrote_a_real_pivot_table_and_its_cache(books):
+    with zipfile.ZipFile(books["libreoffice"].path) as package:
+        names = set(package.namelist())
+        workbook = package.read("xl/workbook.xml")
+        pivot = package.read("xl/pivotTables/pivotTable1.xml")
+        cache = package.read("xl/pivotCache/pivotCacheDefinition1.xml")
+        types = package.read("[Content_Types].xml")
+    assert {"xl/pivotCache/pivotCacheDefinition1.xml", "xl/pivotCache/pivotCacheRecords1.xml",
+            "xl/pivotTables/pivotTable1.xml", "xl/pivotTables/_rels/pivotTable1.xml.rels"} <= names
+    assert b"<pivotCaches>" in workbook and b'appName="Calc"' in workbook
+    assert b'name="RevenuePerCustomer"' in pivot and b"Client ID" in cache and b"pivotTable+xml" in types
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_data_gives_classes_lost_customers_and_a_winback_list(books, name):
+    book = books[name]
+    inputs = book.inputs
+    analysis = analyze(inputs["transactions"], inputs.get("customers"), inputs.get("complaints"), Settings())
+    assert set(analysis["abc"]) >= {"A", "B", "C"}
+    assert (analysis["churn"] == "lost").sum() >= 3
+    assert len(analysis) >= 30 and 900 <= len(book.frame) <= 3000
+    months = book.frame["date"].dt.to_period("M")
+    assert (months.max() - months.min()).n >= 18
+    winback = winback_table(analysis, inputs["transactions"], inputs.get("customers"), inputs.get("complaints"),
+                            Settings(), pd.DataFrame(columns=COLUMNS))
+    assert len(winback) >= 2
+
+
+@pytest.mark.parametrize("name", ["xlsxwriter", "openpyxl", "german", "export"])
+def test_builders_are_byte_for_byte_reproducible(books, name, tmp_path):
+    again = BUILDERS[name](tmp_path)
+    assert again.path.read_bytes() == books[name].path.read_bytes()
+    pd.testing.assert_frame_equal(again.frame, books[name].frame)
+
+
+def test_libreoffice_builds_the_same_content_twice_but_for_its_save_date(books, tmp_path, ci_fonts_env):
+    again = foreign_books.libreoffice_book(tmp_path, ci_fonts_env)
+    assert changed_parts(books["libreoffice"].path, again.path) == {
+        "added": [], "removed": [], "changed": ["docProps/core.xml"]}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_openxml_audit_finds_only_the_makers_own_errors(books, name):
+    assert audit_errors(books[name].path) == MAKER_ERRORS[name]
+
+
+# ------------------------------------------------------------------------------------------------ rendering
+
+@pytest.mark.parametrize("name", NAMES)
+def test_rendering_a_book_twice_gives_the_same_pixels(books, name, tmp_path, ci_fonts_env):
+    book = books[name]
+    before = book.path.read_bytes()
+    first = render_sheets(book.path, book.sheets, tmp_path / "first", ci_fonts_env)
+    second = render_sheets(book.path, book.sheets, tmp_path / "second", ci_fonts_env)
+    assert first and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in first)
+    report = same_pixels(first, second)
+    assert report, str(report)
+    assert book.path.read_bytes() == before, "rendering changed the file"
+
+
+def test_render_prints_the_named_sheets_only(books, tmp_path, ci_fonts_env):
+    book = books["xlsxwriter"]
+    pages = render_sheets(book.path, ["Summary"], tmp_path, ci_fonts_env)
+    assert len(pages) == 1
+    text = subprocess.run(["pdftotext", str(tmp_path / (book.path.stem + ".pdf")), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "Sales summary" in text and "Revenue per month" in text
+    assert book.frame["customer_id"].iloc[0] not in text  # nothing of the Sales sheet
+    every = render_sheets(book.path, book.sheets, tmp_path / "all", ci_fonts_env)
+    assert len(every) > 10 and same_pixels(pages, every[-1:])  # Summary is the last sheet
+
+
+def test_render_names_a_missing_sheet(books, tmp_path, ci_fonts_env):
+    with pytest.raises(RuntimeError, match="no sheet named Nope"):
+        render_sheets(books["german"].path, ["Kunden", "Nope"], tmp_path, ci_fonts_env)
+
+
+def test_same_pixels_reports_where_pages_differ(books, tmp_path, ci_fonts_env):
+    book = books["german"]
+    changed = tmp_path / "changed" / book.path.name
+    changed.parent.mkdir()
+    with zipfile.ZipFile(book.path) as old, zipfile.ZipFile(changed, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == "xl/sharedStrings.xml":
+                data = data.replace("Vertrieb Süd".encode(), "Vertrieb Nord".encode())
+            new.writestr(info, data)
+    original = render_sheets(book.path, ["Umsätze"], tmp_path / "a", ci_fonts_env)
+    edited = render_sheets(changed, ["Umsätze"], tmp_path / "b", ci_fonts_env)
+    report = same_pixels(original, edited)
+    assert not report
+    assert len(report.differences) == 1 and report.differences[0].startswith("page 1: ")
+    assert not same_pixels(original, original[:-1]) and "pages against" in str(same_pixels(original, original[:1]))
+
+
+def test_png_decoder_agrees_with_pdftoppm_raw_pixels(books, tmp_path, ci_fonts_env):
+    """Every PNG filter pdftoppm uses decodes to the pixels of its own uncompressed PPM output."""
+    pages = render_sheets(books["xlsxwriter"].path, ["Summary"], tmp_path, ci_fonts_env)
+    pdf = tmp_path / (books["xlsxwriter"].path.stem + ".pdf")
+    subprocess.run(["pdftoppm", "-r", "50", "-singlefile", str(pdf), str(tmp_path / "raw")], check=True)
+    ppm = (tmp_path / "raw.ppm").read_bytes()
+    magic, width, height, maxval, pixels = ppm.split(maxsplit=4)
+    assert magic == b"P6" and maxval == b"255"
+    expected = np.frombuffer(pixels, np.uint8).reshape(int(height), int(width), 3)
+    assert np.array_equal(png_pixels(pages[0]), expected)
+    logo = png_pixels_of(foreign_books.tiny_png(), tmp_path)
+    assert logo.shape == (48, 48, 3) and tuple(logo[24, 24]) == (237, 125, 49) and tuple(logo[0, 0]) == (255,) * 3
+
+
+def png_pixels_of(data: bytes, folder: Path) -> np.ndarray:
+    path = folder / "logo.png"
+    path.write_bytes(data)
+    return png_pixels(path)
+
+
+# ------------------------------------------------------------------------------------------------ parts, audit
+
+def _rewrite(source: Path, target: Path, edits: dict) -> Path:
+    """A copy of ``source`` with some parts replaced (callable: old bytes -> new bytes) or added (bytes)."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = old.read(info)
+            edit = edits.get(info.filename)
+            new.writestr(info, edit(data) if callable(edit) else data)
+        for name, data in edits.items():
+            if not callable(data):
+                new.writestr(name, data)
+    return target
+
+
+def test_changed_parts_and_parts_kept(books, tmp_path):
+    source = books["german"].path
+    after = _rewrite(source, tmp_path / "after.xlsx", {
+        "xl/workbook.xml": lambda x: x.replace(b"</definedNames>",
+                                               b'<definedName name="kam_version">"1"</definedName></definedNames>'),
+        "xl/worksheets/sheet2.xml": lambda x: x.replace(b"<dimension", b'<sheetPr codeName="Tabelle2"/><dimension'),
+        "xl/kam.bin": b"ours",
+    })
+    assert changed_parts(source, after) == {"added": ["xl/kam.bin"], "removed": [],
+                                            "changed": ["xl/worksheets/sheet2.xml", "xl/workbook.xml"]}
+    assert_parts_kept(source, after)
+    with pytest.raises(AssertionError, match=r"sheet2\.xml"):
+        assert_parts_kept(source, after, code_name_sheets=False)
+
+    touched = _rewrite(source, tmp_path / "touched.xlsx", {
+        "xl/worksheets/sheet1.xml": lambda x: x.replace(b"Vertrieb", b"Vertrieb"),  # same bytes
+        "xl/theme/theme1.xml": lambda x: x + b" "})
+    with pytest.raises(AssertionError, match=r"parts of theirs changed: \['xl/theme/theme1.xml'\]"):
+        assert_parts_kept(source, touched)
+    assert_parts_kept(source, touched, allowed={"xl/theme/*"})
+    gone = tmp_path / "gone.xlsx"
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(gone, "w") as new:
+        for info in old.infolist():
+            if info.filename != "docProps/app.xml":
+                new.writestr(info, old.read(info))
+    with pytest.raises(AssertionError, match="removed.*docProps/app.xml"):
+        assert_parts_kept(source, gone)
+
+
+def test_only_code_name_added():
+    plain = b'<worksheet xmlns="m"><dimension ref="A1"/><sheetData/></worksheet>'
+    assert only_code_name_added(plain, plain.replace(b"<dimension", b'<sheetPr codeName="Sheet1"/><dimension'))
+    assert not only_code_name_added(plain, plain.replace(b"<dimension", b'<sheetPr codeName="S"><tabColor '
+                                                                        b'rgb="FF00FF00"/></sheetPr><dimension'))
+    with_pr = b'<worksheet><sheetPr filterMode="false"><pageSetUpPr fitToPage="1"/></sheetPr><sheetData/></worksheet>'
+    assert only_code_name_added(with_pr, with_pr.replace(b'filterMode="false"', b'filterMode="false" codeName="X"'))
+    assert not only_code_name_added(with_pr, with_pr.replace(b'filterMode="false"', b'filterMode="true" codeName="X"'))
+    named = with_pr.replace(b'filterMode="false"', b'codeName="Old"')
+    assert not only_code_name_added(named, named.replace(b"Old", b"New"))
+    assert not only_code_name_added(plain, plain)
+
+
+def test_new_audit_errors_leaves_the_makers_own_out(books, tmp_path):
+    source = books["openpyxl"].path
+    same = shutil.copy(source, tmp_path / "copy.xlsx")
+    assert new_audit_errors(source, same) == []
+    broken = _rewrite(source, tmp_path / "broken.xlsx", {
+        "xl/_rels/workbook.xml.rels": lambda x: x.replace(
+            b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/'
+                                 b'officeDocument/2006/relationships/worksheet" Target="worksheets/nope.xml"/>'
+                                 b"</Relationships>")})
+    added = new_audit_errors(source, broken)
+    assert added and all("styles.xml" not in line for line in added)
+    assert len(audit_errors(broken)) == len(added) + 1
+
+
+def test_pixel_report_reads_as_a_sentence():
+    assert str(PixelReport(3, 3)) == "same pixels on all 3 pages"
+    assert str(PixelReport(2, 3)) == "2 pages against 3"

@@ -139,7 +139,8 @@ def xlsxwriter_book(folder: str | os.PathLike) -> ForeignBook:
     Sheet "Sales": Excel table ``Sales`` (Date, Customer, Invoice No, Sales Rep, Revenue, Gross Margin and a
     calculated column Margin %), frozen header, formats. Sheet "Summary": totals and a revenue-per-month block
     made of SUMIFS formulas (with their cached values), a column chart of it, a note, a logo image, a
-    workbook-scoped name ``TotalRevenue`` and a sheet-scoped name ``Summary!MonthList``.
+    workbook-scoped name ``TotalRevenue``, a sheet-scoped name ``Summary!MonthList`` and two custom document
+    properties (docProps/custom.xml).
     """
     import xlsxwriter
 
@@ -151,6 +152,8 @@ def xlsxwriter_book(folder: str | os.PathLike) -> ForeignBook:
                                               "strings_to_urls": False})
     workbook.set_properties({"title": "Sales report", "author": "Sales Ops", "company": "Muster Maschinenbau AG",
                              "created": DOCUMENT_DATE})
+    workbook.set_custom_property("Department", "Sales Operations")
+    workbook.set_custom_property("Report version", 7)
     bold = workbook.add_format({"bold": True})
     title = workbook.add_format({"bold": True, "font_size": 16, "font_color": "#1F4E78"})
     date_fmt = workbook.add_format({"num_format": "dd mmm yyyy"})
@@ -229,7 +232,8 @@ def xlsxwriter_book(folder: str | os.PathLike) -> ForeignBook:
         {"customer_id": "Customer", "date": "Date", "amount": "Revenue", "margin": "Gross Margin",
          "document_no": "Invoice No"},
         canonical(tx), tables=("Sales",), inputs={"transactions": tx},
-        notes="comments (VML drawing), chart, image, workbook and sheet-scoped defined names")
+        notes="comments (VML drawing), chart, image, workbook and sheet-scoped defined names, "
+              "custom document properties")
 
 
 # ------------------------------------------------------------------------------------------------ 2 openpyxl

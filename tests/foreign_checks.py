@@ -3,9 +3,11 @@
     changed_parts(before, after) -> {"added": [...], "removed": [...], "changed": [...]}
     assert_parts_kept(before, after, allowed=INSTALL_EDITS)   every other part of ``before`` byte-identical
     only_code_name_added(before_xml, after_xml) -> bool        a sheet part that gained sheetPr/@codeName only
+    entries_kept(before, after) -> list[str]                   what the shared parts lost or moved of theirs
     audit_errors(path) -> list[str]                            openxml-audit's errors, one line each
     new_audit_errors(before, after) -> list[str]               errors of ``after`` that ``before`` did not have
     render_sheets(path, sheets, out_dir, env) -> list[Path]    one PNG per printed page of those sheets only
+    rendered_errors(pdf) -> list[str]                          lines of the render showing #NAME? and the like
     same_pixels(pngs_a, pngs_b) -> PixelReport                 truthy when every page has the same pixels
 
 Rendering goes through LibreOffice (tests/tools/uno_export_sheets.py, Debian's python3 with python3-uno):
@@ -22,11 +24,13 @@ differ there are decoded in full to count and locate the differing pixels.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 import re
 import struct
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from collections import Counter
@@ -67,8 +71,9 @@ def changed_parts(before: str | Path, after: str | Path) -> dict[str, list[str]]
     }
 
 
-def _allowed(name: str, allowed: Iterable[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in allowed)
+def _allowed(name: str, allowed: tuple[str, ...]) -> bool:
+    """``name`` is one of ``allowed`` or matches one as a pattern ("xl/theme/*"; "[Content_Types].xml" is a name)."""
+    return name in allowed or any(fnmatch.fnmatchcase(name, pattern) for pattern in allowed)
 
 
 def assert_parts_kept(before: str | Path, after: str | Path, allowed: Iterable[str] = INSTALL_EDITS, *,
@@ -90,6 +95,93 @@ def assert_parts_kept(before: str | Path, after: str | Path, allowed: Iterable[s
         broken.append(name)
     assert not broken, f"parts of theirs changed: {broken}"
     return report
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+#: Lists of xl/styles.xml whose entries are referenced by index: theirs must stay a prefix.
+STYLE_LISTS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
+               "colors/indexedColors")
+MACRO_WORKBOOK = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
+def entries_kept(before: str | Path, after: str | Path) -> list[str]:
+    """What an edit of the shared parts lost or moved of theirs (empty when nothing):
+
+    - xl/workbook.xml: their sheets first, in order, unchanged; their defined names and pivot caches kept,
+      in their order (new ones may sit between them: Excel sorts defined names);
+    - the package's and the workbook's relationships: every one of theirs kept with its Id, type and target;
+    - [Content_Types].xml: every Default and Override of theirs kept (the workbook's may become the
+      macro-enabled type);
+    - xl/styles.xml: every indexed list of theirs (fonts, fills, borders, cellXfs, dxfs ...) a prefix of the new
+      one, entry for entry, so their cells' style indices mean what they meant;
+    - xl/sharedStrings.xml: their strings a prefix of the new list, so their cells' indices still hold.
+    Entries compare as parsed XML (attribute order and namespace prefixes aside)."""
+    old, new = parts(before), parts(after)
+    problems = []
+
+    def tree(package, name):
+        return ET.fromstring(package[name]) if name in package else None
+
+    workbook_old, workbook_new = tree(old, "xl/workbook.xml"), tree(new, "xl/workbook.xml")
+    sheets_old = _children(workbook_old, f"{_MAIN}sheets")
+    sheets_new = _children(workbook_new, f"{_MAIN}sheets")
+    if sheets_new[:len(sheets_old)] != sheets_old:
+        problems.append("xl/workbook.xml: their sheets are not the first ones, unchanged")
+    for path in ("definedNames", "pivotCaches", "externalReferences"):
+        if not _subsequence(_children(workbook_old, f"{_MAIN}{path}"), _children(workbook_new, f"{_MAIN}{path}")):
+            problems.append(f"xl/workbook.xml: {path} of theirs lost, changed or reordered")
+
+    for name in ("_rels/.rels", "xl/_rels/workbook.xml.rels"):
+        kept = set(_children(tree(new, name), None)) if name in new else set()
+        lost = [rel for rel in _children(tree(old, name), None) if rel not in kept]
+        if lost:
+            problems.append(f"{name}: {len(lost)} relationship(s) of theirs lost or changed")
+
+    types_new = set(_children(tree(new, "[Content_Types].xml"), None))
+    for entry in _children(tree(old, "[Content_Types].xml"), None):
+        if entry in types_new:
+            continue
+        if "/xl/workbook.xml" in entry and any("/xl/workbook.xml" in t and MACRO_WORKBOOK in t for t in types_new):
+            continue
+        problems.append(f"[Content_Types].xml: {entry} of theirs lost or changed")
+
+    styles_old, styles_new = tree(old, "xl/styles.xml"), tree(new, "xl/styles.xml")
+    for path in STYLE_LISTS:
+        path = "/".join(f"{_MAIN}{step}" for step in path.split("/"))
+        theirs, ours = _children(styles_old, path), _children(styles_new, path)
+        if ours[:len(theirs)] != theirs:
+            problems.append(f"xl/styles.xml: {path.replace(_MAIN, '')} of theirs not kept in place")
+
+    strings_old, strings_new = tree(old, "xl/sharedStrings.xml"), tree(new, "xl/sharedStrings.xml")
+    theirs, ours = _children(strings_old, None), _children(strings_new, None)
+    if ours[:len(theirs)] != theirs:
+        problems.append("xl/sharedStrings.xml: their strings not kept in place")
+    return problems
+
+
+def _children(root, path: str | None) -> list[str]:
+    """Canonical text of each child of ``root`` (or of its element at ``path``); [] when absent."""
+    if root is None:
+        return []
+    parent = root if path is None else root.find(path)
+    if parent is None:
+        return []
+    return [_canonical(child) for child in parent]
+
+
+def _canonical(element) -> str:
+    """Tag, sorted attributes, text and children; whitespace between child elements ignored."""
+    attributes = "".join(f' {k}="{v}"' for k, v in sorted(element.attrib.items()))
+    text = (element.text or "") if len(element) == 0 else (element.text or "").strip()
+    inner = "".join(_canonical(child) for child in element)
+    return f"<{element.tag}{attributes}>{text}{inner}</{element.tag}>"
+
+
+def _subsequence(small: list[str], big: list[str]) -> bool:
+    rest = iter(big)
+    return all(any(item == other for other in rest) for item in small)
 
 
 _SHEET_PR = re.compile(rb"<(?:\w+:)?sheetPr\b[^>]*?/?>")
@@ -116,15 +208,23 @@ def _code_name(xml: bytes) -> bytes | None:
 
 def audit_errors(path: str | Path) -> list[str]:
     """openxml-audit's errors for ``path``, one line each: "PART PATH: DESCRIPTION" (empty when valid).
-    Warnings (e.g. openpyxl's inline strings without a shared-strings part) are left out."""
-    result = subprocess.run([str(AUDIT), "-o", "json", "-m", "0", str(path)], capture_output=True, text=True,
-                            timeout=300, check=False)
-    try:
-        report = json.loads(result.stdout)[0]
-    except (ValueError, IndexError) as error:
-        raise RuntimeError(f"openxml-audit gave no report for {path}: {result.stdout}{result.stderr}") from error
-    return [f"{e.get('part_uri', '')} {e.get('path', '')}: {e.get('description', '')}".replace("  ", " ")
-            for e in report["errors"] if e.get("severity", "error") == "error"]
+    Warnings (e.g. openpyxl's inline strings without a shared-strings part) are left out. Results are kept
+    per file content, since the same original is audited by many tests."""
+    content = Path(path).read_bytes()
+    digest = hashlib.sha256(content).hexdigest()
+    if digest not in _AUDITS:
+        result = subprocess.run([str(AUDIT), "-o", "json", "-m", "0", str(path)], capture_output=True, text=True,
+                                timeout=300, check=False)
+        try:
+            report = json.loads(result.stdout)[0]
+        except (ValueError, IndexError) as error:
+            raise RuntimeError(f"openxml-audit gave no report for {path}: {result.stdout}{result.stderr}") from error
+        _AUDITS[digest] = [f"{e.get('part_uri', '')} {e.get('path', '')}: {e.get('description', '')}".replace("  ", " ")
+                           for e in report["errors"] if e.get("severity", "error") == "error"]
+    return list(_AUDITS[digest])
+
+
+_AUDITS: dict[str, list[str]] = {}
 
 
 def new_audit_errors(before: str | Path, after: str | Path) -> list[str]:
@@ -138,7 +238,8 @@ def new_audit_errors(before: str | Path, after: str | Path) -> list[str]:
 
 def render_sheets(path: str | Path, sheets: Iterable[str], out_dir: str | Path, env: dict[str, str] | None = None,
                   *, dpi: int = 50) -> list[Path]:
-    """PNG per printed page of ``sheets`` of ``path`` (in workbook order), as OUT_DIR/STEM-N.png.
+    """PNG per printed page of ``sheets`` of ``path`` (in workbook order), as OUT_DIR/STEM-N.png; the PDF stays
+    as OUT_DIR/STEM.pdf.
 
     ``env``: the LibreOffice environment (tests/conftest.py ``ci_fonts_env``, the CI fonts only)."""
     path, out_dir = Path(path), Path(out_dir)
@@ -157,6 +258,19 @@ def render_sheets(path: str | Path, sheets: Iterable[str], out_dir: str | Path, 
                    timeout=600)
     pages = [p for p in out_dir.glob(f"{path.stem}-*.png") if re.fullmatch(r"\d+", p.stem[len(path.stem) + 1:])]
     return sorted(pages, key=lambda p: int(p.stem[len(path.stem) + 1:]))
+
+
+#: What a cell shows in LibreOffice when its formula fails.
+ERROR_TEXTS = ("#NAME?", "#VALUE!", "#REF!", "#N/A", "#DIV/0!", "#NUM!", "#NULL!", "Err:5", "Err:50")
+
+
+def rendered_errors(pdf: str | Path) -> list[str]:
+    """Lines of a rendered PDF (e.g. OUT_DIR/STEM.pdf of :func:`render_sheets`) that show a formula error,
+    as "page N: LINE"."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True,
+                          timeout=300).stdout
+    return [f"page {page}: {line.strip()}" for page, body in enumerate(text.split("\f"), start=1)
+            for line in body.splitlines() if any(error in line for error in ERROR_TEXTS)]
 
 
 @dataclass

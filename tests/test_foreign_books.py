@@ -8,6 +8,7 @@ are for: a changed part, a foreign sheet that gained more than a code name, a ch
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import zipfile
@@ -23,8 +24,9 @@ from python_calamine import CalamineWorkbook
 import foreign_books
 import foreign_checks
 from foreign_books import BUILDERS, ForeignBook
-from foreign_checks import (PixelReport, assert_parts_kept, audit_errors, changed_parts, new_audit_errors,
-                            only_code_name_added, png_pixels, render_sheets, same_pixels)
+from foreign_checks import (PixelReport, assert_parts_kept, audit_errors, changed_parts, entries_kept,
+                            new_audit_errors, only_code_name_added, png_pixels, render_sheets, rendered_errors,
+                            same_pixels)
 from kam_xl import a1
 from kam_xl.core.analysis import analyze
 from kam_xl.core.settings import Settings
@@ -311,3 +313,77 @@ def test_new_audit_errors_leaves_the_makers_own_out(books, tmp_path):
 def test_pixel_report_reads_as_a_sentence():
     assert str(PixelReport(3, 3)) == "same pixels on all 3 pages"
     assert str(PixelReport(2, 3)) == "2 pages against 3"
+
+
+# ------------------------------------------------------------------------------------------------ a sheet added
+
+EXTRA_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+               b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+               b'<row r="1"><c r="A1" t="inlineStr"><is><t>Our sheet</t></is></c></row>'
+               b'<row r="2"><c r="A2" t="e"><f>1/0</f><v>#DIV/0!</v></c></row></sheetData></worksheet>')
+
+
+def with_extra_sheet(source: Path, target: Path) -> Path:
+    """``source`` plus a sheet "Extra" at the end, by the smallest edit of the shared parts (what install does
+    for many sheets): the sheet part, its content type, its relationship and its entry in xl/workbook.xml."""
+    with zipfile.ZipFile(source) as package:
+        workbook = package.read("xl/workbook.xml")
+    ids = [int(i) for i in re.findall(rb'sheetId="(\d+)"', workbook)]
+    return _rewrite(source, target, {
+        "[Content_Types].xml": lambda x: x.replace(
+            b"</Types>", b'<Override PartName="/xl/worksheets/extra.xml" ContentType="application/vnd.'
+                         b'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
+        "xl/_rels/workbook.xml.rels": lambda x: x.replace(
+            b"</Relationships>", b'<Relationship Id="rIdKam1" Type="http://schemas.openxmlformats.org/'
+                                 b'officeDocument/2006/relationships/worksheet" Target="worksheets/extra.xml"/>'
+                                 b"</Relationships>"),
+        "xl/workbook.xml": lambda x: x.replace(
+            b"</sheets>", b'<sheet name="Extra" sheetId="%d" r:id="rIdKam1"/></sheets>' % (max(ids) + 1)),
+        "xl/worksheets/extra.xml": EXTRA_SHEET,
+    })
+
+
+@pytest.mark.parametrize("name", ["libreoffice", "german"])
+def test_a_sheet_added_after_theirs_leaves_their_render_as_it_was(books, name, tmp_path, ci_fonts_env):
+    """The method the install tests rely on: their sheets alone render the same with other sheets beside them
+    (LibreOffice's own header and "Page N" footer included), and the added sheet renders on its own."""
+    book = books[name]
+    after = with_extra_sheet(book.path, tmp_path / book.path.name)
+    assert_parts_kept(book.path, after)
+    assert entries_kept(book.path, after) == []
+    assert new_audit_errors(book.path, after) == []
+    report = same_pixels(render_sheets(book.path, book.sheets, tmp_path / "before", ci_fonts_env),
+                         render_sheets(after, book.sheets, tmp_path / "after", ci_fonts_env))
+    assert report, str(report)
+    ours = render_sheets(after, ["Extra"], tmp_path / "ours", ci_fonts_env)
+    assert len(ours) == 1
+    assert rendered_errors(tmp_path / "ours" / (book.path.stem + ".pdf")) == ["page 1: #DIV/0!"]
+    assert rendered_errors(tmp_path / "after" / (book.path.stem + ".pdf")) == []
+
+
+def test_entries_kept_sees_what_was_lost_or_moved(books, tmp_path):
+    source = books["xlsxwriter"].path
+    grown = _rewrite(source, tmp_path / "grown.xlsm", {
+        "xl/styles.xml": lambda x: x.replace(b"</fonts>", b'<font><b/><sz val="9"/><name val="Arial"/></font></fonts>')
+                                    .replace(b'<fonts count="4">', b'<fonts count="5">'),
+        "xl/workbook.xml": lambda x: x.replace(b"<definedName name=\"TotalRevenue\"",
+                                               b'<definedName name="kam_version">"0.1"</definedName>'
+                                               b'<definedName name="TotalRevenue"'),
+        "[Content_Types].xml": lambda x: x.replace(
+            b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+            foreign_checks.MACRO_WORKBOOK.encode()),
+    })
+    assert entries_kept(source, grown) == []
+    moved = _rewrite(source, tmp_path / "moved.xlsx", {
+        "xl/styles.xml": lambda x: x.replace(b"<fonts count=\"4\">",
+                                             b'<fonts count="5"><font><sz val="9"/><name val="Arial"/></font>'),
+        "xl/_rels/workbook.xml.rels": lambda x: re.sub(rb'<Relationship Id="rId2"[^>]*/>', b"", x),
+        "xl/workbook.xml": lambda x: x.replace(b'name="TotalRevenue"', b'name="TotalRevenue2"'),
+        "xl/sharedStrings.xml": lambda x: x.replace(b"<si>", b"<si><t>first</t></si><si>", 1),
+        "[Content_Types].xml": lambda x: re.sub(rb'<Default Extension="png"[^>]*/>', b"", x),
+    })
+    problems = entries_kept(source, moved)
+    assert [p.split(":")[0] for p in problems] == [
+        "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml",
+        "xl/sharedStrings.xml"], problems
+    assert "definedNames" in problems[0] and "fonts" in problems[3]

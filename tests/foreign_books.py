@@ -20,10 +20,12 @@ call gives the same bytes (LibreOffice's file: the same content; see :func:`libr
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
 import os
+import shutil
 import struct
 import subprocess
 import zipfile
@@ -61,6 +63,14 @@ class ForeignBook:
     inputs: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # what the book holds, canonical
                                             # names (demo columns): transactions, customers, complaints ...
     notes: str = ""                         # what the maker leaves in the file that a checker should know
+
+    def copy_to(self, folder: str | os.PathLike) -> ForeignBook:
+        """The same book copied into ``folder`` (created if missing): a test's own file to install into."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / self.path.name
+        shutil.copyfile(self.path, target)
+        return dataclasses.replace(self, path=target)
 
 
 # ------------------------------------------------------------------------------------------------ data

@@ -18,16 +18,15 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import require_tools
 from python_calamine import CalamineWorkbook
 
 import foreign_books
 import foreign_checks
-from foreign_books import BUILDERS, ForeignBook
+from foreign_books import BUILDERS
 from foreign_checks import (PixelReport, assert_parts_kept, audit_errors, changed_parts, entries_kept,
                             new_audit_errors, only_code_name_added, png_pixels, render_sheets, rendered_errors,
                             same_pixels)
-from kam_xl import a1
+from kam_xl import a1, cli
 from kam_xl.core.analysis import analyze
 from kam_xl.core.settings import Settings
 from kam_xl.sheets.winback import COLUMNS, winback_table
@@ -42,18 +41,6 @@ MAKER_ERRORS = {
     "german": [],
     "export": [],
 }
-
-
-def _libreoffice() -> None:
-    require_tools("soffice", "pdftoppm", "pdftotext", install="libreoffice-calc-nogui python3-uno poppler-utils")
-    if subprocess.run([foreign_checks.SYSTEM_PYTHON, "-c", "import uno"], capture_output=True).returncode:
-        require_tools("python3-uno-bridge", install="python3-uno")
-
-
-@pytest.fixture(scope="module")
-def books(tmp_path_factory, ci_fonts_env) -> dict[str, ForeignBook]:
-    _libreoffice()
-    return foreign_books.build_all(tmp_path_factory.mktemp("foreign"), ci_fonts_env)
 
 
 def _sheet_rows(path: Path, sheet: str) -> list[list]:
@@ -76,8 +63,8 @@ def _as_canonical(block: list[list], columns: dict[str, str]) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------------ the books
 
 @pytest.mark.parametrize("name", NAMES)
-def test_calamine_reads_exactly_the_recorded_transactions(books, name):
-    book = books[name]
+def test_calamine_reads_exactly_the_recorded_transactions(foreign, name):
+    book = foreign[name]
     rows = _sheet_rows(book.path, book.transactions_sheet)
     block = _block(rows, book.transactions_ref)
     assert set(book.columns.values()) <= set(block[0])
@@ -86,8 +73,8 @@ def test_calamine_reads_exactly_the_recorded_transactions(books, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_openpyxl_opens_every_book_with_its_sheets_and_tables(books, name):
-    book = books[name]
+def test_openpyxl_opens_every_book_with_its_sheets_and_tables(foreign, name):
+    book = foreign[name]
     workbook = openpyxl.load_workbook(book.path)
     assert tuple(workbook.sheetnames) == book.sheets
     tables = {t for ws in workbook.worksheets for t in ws.tables}
@@ -99,33 +86,33 @@ def test_openpyxl_opens_every_book_with_its_sheets_and_tables(books, name):
         assert book.transactions not in tables
 
 
-def test_the_books_have_what_their_makers_put_in(books):
-    with zipfile.ZipFile(books["xlsxwriter"].path) as package:
+def test_the_books_have_what_their_makers_put_in(foreign):
+    with zipfile.ZipFile(foreign["xlsxwriter"].path) as package:
         names = package.namelist()
         workbook = package.read("xl/workbook.xml").decode()
     assert {"xl/charts/chart1.xml", "xl/media/image1.png", "xl/comments1.xml", "xl/tables/table1.xml"} <= set(names)
     assert any(n.startswith("xl/drawings/vmlDrawing") for n in names)
     assert 'name="TotalRevenue"' in workbook and 'name="MonthList" localSheetId="1"' in workbook
 
-    workbook = openpyxl.load_workbook(books["openpyxl"].path)
+    workbook = openpyxl.load_workbook(foreign["openpyxl"].path)
     invoices = workbook["Invoices"]
     assert invoices.data_validations.dataValidation[0].formula1 == '"Yes,No"'
     assert invoices.conditional_formatting and invoices.freeze_panes == "A2"
     assert workbook["Overview"]["B4"].value == "=SUM(tblInvoices[Net Amount])"
 
-    german = openpyxl.load_workbook(books["german"].path)["Umsätze"]
+    german = openpyxl.load_workbook(foreign["german"].path)["Umsätze"]
     assert [c.value for c in german[4]] == ["Kundennr.", "Belegdatum", "Belegnr.", "Umsatz", "Deckungsbeitrag",
                                             "Vertreter"]
     assert german["B5"].number_format == "dd.mm.yyyy" and german["D5"].number_format == "#,##0.00"
-    assert german["B5"].is_date and german.auto_filter.ref == books["german"].transactions_ref
+    assert german["B5"].is_date and german.auto_filter.ref == foreign["german"].transactions_ref
 
-    with zipfile.ZipFile(books["export"].path) as package:
+    with zipfile.ZipFile(foreign["export"].path) as package:
         assert not [n for n in package.namelist() if "vba" in n.lower() or "customUI" in n]
         assert b"macroEnabled" not in package.read("[Content_Types].xml")
 
 
-def test_libreoffice_wrote_a_real_pivot_table_and_its_cache(books):
-    with zipfile.ZipFile(books["libreoffice"].path) as package:
+def test_libreoffice_wrote_a_real_pivot_table_and_its_cache(foreign):
+    with zipfile.ZipFile(foreign["libreoffice"].path) as package:
         names = set(package.namelist())
         workbook = package.read("xl/workbook.xml")
         pivot = package.read("xl/pivotTables/pivotTable1.xml")
@@ -138,8 +125,8 @@ def test_libreoffice_wrote_a_real_pivot_table_and_its_cache(books):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_the_data_gives_classes_lost_customers_and_a_winback_list(books, name):
-    book = books[name]
+def test_the_data_gives_classes_lost_customers_and_a_winback_list(foreign, name):
+    book = foreign[name]
     inputs = book.inputs
     analysis = analyze(inputs["transactions"], inputs.get("customers"), inputs.get("complaints"), Settings())
     assert set(analysis["abc"]) >= {"A", "B", "C"}
@@ -152,29 +139,57 @@ def test_the_data_gives_classes_lost_customers_and_a_winback_list(books, name):
     assert len(winback) >= 2
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_kam_xl_analyze_on_their_transactions_equals_the_analysis_of_the_record(foreign, name, tmp_path):
+    """`kam-xl analyze BOOK --sheet TABLE|SHEET` with the recorded columns (the headless figures install's
+    refresh must match) reads the recorded transactions: same customers, revenue, classes, key accounts and
+    churn flags as the core on ``book.frame``. The columns are named: by its aliases alone analyze would take
+    the XlsxWriter book's "Margin %" (a percentage) for the margin."""
+    book = foreign[name]
+    out = tmp_path / "analysis.json"
+    options = {"customer_id": "--customer-col", "date": "--date-col", "amount": "--amount-col",
+               "margin": "--margin-col"}
+    columns = [f"{option}={book.columns[role]}" for role, option in options.items()]
+    assert cli.main(["analyze", str(book.path), "--sheet", book.transactions, *columns, "--format", "json",
+                     "--out", str(out)]) == 0
+    got = pd.read_json(out, dtype={"customer_id": str})
+    expected = analyze(book.frame, None, None, Settings())
+    assert got["customer_id"].tolist() == expected["customer_id"].tolist()
+    np.testing.assert_allclose(got["revenue"], expected["revenue"], rtol=1e-12)
+    for column in ("abc", "xyz", "key_account", "churn"):
+        assert got[column].tolist() == expected[column].tolist(), column
+
+
 @pytest.mark.parametrize("name", ["xlsxwriter", "openpyxl", "german", "export"])
-def test_builders_are_byte_for_byte_reproducible(books, name, tmp_path):
+def test_builders_are_byte_for_byte_reproducible(foreign, name, tmp_path):
     again = BUILDERS[name](tmp_path)
-    assert again.path.read_bytes() == books[name].path.read_bytes()
-    pd.testing.assert_frame_equal(again.frame, books[name].frame)
+    assert again.path.read_bytes() == foreign[name].path.read_bytes()
+    pd.testing.assert_frame_equal(again.frame, foreign[name].frame)
 
 
-def test_libreoffice_builds_the_same_content_twice_but_for_its_save_date(books, tmp_path, ci_fonts_env):
+def test_a_copy_is_the_same_book_elsewhere(foreign, tmp_path):
+    copy = foreign["german"].copy_to(tmp_path / "mine")
+    assert copy.path == tmp_path / "mine" / "umsaetze-de.xlsx"
+    assert copy.path.read_bytes() == foreign["german"].path.read_bytes()
+    assert copy.columns == foreign["german"].columns and copy.frame is foreign["german"].frame
+
+
+def test_libreoffice_builds_the_same_content_twice_but_for_its_save_date(foreign, tmp_path, ci_fonts_env):
     again = foreign_books.libreoffice_book(tmp_path, ci_fonts_env)
-    assert changed_parts(books["libreoffice"].path, again.path) == {
+    assert changed_parts(foreign["libreoffice"].path, again.path) == {
         "added": [], "removed": [], "changed": ["docProps/core.xml"]}
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_openxml_audit_finds_only_the_makers_own_errors(books, name):
-    assert audit_errors(books[name].path) == MAKER_ERRORS[name]
+def test_openxml_audit_finds_only_the_makers_own_errors(foreign, name):
+    assert audit_errors(foreign[name].path) == MAKER_ERRORS[name]
 
 
 # ------------------------------------------------------------------------------------------------ rendering
 
 @pytest.mark.parametrize("name", NAMES)
-def test_rendering_a_book_twice_gives_the_same_pixels(books, name, tmp_path, ci_fonts_env):
-    book = books[name]
+def test_rendering_a_book_twice_gives_the_same_pixels(foreign, name, tmp_path, ci_fonts_env):
+    book = foreign[name]
     before = book.path.read_bytes()
     first = render_sheets(book.path, book.sheets, tmp_path / "first", ci_fonts_env)
     second = render_sheets(book.path, book.sheets, tmp_path / "second", ci_fonts_env)
@@ -184,8 +199,8 @@ def test_rendering_a_book_twice_gives_the_same_pixels(books, name, tmp_path, ci_
     assert book.path.read_bytes() == before, "rendering changed the file"
 
 
-def test_render_prints_the_named_sheets_only(books, tmp_path, ci_fonts_env):
-    book = books["xlsxwriter"]
+def test_render_prints_the_named_sheets_only(foreign, tmp_path, ci_fonts_env):
+    book = foreign["xlsxwriter"]
     pages = render_sheets(book.path, ["Summary"], tmp_path, ci_fonts_env)
     assert len(pages) == 1
     text = subprocess.run(["pdftotext", str(tmp_path / (book.path.stem + ".pdf")), "-"], capture_output=True,
@@ -196,13 +211,13 @@ def test_render_prints_the_named_sheets_only(books, tmp_path, ci_fonts_env):
     assert len(every) > 10 and same_pixels(pages, every[-1:])  # Summary is the last sheet
 
 
-def test_render_names_a_missing_sheet(books, tmp_path, ci_fonts_env):
+def test_render_names_a_missing_sheet(foreign, tmp_path, ci_fonts_env):
     with pytest.raises(RuntimeError, match="no sheet named Nope"):
-        render_sheets(books["german"].path, ["Kunden", "Nope"], tmp_path, ci_fonts_env)
+        render_sheets(foreign["german"].path, ["Kunden", "Nope"], tmp_path, ci_fonts_env)
 
 
-def test_same_pixels_reports_where_pages_differ(books, tmp_path, ci_fonts_env):
-    book = books["german"]
+def test_same_pixels_reports_where_pages_differ(foreign, tmp_path, ci_fonts_env):
+    book = foreign["german"]
     changed = tmp_path / "changed" / book.path.name
     changed.parent.mkdir()
     with zipfile.ZipFile(book.path) as old, zipfile.ZipFile(changed, "w", zipfile.ZIP_DEFLATED) as new:
@@ -219,10 +234,10 @@ def test_same_pixels_reports_where_pages_differ(books, tmp_path, ci_fonts_env):
     assert not same_pixels(original, original[:-1]) and "pages against" in str(same_pixels(original, original[:1]))
 
 
-def test_png_decoder_agrees_with_pdftoppm_raw_pixels(books, tmp_path, ci_fonts_env):
+def test_png_decoder_agrees_with_pdftoppm_raw_pixels(foreign, tmp_path, ci_fonts_env):
     """Every PNG filter pdftoppm uses decodes to the pixels of its own uncompressed PPM output."""
-    pages = render_sheets(books["xlsxwriter"].path, ["Summary"], tmp_path, ci_fonts_env)
-    pdf = tmp_path / (books["xlsxwriter"].path.stem + ".pdf")
+    pages = render_sheets(foreign["xlsxwriter"].path, ["Summary"], tmp_path, ci_fonts_env)
+    pdf = tmp_path / (foreign["xlsxwriter"].path.stem + ".pdf")
     subprocess.run(["pdftoppm", "-r", "50", "-singlefile", str(pdf), str(tmp_path / "raw")], check=True)
     ppm = (tmp_path / "raw.ppm").read_bytes()
     magic, width, height, maxval, pixels = ppm.split(maxsplit=4)
@@ -254,8 +269,8 @@ def _rewrite(source: Path, target: Path, edits: dict) -> Path:
     return target
 
 
-def test_changed_parts_and_parts_kept(books, tmp_path):
-    source = books["german"].path
+def test_changed_parts_and_parts_kept(foreign, tmp_path):
+    source = foreign["german"].path
     after = _rewrite(source, tmp_path / "after.xlsx", {
         "xl/workbook.xml": lambda x: x.replace(b"</definedNames>",
                                                b'<definedName name="kam_version">"1"</definedName></definedNames>'),
@@ -296,8 +311,8 @@ def test_only_code_name_added():
     assert not only_code_name_added(plain, plain)
 
 
-def test_new_audit_errors_leaves_the_makers_own_out(books, tmp_path):
-    source = books["openpyxl"].path
+def test_new_audit_errors_leaves_the_makers_own_out(foreign, tmp_path):
+    source = foreign["openpyxl"].path
     same = shutil.copy(source, tmp_path / "copy.xlsx")
     assert new_audit_errors(source, same) == []
     broken = _rewrite(source, tmp_path / "broken.xlsx", {
@@ -344,10 +359,10 @@ def with_extra_sheet(source: Path, target: Path) -> Path:
 
 
 @pytest.mark.parametrize("name", ["libreoffice", "german"])
-def test_a_sheet_added_after_theirs_leaves_their_render_as_it_was(books, name, tmp_path, ci_fonts_env):
+def test_a_sheet_added_after_theirs_leaves_their_render_as_it_was(foreign, name, tmp_path, ci_fonts_env):
     """The method the install tests rely on: their sheets alone render the same with other sheets beside them
     (LibreOffice's own header and "Page N" footer included), and the added sheet renders on its own."""
-    book = books[name]
+    book = foreign[name]
     after = with_extra_sheet(book.path, tmp_path / book.path.name)
     assert_parts_kept(book.path, after)
     assert entries_kept(book.path, after) == []
@@ -361,8 +376,8 @@ def test_a_sheet_added_after_theirs_leaves_their_render_as_it_was(books, name, t
     assert rendered_errors(tmp_path / "after" / (book.path.stem + ".pdf")) == []
 
 
-def test_entries_kept_sees_what_was_lost_or_moved(books, tmp_path):
-    source = books["xlsxwriter"].path
+def test_entries_kept_sees_what_was_lost_or_moved(foreign, tmp_path):
+    source = foreign["xlsxwriter"].path
     grown = _rewrite(source, tmp_path / "grown.xlsm", {
         "xl/styles.xml": lambda x: x.replace(b"</fonts>", b'<font><b/><sz val="9"/><name val="Arial"/></font></fonts>')
                                     .replace(b'<fonts count="4">', b'<fonts count="5">'),

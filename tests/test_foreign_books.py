@@ -31,6 +31,7 @@ from kam_xl.core.analysis import analyze
 from kam_xl.core.settings import Settings
 from kam_xl.sheets.winback import COLUMNS, winback_table
 
+ROOT = Path(__file__).resolve().parents[1]
 NAMES = list(BUILDERS)
 #: The makers' own openxml-audit errors (present before kam_xl touches anything).
 MAKER_ERRORS = {
@@ -339,31 +340,41 @@ EXTRA_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
 def with_extra_sheet(source: Path, target: Path) -> Path:
-    """``source`` plus a sheet "Extra" at the end, by the smallest edit of the shared parts (what install does
-    for many sheets): the sheet part, its content type, its relationship and its entry in xl/workbook.xml."""
+    """``source`` plus a sheet "Extra" at the end and the VBA project of KeyAccounts.xlsm, made macro-enabled by
+    the smallest edit of the shared parts (what install does at a larger scale): the new parts, their content
+    types, their relationships, the sheet's entry in xl/workbook.xml and the workbook's code name."""
     with zipfile.ZipFile(source) as package:
         workbook = package.read("xl/workbook.xml")
+    with zipfile.ZipFile(ROOT / "workbook" / "KeyAccounts.xlsm") as ours:
+        vba = ours.read("xl/vbaProject.bin")
     ids = [int(i) for i in re.findall(rb'sheetId="(\d+)"', workbook)]
+    relationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     return _rewrite(source, target, {
         "[Content_Types].xml": lambda x: x.replace(
-            b"</Types>", b'<Override PartName="/xl/worksheets/extra.xml" ContentType="application/vnd.'
+            b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+            foreign_checks.MACRO_WORKBOOK.encode()).replace(
+            b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+                         b'<Override PartName="/xl/worksheets/extra.xml" ContentType="application/vnd.'
                          b'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
         "xl/_rels/workbook.xml.rels": lambda x: x.replace(
-            b"</Relationships>", b'<Relationship Id="rIdKam1" Type="http://schemas.openxmlformats.org/'
-                                 b'officeDocument/2006/relationships/worksheet" Target="worksheets/extra.xml"/>'
-                                 b"</Relationships>"),
-        "xl/workbook.xml": lambda x: x.replace(
+            b"</Relationships>", f'<Relationship Id="rIdKam1" Type="{relationships}/worksheet" '
+                                 f'Target="worksheets/extra.xml"/><Relationship Id="rIdKam2" Type="http://'
+                                 f'schemas.microsoft.com/office/2006/relationships/vbaProject" '
+                                 f'Target="vbaProject.bin"/></Relationships>'.encode()),
+        "xl/workbook.xml": lambda x: re.sub(rb"<workbookPr\b", b'<workbookPr codeName="ThisWorkbook"', x).replace(
             b"</sheets>", b'<sheet name="Extra" sheetId="%d" r:id="rIdKam1"/></sheets>' % (max(ids) + 1)),
         "xl/worksheets/extra.xml": EXTRA_SHEET,
+        "xl/vbaProject.bin": vba,
     })
 
 
 @pytest.mark.parametrize("name", ["libreoffice", "german"])
 def test_a_sheet_added_after_theirs_leaves_their_render_as_it_was(foreign, name, tmp_path, ci_fonts_env):
-    """The method the install tests rely on: their sheets alone render the same with other sheets beside them
-    (LibreOffice's own header and "Page N" footer included), and the added sheet renders on its own."""
+    """The method the install tests rely on: their sheets alone render the same with other sheets and a VBA
+    project beside them (LibreOffice's own header and "Page N" footer included), and the added sheet renders
+    on its own."""
     book = foreign[name]
-    after = with_extra_sheet(book.path, tmp_path / book.path.name)
+    after = with_extra_sheet(book.path, tmp_path / (book.path.stem + ".xlsm"))
     assert_parts_kept(book.path, after)
     assert entries_kept(book.path, after) == []
     assert new_audit_errors(book.path, after) == []

@@ -63,12 +63,16 @@ class ForeignBook:
     inputs: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # what the book holds, canonical
                                             # names (demo columns): transactions, customers, complaints ...
     notes: str = ""                         # what the maker leaves in the file that a checker should know
+    linked: tuple[str, ...] = ()            # files beside it that it links to (external references)
 
     def copy_to(self, folder: str | os.PathLike) -> ForeignBook:
-        """The same book copied into ``folder`` (created if missing): a test's own file to install into."""
+        """The same book (and the files it links to) copied into ``folder`` (created if missing): a test's own
+        file to install into."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / self.path.name
+        for name in self.linked:
+            shutil.copyfile(self.path.with_name(name), folder / name)
         shutil.copyfile(self.path, target)
         return dataclasses.replace(self, path=target)
 
@@ -149,8 +153,8 @@ def xlsxwriter_book(folder: str | os.PathLike) -> ForeignBook:
     Sheet "Sales": Excel table ``Sales`` (Date, Customer, Invoice No, Sales Rep, Revenue, Gross Margin and a
     calculated column Margin %), frozen header, formats. Sheet "Summary": totals and a revenue-per-month block
     made of SUMIFS formulas (with their cached values), a column chart of it, a note, a logo image, a
-    workbook-scoped name ``TotalRevenue``, a sheet-scoped name ``Summary!MonthList`` and two custom document
-    properties (docProps/custom.xml).
+    workbook-scoped name ``TotalRevenue``, a sheet-scoped name ``Summary!MonthList``, two custom document
+    properties (docProps/custom.xml) and a custom XML item as SharePoint adds to a file it stores.
     """
     import xlsxwriter
 
@@ -237,13 +241,54 @@ def xlsxwriter_book(folder: str | os.PathLike) -> ForeignBook:
     workbook.define_name("TotalRevenue", "=Summary!$B$3")
     workbook.define_name("Summary!MonthList", f"=Summary!$A$8:$A${last + 1}")
     workbook.close()
+    _add_sharepoint_item(path)
     return ForeignBook(
         "xlsxwriter", path, ("Sales", "Summary"), "Sales", "Sales", _ref(1, 1, n, len(headers)), True,
         {"customer_id": "Customer", "date": "Date", "amount": "Revenue", "margin": "Gross Margin",
          "document_no": "Invoice No"},
         canonical(tx), tables=("Sales",), inputs={"transactions": tx},
         notes="comments (VML drawing), chart, image, workbook and sheet-scoped defined names, "
-              "custom document properties")
+              "custom document properties, custom XML (customXml/item1.xml)")
+
+
+SHAREPOINT_ITEM = {
+    "customXml/item1.xml": b'<?xml version="1.0" encoding="UTF-8" standalone="no"?><?mso-contentType?>'
+                           b'<FormTemplates xmlns="http://schemas.microsoft.com/sharepoint/v3/contenttype/forms">'
+                           b'<Display>DocumentLibraryForm</Display><Edit>DocumentLibraryForm</Edit>'
+                           b'<New>DocumentLibraryForm</New></FormTemplates>',
+    "customXml/itemProps1.xml": b'<?xml version="1.0" encoding="UTF-8" standalone="no"?>\r\n'
+                                b'<ds:datastoreItem ds:itemID="{6A2F6E41-1C1B-4E0B-9E42-0B7C1D7E5A11}" '
+                                b'xmlns:ds="http://schemas.openxmlformats.org/officeDocument/2006/customXml">'
+                                b'<ds:schemaRefs><ds:schemaRef ds:uri="http://schemas.microsoft.com/sharepoint/v3/'
+                                b'contenttype/forms"/></ds:schemaRefs></ds:datastoreItem>',
+    "customXml/_rels/item1.xml.rels": b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+                                      b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                                      b'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats'
+                                      b'.org/officeDocument/2006/relationships/customXmlProps" '
+                                      b'Target="itemProps1.xml"/></Relationships>',
+}
+
+
+def _add_sharepoint_item(path: Path) -> None:
+    """Add the custom XML item SharePoint puts into a workbook stored in a document library (its form
+    templates), with its relationship from the workbook and its content type, as Excel keeps them."""
+    with zipfile.ZipFile(path) as package:
+        entries = [(info, package.read(info)) for info in package.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for info, data in entries:
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/customXml/itemProps1.xml" ContentType='
+                                                 b'"application/vnd.openxmlformats-officedocument.'
+                                                 b'customXmlProperties+xml"/></Types>')
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.'
+                                                         b'openxmlformats.org/officeDocument/2006/relationships/'
+                                                         b'customXml" Target="../customXml/item1.xml"/>'
+                                                         b"</Relationships>")
+            package.writestr(info, data)
+        for name, data in SHAREPOINT_ITEM.items():
+            package.writestr(zipfile.ZipInfo(name, date_time=entries[0][0].date_time), data,
+                             zipfile.ZIP_DEFLATED)
 
 
 # ------------------------------------------------------------------------------------------------ 2 openpyxl
@@ -369,9 +414,11 @@ def libreoffice_book(folder: str | os.PathLike, env: dict[str, str] | None = Non
     source = folder / "libreoffice-pivot.json"
     rows = [[c, float((pd.Timestamp(d) - pd.Timestamp("1899-12-30")).days), doc, a, m, float(pd.Timestamp(d).year)]
             for d, c, doc, a, m in _rows(tx, ["date", "customer_id", "document_no", "amount", "margin"])]
+    budget = folder / "budget-plan.xlsx"
+    _budget_book(budget)
     source.write_text(json.dumps({
         "headers": ["Client ID", "Date", "Document", "Sales", "Margin", "Year"], "rows": rows,
-        "created": DOCUMENT_DATE.isoformat()}), encoding="utf-8")
+        "created": DOCUMENT_DATE.isoformat(), "budget": str(budget)}), encoding="utf-8")
     result = subprocess.run([SYSTEM_PYTHON, str(TOOLS / "uno_pivot_book.py"), str(source), str(path)],
                             capture_output=True, text=True, timeout=300, env=env)
     source.unlink()
@@ -382,9 +429,21 @@ def libreoffice_book(folder: str | os.PathLike, env: dict[str, str] | None = Non
         "libreoffice", path, ("Data", "Pivot"), "Data", "Data", _ref(1, 1, n, 6), False,
         {"customer_id": "Client ID", "date": "Date", "amount": "Sales", "margin": "Margin",
          "document_no": "Document"},
-        canonical(tx), inputs={"transactions": tx},
-        notes="pivot table on Pivot with its cache (pivotCacheDefinition, pivotCacheRecords); openxml-audit: 1 "
-              "error of LibreOffice's own (no theme part)")
+        canonical(tx), inputs={"transactions": tx}, linked=(budget.name,),
+        notes="pivot table on Pivot with its cache (pivotCacheDefinition, pivotCacheRecords); an external link "
+              "to budget-plan.xlsx (H3 on Pivot); openxml-audit: 1 error of LibreOffice's own (no theme part)")
+
+
+def _budget_book(path: Path) -> None:
+    """The plan workbook the LibreOffice book links to: sheet Plan, the budget in B2."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path))
+    workbook.set_properties({"created": DOCUMENT_DATE})
+    plan = workbook.add_worksheet("Plan")
+    plan.write_string(1, 0, "Budget 2026")
+    plan.write_number(1, 1, 2_500_000)
+    workbook.close()
 
 
 # ------------------------------------------------------------------------------------------------ 4 German

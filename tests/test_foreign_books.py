@@ -91,7 +91,8 @@ def test_the_books_have_what_their_makers_put_in(foreign):
     with zipfile.ZipFile(foreign["xlsxwriter"].path) as package:
         names = package.namelist()
         workbook = package.read("xl/workbook.xml").decode()
-    assert {"xl/charts/chart1.xml", "xl/media/image1.png", "xl/comments1.xml", "xl/tables/table1.xml"} <= set(names)
+    assert {"xl/charts/chart1.xml", "xl/media/image1.png", "xl/comments1.xml", "xl/tables/table1.xml",
+            "docProps/custom.xml", "customXml/item1.xml", "customXml/itemProps1.xml"} <= set(names)
     assert any(n.startswith("xl/drawings/vmlDrawing") for n in names)
     assert 'name="TotalRevenue"' in workbook and 'name="MonthList" localSheetId="1"' in workbook
 
@@ -123,6 +124,18 @@ def test_libreoffice_wrote_a_real_pivot_table_and_its_cache(foreign):
             "xl/pivotTables/pivotTable1.xml", "xl/pivotTables/_rels/pivotTable1.xml.rels"} <= names
     assert b"<pivotCaches>" in workbook and b'appName="Calc"' in workbook
     assert b'name="RevenuePerCustomer"' in pivot and b"Client ID" in cache and b"pivotTable+xml" in types
+
+
+def test_libreoffice_wrote_the_link_to_the_plan_workbook(foreign):
+    book = foreign["libreoffice"]
+    with zipfile.ZipFile(book.path) as package:
+        link = package.read("xl/externalLinks/externalLink1.xml")
+        rels = package.read("xl/externalLinks/_rels/externalLink1.xml.rels")
+        workbook = package.read("xl/workbook.xml")
+    assert b"<externalReferences>" in workbook and b"<v>2500000</v>" in link
+    assert b'Target="budget-plan.xlsx" TargetMode="External"' in rels and book.linked == ("budget-plan.xlsx",)
+    cell = openpyxl.load_workbook(book.path)["Pivot"]["H3"].value
+    assert cell.startswith("=[1]Plan!") and cell.endswith("B$2"), cell
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -173,6 +186,8 @@ def test_a_copy_is_the_same_book_elsewhere(foreign, tmp_path):
     assert copy.path == tmp_path / "mine" / "umsaetze-de.xlsx"
     assert copy.path.read_bytes() == foreign["german"].path.read_bytes()
     assert copy.columns == foreign["german"].columns and copy.frame is foreign["german"].frame
+    linked = foreign["libreoffice"].copy_to(tmp_path / "linked")
+    assert sorted(p.name for p in linked.path.parent.iterdir()) == ["budget-plan.xlsx", "libreoffice-pivot.xlsx"]
 
 
 def test_libreoffice_builds_the_same_content_twice_but_for_its_save_date(foreign, tmp_path, ci_fonts_env):

@@ -3,10 +3,11 @@
     python3 uno_pivot_book.py SOURCE.json OUT.xlsx
 
 SOURCE.json: {"headers": [6 names: customer, date, document, amount, margin, year], "rows": [[...]],
-"created": ISO date}; dates are Excel serial numbers. Sheet "Data" gets the range (dates formatted
+"created": ISO date, "budget": optional path of a workbook whose sheet Plan holds a number in B2}; dates are
+Excel serial numbers. Sheet "Data" gets the range (dates formatted
 YYYY-MM-DD, amounts #,##0.00, an autofilter on the header row); sheet "Pivot" a title and a pivot table
 "RevenuePerCustomer": rows = the customer column, columns = the year column, data = sum of the amount
-column. Stored with the "Calc MS Excel 2007 XML" filter, as a user would by "Save as .xlsx".
+column; with "budget", a cell on Pivot links to that workbook (an external reference). Stored with the "Calc MS Excel 2007 XML" filter, as a user would by "Save as .xlsx".
 Run by Debian's python3 (python3-uno).
 """
 import datetime
@@ -75,6 +76,11 @@ def main(source, out):
         amount.Orientation = DATA
         amount.Function = SUM
         tables.insertNewByName("RevenuePerCustomer", CellAddress(1, 0, 2), descriptor)
+        if spec.get("budget"):  # a link to another workbook: LibreOffice writes an externalLink part
+            pivot.getCellByPosition(6, 2).String = "Budget (plan file)"
+            link = pivot.getCellByPosition(7, 2)
+            link.Formula = f"='{url(spec['budget'])}'#$Plan.$B$2"
+            link.NumberFormat = number_format(doc, "#,##0")
 
         info = doc.DocumentProperties
         info.Author = info.ModifiedBy = "Controlling"

@@ -64,6 +64,12 @@ class ForeignBook:
                                             # names (demo columns): transactions, customers, complaints ...
     notes: str = ""                         # what the maker leaves in the file that a checker should know
     linked: tuple[str, ...] = ()            # files beside it that it links to (external references)
+    hidden: tuple[str, ...] = ()            # their hidden sheets (not printed)
+
+    @property
+    def visible_sheets(self) -> tuple[str, ...]:
+        """Their sheets a user sees and prints: what a before/after render compares."""
+        return tuple(name for name in self.sheets if name not in self.hidden)
 
     def copy_to(self, folder: str | os.PathLike) -> ForeignBook:
         """The same book (and the files it links to) copied into ``folder`` (created if missing): a test's own
@@ -311,9 +317,10 @@ def openpyxl_book(folder: str | os.PathLike) -> ForeignBook:
     """An invoice list as an openpyxl script would write it.
 
     Sheet "Invoices": Excel table ``tblInvoices`` (Document No, Invoice Date, Customer No, Customer Name,
-    Net Amount, Margin, Paid), header styles, number formats, a drop-down (data validation) on Paid and a
-    conditional format on negative margins. Sheet "Overview": formulas over the table (openpyxl writes no
-    cached values; Excel and LibreOffice compute them on open).
+    Net Amount, Margin, Paid), header styles, number formats, a drop-down (data validation) on Paid from the
+    defined name ``PaidChoices`` on the hidden sheet "Lists", and a conditional format on negative margins.
+    Sheet "Overview": formulas over the table (openpyxl writes no cached values; Excel and LibreOffice
+    compute them on open). openpyxl writes text as inline strings: the file has no shared-strings part.
 
     openpyxl writes ``<color>`` before ``<name>`` in its default font, which openxml-audit reports as one
     schema error in xl/styles.xml: the maker's own error, present before install.
@@ -321,6 +328,7 @@ def openpyxl_book(folder: str | os.PathLike) -> ForeignBook:
     from openpyxl import Workbook
     from openpyxl.formatting.rule import CellIsRule
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.workbook.defined_name import DefinedName
     from openpyxl.worksheet.datavalidation import DataValidation
     from openpyxl.worksheet.table import Table, TableStyleInfo
     from openpyxl.writer.excel import ExcelWriter
@@ -353,7 +361,7 @@ def openpyxl_book(folder: str | os.PathLike) -> ForeignBook:
     table = Table(displayName="tblInvoices", ref=f"A1:G{n + 1}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
     ws.add_table(table)
-    paid = DataValidation(type="list", formula1='"Yes,No"', allow_blank=True, showErrorMessage=True,
+    paid = DataValidation(type="list", formula1="PaidChoices", allow_blank=True, showErrorMessage=True,
                           errorTitle="Paid", error="Yes or No")
     paid.add(f"G2:G{n + 1}")
     ws.add_data_validation(paid)
@@ -383,16 +391,24 @@ def openpyxl_book(folder: str | os.PathLike) -> ForeignBook:
     overview.column_dimensions["A"].width = 22
     overview.column_dimensions["B"].width = 16
 
+    lists = wb.create_sheet("Lists")
+    for row in (["Paid"], ["Yes"], ["No"]):
+        lists.append(row)
+    lists.sheet_state = "hidden"
+    wb.defined_names["PaidChoices"] = DefinedName("PaidChoices", attr_text="Lists!$A$2:$A$3")
+
     wb.properties.creator = "Accounting"
     wb.properties.created = wb.properties.modified = DOCUMENT_DATE
     with _FixedDateZip(path, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).write_data()
     return ForeignBook(
-        "openpyxl", path, ("Invoices", "Overview"), "tblInvoices", "Invoices", _ref(1, 1, n, len(headers)), True,
+        "openpyxl", path, ("Invoices", "Overview", "Lists"), "tblInvoices", "Invoices",
+        _ref(1, 1, n, len(headers)), True,
         {"customer_id": "Customer No", "date": "Invoice Date", "amount": "Net Amount", "margin": "Margin",
          "document_no": "Document No"},
-        canonical(tx), tables=("tblInvoices",), inputs={"transactions": tx},
-        notes="openxml-audit: 1 error of openpyxl's own in xl/styles.xml (font color before name)")
+        canonical(tx), tables=("tblInvoices",), inputs={"transactions": tx}, hidden=("Lists",),
+        notes="no xl/sharedStrings.xml (inline strings); hidden sheet Lists; openxml-audit: 1 error of "
+              "openpyxl's own in xl/styles.xml (font color before name)")
 
 
 # ------------------------------------------------------------------------------------------------ 3 LibreOffice
@@ -507,6 +523,7 @@ def german_book(folder: str | os.PathLike) -> ForeignBook:
     kunden.set_column(1, 1, 38)
     kunden.set_column(2, 2, 24)
     kunden.set_paper(9)
+    kunden.print_area(0, 0, len(customers), 2)
     workbook.close()
     return ForeignBook(
         "german", path, ("Umsätze", "Kunden"), "Umsätze", "Umsätze", _ref(first + 1, 1, n, len(headers)), False,
@@ -515,7 +532,8 @@ def german_book(folder: str | os.PathLike) -> ForeignBook:
         canonical(tx), customers="Kunden",
         customer_columns={"customer_id": "Kundennr.", "name": "Name", "industry": "Branche"},
         inputs={"transactions": tx, "customers": customers[["customer_id", "name", "industry"]]},
-        notes="title rows above the header; autofilter (defined name _xlnm._FilterDatabase, sheet-scoped)")
+        notes="title rows above the header; sheet-scoped defined names of Excel's: _xlnm._FilterDatabase "
+              "(autofilter), _xlnm.Print_Titles, _xlnm.Print_Area")
 
 
 # ------------------------------------------------------------------------------------------------ 5 export

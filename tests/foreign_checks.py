@@ -11,9 +11,9 @@
     same_pixels(pngs_a, pngs_b) -> PixelReport                 truthy when every page has the same pixels
 
 Rendering goes through LibreOffice (tests/tools/uno_export_sheets.py, Debian's python3 with python3-uno):
-the book is loaded hidden, the sheets not asked for are hidden in the loaded copy (LibreOffice prints no
-hidden sheet) and the calc_pdf_Export filter prints the rest with their own page setup; pdftoppm turns the
-pages into PNG. The file itself is never written. Pass ``env`` = the ``ci_fonts_env`` fixture of
+the book is loaded hidden, the sheets not asked for are hidden in the loaded copy with their print areas
+cleared (LibreOffice prints no hidden sheet but for its print area) and the calc_pdf_Export filter prints the
+rest with their own page setup; pdftoppm turns the pages into PNG. The file itself is never written. Pass ``env`` = the ``ci_fonts_env`` fixture of
 tests/conftest.py so page breaks do not depend on the machine's fonts.
 
 PNG pages are compared without an image library: pdftoppm's PNG (8-bit, not interlaced) is decoded here
@@ -195,7 +195,8 @@ def only_code_name_added(before: bytes, after: bytes) -> bool:
     stripped = re.sub(rb'\s+codeName="[^"]*"', b"", after, count=1)
     if stripped == before:
         return True
-    return not _SHEET_PR.search(before) and re.sub(rb"<(?:\w+:)?sheetPr\s*/>", b"", stripped, count=1) == before
+    empty = rb"<(?:\w+:)?sheetPr\s*(?:/>|>\s*</(?:\w+:)?sheetPr>)"
+    return not _SHEET_PR.search(before) and re.sub(empty, b"", stripped, count=1) == before
 
 
 def _code_name(xml: bytes) -> bytes | None:

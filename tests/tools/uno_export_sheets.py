@@ -3,9 +3,9 @@
     python3 uno_export_sheets.py BOOK OUT.pdf SHEET [SHEET ...]
 
 Loads BOOK hidden, with macros never executed and links never updated, shows exactly the named
-sheets (the others hidden in the loaded copy only: LibreOffice prints no hidden sheet), and stores the
-document with the calc_pdf_Export filter, which prints every visible sheet in workbook order with its own
-page setup. The document is closed without saving. Exits 2 naming a sheet the workbook lacks.
+sheets and hides the others in the loaded copy only, with their print areas cleared (LibreOffice prints
+no hidden sheet, except the print area of one that has it), and stores the document with the
+calc_pdf_Export filter, which prints every visible sheet in workbook order with its own page setup. The document is closed without saving. Exits 2 naming a sheet the workbook lacks.
 Run by Debian's python3 (python3-uno).
 """
 import sys
@@ -33,7 +33,9 @@ def main(book, out, wanted):
             doc.CurrentController.setActiveSheet(sheets.getByName(wanted[0]))
             for name in names:
                 if name not in wanted:
-                    sheets.getByName(name).IsVisible = False
+                    sheet = sheets.getByName(name)
+                    sheet.setPrintAreas(())  # LibreOffice prints a hidden sheet's print area all the same
+                    sheet.IsVisible = False
             doc.storeToURL(url(out), props(FilterName="calc_pdf_Export"))
         finally:
             doc.close(True)

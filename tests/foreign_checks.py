@@ -9,6 +9,7 @@
     render_sheets(path, sheets, out_dir, env) -> list[Path]    one PNG per printed page of those sheets only
     rendered_errors(pdf) -> list[str]                          lines of the render showing #NAME? and the like
     same_pixels(pngs_a, pngs_b) -> PixelReport                 truthy when every page has the same pixels
+    assert_theirs_kept(before, after, sheets, out_dir, env)    all of the above at once, for an installed file
 
 Rendering goes through LibreOffice (tests/tools/uno_export_sheets.py, Debian's python3 with python3-uno):
 the book is loaded hidden, the sheets not asked for are hidden in the loaded copy with their print areas
@@ -312,6 +313,25 @@ def same_pixels(pngs_a: Iterable[str | Path], pngs_b: Iterable[str | Path]) -> P
             report.differences.append(
                 f"page {page}: {int(differ.sum())} pixels differ in x {cols.min()}-{cols.max()}, "
                 f"y {rows.min()}-{rows.max()} ({a.name}, {b.name})")
+    return report
+
+
+def assert_theirs_kept(before: str | Path, after: str | Path, sheets: Iterable[str], out_dir: str | Path,
+                       env: dict[str, str] | None = None, *,
+                       allowed: Iterable[str] = INSTALL_EDITS) -> dict[str, list[str]]:
+    """Everything of theirs survived the change from ``before`` to ``after``: parts byte-identical outside
+    ``allowed`` (sheets may gain a code name), entries of the shared parts kept in place, no new openxml-audit
+    error, and ``sheets`` (their visible sheets) rendered by LibreOffice to the same pixels.
+    Returns :func:`changed_parts`."""
+    report = assert_parts_kept(before, after, allowed)
+    problems = entries_kept(before, after)
+    assert not problems, "; ".join(problems)
+    added = new_audit_errors(before, after)
+    assert not added, f"new openxml-audit errors: {added}"
+    out_dir, sheets = Path(out_dir), list(sheets)
+    pixels = same_pixels(render_sheets(before, sheets, out_dir / "before", env),
+                         render_sheets(after, sheets, out_dir / "after", env))
+    assert pixels, f"their sheets render differently: {pixels}"
     return report
 
 

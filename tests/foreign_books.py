@@ -1,17 +1,21 @@
 """Workbooks kam_xl did not write, for the install tests: five makers, each with a small transaction list.
 
     xlsxwriter_book(folder)  table "Sales" (English headers, a calculated column), a Summary sheet with
-                             formulas, a chart, an image, a note, formats, a frozen pane, defined names
+                             formulas, a chart, an image, a note, formats, a frozen pane, defined names,
+                             custom document properties and a SharePoint custom XML item
     openpyxl_book(folder)    table "tblInvoices" ("Customer No", "Invoice Date", "Net Amount" ...), styles,
-                             a conditional format, a drop-down, an Overview sheet with formulas
+                             a conditional format, a drop-down fed by a hidden sheet, an Overview sheet with
+                             formulas; inline strings, no shared-strings part
     libreoffice_book(folder) made by LibreOffice itself (tests/tools/uno_pivot_book.py over UNO): a plain range
-                             on "Data" and a pivot table of revenue per customer and year on "Pivot"
+                             on "Data", a pivot table of revenue per customer and year on "Pivot", a link to
+                             another workbook (budget-plan.xlsx, written beside it)
     german_book(folder)      plain range on "Umsätze" under two title rows ("Kundennr.", "Belegdatum",
-                             "Umsatz", "Deckungsbeitrag" ...), an autofilter, a plain range "Kunden"
+                             "Umsatz", "Deckungsbeitrag" ...), an autofilter, a plain range "Kunden" with a
+                             print area
     export_book(folder)      the demo's seven input tables as a macro-free .xlsx, written by the template's
                              own input-sheet code (see :func:`export_book`)
 
-Each writes one file into ``folder`` and returns a :class:`ForeignBook`: where the transactions are, the
+Each writes its file into ``folder`` and returns a :class:`ForeignBook`: where the transactions are, the
 column map a discovery should find, and the transactions as a canonical frame to compare ``kam-xl analyze``
 with. The data comes from :func:`kam_xl.demo.generate` (a few dozen customers, ~1-2k lines over two years,
 fixed seeds), so ABC, XYZ and churn give A/B/C classes and lost customers. Builds are deterministic: the same
@@ -60,8 +64,8 @@ class ForeignBook:
     customers: str | None = None            # table or sheet of their customer list, if any
     customer_columns: dict[str, str] = field(default_factory=dict)  # canonical -> their header
     tables: tuple[str, ...] = ()            # every Excel table of theirs
-    inputs: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # what the book holds, canonical
-                                            # names (demo columns): transactions, customers, complaints ...
+    #: the input tables the book holds, by canonical name, with the demo's columns (transactions, customers ...)
+    inputs: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     notes: str = ""                         # what the maker leaves in the file that a checker should know
     linked: tuple[str, ...] = ()            # files beside it that it links to (external references)
     hidden: tuple[str, ...] = ()            # their hidden sheets (not printed)

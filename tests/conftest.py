@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,19 @@ def ci_fonts_env(tmp_path_factory) -> dict[str, str]:
         f"  <dir>{fonts}</dir>\n  <cachedir>{folder / 'cache'}</cachedir>\n{rules}</fontconfig>\n",
         encoding="utf-8")
     return dict(os.environ, FONTCONFIG_FILE=str(config))
+
+
+@pytest.fixture(scope="session")
+def foreign(tmp_path_factory, ci_fonts_env) -> dict:
+    """The five workbooks kam_xl did not write (tests/foreign_books.py), built once per session, by name:
+    xlsxwriter, openpyxl, libreoffice, german, export. Read them; ``book.copy_to(tmp_path)`` before writing
+    anything beside them. Needs LibreOffice with python3-uno (one of them is made by LibreOffice)."""
+    require_tools("soffice", "pdftoppm", "pdftotext", install="libreoffice-calc-nogui python3-uno poppler-utils")
+    if subprocess.run(["/usr/bin/python3", "-c", "import uno"], capture_output=True).returncode:
+        _skip_or_fail("python3-uno not installed: apt-get install python3-uno")
+    import foreign_books
+
+    return foreign_books.build_all(tmp_path_factory.mktemp("foreign-books"), ci_fonts_env)
 
 
 def _skip_or_fail(message: str) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from kam_xl.core.settings import Settings, SettingsError, field_names
+from kam_xl.core.settings import SOURCE_ROWS, Settings, SettingsError, field_names
 from kam_xl.template.sheet_inputs import FIRST_DAY, TABLES, Column, Table
 
 COLUMNS = ["Level", "Table", "Data row", "Sheet row", "Column", "Value", "Problem", "Fix"]
@@ -325,7 +325,7 @@ def _check_settings(found: _Found, place: _Place) -> None:
         return
     names = pd.Series(_text(frame[keys["setting"]])).str.casefold().str.replace(" ", "_")
     values = frame[keys["value"]].to_numpy(dtype=object)
-    known = set(field_names())
+    known = set(field_names()) | set(SOURCE_ROWS)  # the rows recording where the inputs live are known too
     found.add(place, "Setting", ~names.isin(known).to_numpy() & (names != "").to_numpy(), "unknown setting",
               "correct the name, or delete the row", values=frame[keys["setting"]])
     bad = np.zeros(len(frame), dtype=bool)

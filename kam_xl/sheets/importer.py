@@ -26,12 +26,12 @@ from kam_xl.core import schema
 from kam_xl.errors import InputError
 from kam_xl.readers import BadRowsError, TableError, read_table, transaction_headers, transactions_frame
 from kam_xl.readers.frames import _AMOUNT, _CUSTOMER, _DATE, _locate
+from kam_xl.readers.headers import DOCUMENT, LINE
 from kam_xl.sheets.datacheck import COLUMNS, ERROR
 
 TABLE = "Transactions"
-DOCUMENT_ALIASES = ("Document no", "Document number", "Document", "Invoice no", "Invoice number", "Invoice",
-                    "Belegnummer", "Beleg-Nr", "Belegnr", "Beleg", "Rechnungsnummer", "Rechnungs-Nr", "Rechnung")
-LINE_ALIASES = ("Line no", "Line number", "Line", "Item", "Position", "Pos", "Positionsnummer", "Zeile")
+DOCUMENT_ALIASES = DOCUMENT
+LINE_ALIASES = LINE
 KEY = ["document_no", schema.CUSTOMER_ID, schema.TX_DATE, schema.TX_AMOUNT, schema.TX_MARGIN]
 
 

@@ -469,8 +469,9 @@ def _analysis_from_tables(customers, transactions, complaints, settings, as_of, 
 
     def compute():
         s = _settings(settings)
-        cust = cells.table(customers, "Customers")
-        tx_raw = cells.table(transactions, "Transactions")
+        maps = cells.source_columns(settings)
+        cust = cells.table(customers, "Customers", maps.get("customers"))
+        tx_raw = cells.table(transactions, "Transactions", maps.get("transactions"))
         for need in ("customer_id", "date", "amount"):
             if need not in tx_raw.columns:
                 raise cells.CellError(f"Transactions: no column {need.replace('_', ' ').title()} in the headers")
@@ -481,7 +482,7 @@ def _analysis_from_tables(customers, transactions, complaints, settings, as_of, 
             tx["margin"] = cells.column_numbers(tx_raw, "margin")
         comp = None
         if complaints is not None:
-            c_raw = cells.table(complaints, "Complaints")
+            c_raw = cells.table(complaints, "Complaints", maps.get("complaints"))
             if len(c_raw):
                 comp = _frame({"customer_id": cells.texts(c_raw["customer_id"]),
                                "date": cells.column_days(c_raw, "date")})

@@ -79,7 +79,8 @@ def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot:
     ``dossier_customer`` is the customer the Dossier sheet shows (default: the first of its list).
     ``sources`` say where the inputs live (default: our own tables; see :mod:`kam_xl.template.sources`);
     ``sheets`` names the sheets to build (default: all of :data:`SHEETS` but the input sheets of inputs that
-    live elsewhere). Their data (``data``) still gives the cached results.
+    live elsewhere). ``data`` fills the input sheets built and gives the cached results; without transactions
+    (allowed when they live elsewhere) nothing is cached and the first recalculation computes every result.
     """
     buffer = io.BytesIO()
     workbook = new_workbook(buffer)
@@ -111,8 +112,8 @@ def write_sheets(workbook: xlsxwriter.Workbook, data=None, analysis: pd.DataFram
     """Add our sheets (see :func:`workbook_bytes`) after any the workbook already has."""
     sources = sources or Sources()
     built = _sheets(sheets, sources)
-    tables = _tables(data)
-    if tables is not None and analysis is None:
+    tables = _tables(data, sources["Transactions"].kind == "ours")
+    if tables is not None and analysis is None and "transactions" in tables:
         analysis = analyze(tables["transactions"], tables.get("customers"), tables.get("complaints"), Settings())
     language = Settings().language
     formats = Formats.of(workbook)
@@ -168,7 +169,7 @@ def _sheets(sheets: Sequence[str] | None, sources: Sources) -> list[str]:
 
 def _winback(tables: dict[str, pd.DataFrame] | None, analysis: pd.DataFrame | None) -> pd.DataFrame | None:
     """The Win-back table a first refresh of the data writes (none without data)."""
-    if tables is None:
+    if tables is None or analysis is None:
         return None
     from kam_xl.sheets.winback import COLUMNS, winback_table
 
@@ -176,8 +177,9 @@ def _winback(tables: dict[str, pd.DataFrame] | None, analysis: pd.DataFrame | No
                          Settings(), pd.DataFrame(columns=COLUMNS))
 
 
-def _tables(data) -> dict[str, pd.DataFrame] | None:
-    """Input tables by lower-case name, from DemoData (``tables()``) or a mapping; None without data."""
+def _tables(data, need_transactions: bool = True) -> dict[str, pd.DataFrame] | None:
+    """Input tables by lower-case name, from DemoData (``tables()``) or a mapping; None without data. Without
+    transactions (when they live elsewhere) no result is cached."""
     if data is None:
         return None
     if hasattr(data, "tables"):
@@ -186,6 +188,6 @@ def _tables(data) -> dict[str, pd.DataFrame] | None:
         raise TypeError(f"data: expected DemoData or a mapping of table name -> DataFrame, found "
                         f"{type(data).__name__}")
     tables = {str(name).lower(): frame for name, frame in data.items()}
-    if "transactions" not in tables:
+    if "transactions" not in tables and need_transactions:
         raise ValueError("data: the transactions table is missing; the analysis needs it")
     return tables

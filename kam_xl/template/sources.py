@@ -40,6 +40,8 @@ from kam_xl.template.sheet_inputs import CUSTOMER_ID_LIST, TABLES
 _OURS = {t.name.lower(): t for t in TABLES}
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?([0-9]{1,7}):\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 _NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.]*$")
+#: Characters that put a column specifier in brackets of its own (Excel: "Using structured references").
+_SPECIAL = re.compile(r"[\t\n\r,:.\[\]#'\"{}$^&*+=\-<>/]")
 #: Columns the analysis cannot do without, per input, that a source of theirs must map.
 REQUIRED = {"transactions": ("customer_id", "date", "amount"), "customers": ("customer_id",),
             "complaints": ("customer_id", "date"), "tenders": ("customer_id",), "contacts": ("customer_id",),
@@ -194,8 +196,10 @@ def default_range_name(table: str) -> str:
 
 
 def structured_name(header: str) -> str:
-    """A column header as a structured reference spells it: ', [, ], # escaped with a '."""
-    return re.sub(r"(['\[\]#])", r"'\1", header)
+    """A column header as a structured reference's column specifier spells it: ', [, ], # escaped with a ', and
+    in brackets of its own when it holds another special character (``[[Kundennr.]]``), as Excel writes it."""
+    escaped = re.sub(r"(['\[\]#])", r"'\1", header)
+    return f"[{escaped}]" if _SPECIAL.search(header) else escaped
 
 
 def _text(text: str) -> str:

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
+from datetime import datetime as dt
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -274,6 +278,9 @@ def test_refresh_takes_in_a_row_added_below_the_plain_range_and_moves_its_name(b
     assert raw.index[-1] == area.last_row + 1 and raw["Document no"].iloc[-1] == "R-NEW-1"
     assert raw[EXTRA].iloc[-1] == "Neu"
     assert "Level" in files.read_table("DataCheck").columns
+    audit = subprocess.run([str(Path(sys.executable).parent / "openxml-audit"), str(book)], capture_output=True,
+                           text=True, timeout=120)
+    assert audit.stdout.strip().splitlines()[-1] == "Errors: 0", audit.stdout
     assert main(["refresh", str(book)]) == 0  # nothing grew: the name stays
     with zipfile.ZipFile(book) as archive:
         assert parse_area(defined_names(archive.read("xl/workbook.xml"))["kam_transactions"]).last_row == \
@@ -362,3 +369,34 @@ def test_recorded_sources_round_trip_through_the_settings_rows():
                          Source.of_table("Customers", "Kunden", {"customer_id": "Kundennr.", "name": "Firma"}))
     rows = dict(sources.setting_rows())
     assert Sources.from_settings(rows, {"kam_transactions": "='Umsätze'!$A$1:$F$9"}) == sources
+
+
+def test_in_excel_the_buttons_read_a_plain_range_through_its_name_with_the_rows_added_below():
+    import book_recorder as rec
+
+    from kam_xl.book import LiveBook
+
+    book = rec.Book("Theirs.xlsm")
+    sheet = book.add_sheet(RANGE_SHEET)
+    rows = [list(HEADERS.values()) + [EXTRA], [dt(2026, 1, 5), "C1", "R1", 100.0, 10.0, "a"],
+            [dt(2026, 2, 5), "C2", "R2", 50.0, None, "b"], [dt(2026, 3, 5), "C1", "R3", 25.0, 2.5, "c"]]
+    for r, row in enumerate(rows, start=3):  # their range starts in row 3, below a title
+        for c, value in enumerate(row, start=2):
+            if value is not None:
+                sheet.values[(r, c)] = value
+    sheet.values[(1, 2)] = "Umsätze 2026"
+    sheet.values[(9, 2)] = "Summe"  # below a blank row: not part of the range
+    book.defined["kam_transactions"] = rec.Name(sheet, 3, 2, 5, 7, name="kam_transactions")  # one row short
+    settings = book.add_sheet("Settings")
+    table = settings.add_table("Settings", ["Setting", "Value"], top=6)
+    LiveBook(book).write_table("Settings", pd.DataFrame(
+        Sources.of(Source.of_range("Transactions", f"'{RANGE_SHEET}'!$B$3:$G$5", HEADERS)).setting_rows(),
+        columns=["Setting", "Value"]))
+    assert table.range.shape[0] == 3
+    live = LiveBook(book)
+    raw = read_input(live, "Transactions")
+    assert raw.index.tolist() == [4, 5, 6] and raw.attrs["header_row"] == 3
+    assert list(raw.columns) == ["Date", "Customer ID", "Document no", "Amount", "Margin", EXTRA]
+    assert raw["Document no"].tolist() == ["R1", "R2", "R3"]
+    with pytest.raises(InputError, match="Import needs an Excel table"):
+        importer.refuse_plain_range(live)

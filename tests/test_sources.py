@@ -400,3 +400,16 @@ def test_in_excel_the_buttons_read_a_plain_range_through_its_name_with_the_rows_
     assert raw["Document no"].tolist() == ["R1", "R2", "R3"]
     with pytest.raises(InputError, match="Import needs an Excel table"):
         importer.refuse_plain_range(live)
+
+
+def test_moving_a_defined_name_changes_its_text_and_no_other_byte_of_workbook_xml(books):
+    from kam_xl.package.defined_names import with_defined_name
+
+    with zipfile.ZipFile(books["range"]) as archive:
+        xml = archive.read("xl/workbook.xml")
+    old = "'Umsätze'!$A$1:$F$803".encode()
+    assert xml.count(old) == 1
+    new = with_defined_name(xml, "KAM_TRANSACTIONS", "'Umsätze'!$A$1:$F$900")
+    assert new == xml.replace(old, "'Umsätze'!$A$1:$F$900".encode())
+    with pytest.raises(KeyError, match="no name 'kam_nowhere'"):
+        with_defined_name(xml, "kam_nowhere", "'Umsätze'!$A$1:$F$900")

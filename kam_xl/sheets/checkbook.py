@@ -29,19 +29,13 @@ def file_check(path: str | os.PathLike) -> pd.DataFrame:
 
     book = FileBook(path)
     sources = book.read_sources()
-    tables = {t.name: read_table(path, sheet=t.name)[0] if sources[t.name].kind == "ours"
-              else read_input(book, t.name, sources) for t in TABLES if _present(path, sources[t.name])}
+    with zipfile.ZipFile(path) as archive:
+        held = {t.name.casefold() for t in table_part.find_tables(archive, workbook_part.read_workbook(archive))}
+    present = [t.name for t in TABLES if sources[t.name].kind == "range" or sources[t.name].where.casefold() in held]
+    tables = {name: read_table(path, sheet=name)[0] if sources[name].kind == "ours"
+              else read_input(book, name, sources) for name in present}
     _with_error_cells(path, tables)
     return data_check(tables, read_table(path, sheet=SETTINGS)[0], book.read_as_of())
-
-
-def _present(path, source) -> bool:
-    """Whether the workbook holds the input's data (an installed workbook may lack some of our tables)."""
-    if source.kind == "range":
-        return True
-    with zipfile.ZipFile(path) as archive:
-        names = {t.name.casefold() for t in table_part.find_tables(archive, workbook_part.read_workbook(archive))}
-    return source.where.casefold() in names
 
 
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*?(?:/>|>.*?</f>))?<v>([^<]*)</v>',

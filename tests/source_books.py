@@ -27,30 +27,31 @@ TABLE_SHEET, TABLE_NAME = "Verkauf", "Sales"
 RANGE_SHEET = "Umsätze"
 
 
-def their_transactions(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def their_transactions(tables: dict[str, pd.DataFrame], headers: dict[str, str] = HEADERS) -> pd.DataFrame:
     """The demo transactions under their headers, with a column of their own."""
     tx = tables["transactions"]
-    frame = pd.DataFrame({HEADERS[c]: tx[c] for c in HEADERS if c in tx.columns})
+    frame = pd.DataFrame({headers[c]: tx[c] for c in headers if c in tx.columns})
     frame[EXTRA] = "Müller"
     return frame
 
 
-def source_book(path: Path, data, kind: str) -> Path:
-    """Write a workbook whose transactions are theirs: ``kind`` "table" or "range". Our sheets hold the other
-    input tables and no cached result: only a recalculation, reading their sheet, fills them."""
+def source_book(path: Path, data, kind: str, headers: dict[str, str] = HEADERS) -> Path:
+    """Write a workbook whose transactions are theirs: ``kind`` "table" or "range", under ``headers``. Our
+    sheets hold the other input tables and no cached result: only a recalculation, reading their sheet, fills
+    them."""
     tables = {k.lower(): v for k, v in data.tables().items()} if hasattr(data, "tables") else dict(data)
-    frame = their_transactions(tables)
+    frame = their_transactions(tables, headers)
     buffer = io.BytesIO()
     workbook = new_workbook(buffer)
     sheet = workbook.add_worksheet(TABLE_SHEET if kind == "table" else RANGE_SHEET)
     date_format = workbook.add_format({"num_format": "dd.mm.yyyy"})
     for col, header in enumerate(frame.columns):
         sheet.write_string(0, col, header)
-        fmt = date_format if header == HEADERS["date"] else None
+        fmt = date_format if header == headers["date"] else None
         for row, value in enumerate(cell_values(frame[header]), start=1):
             write_value(sheet, row, col, value, fmt)
     last = f"${chr(ord('A') + len(frame.columns) - 1)}${len(frame) + 1}"
-    columns = {c: h for c, h in HEADERS.items() if h in frame.columns}
+    columns = {c: h for c, h in headers.items() if h in frame.columns}
     if kind == "table":
         sheet.add_table(0, 0, len(frame), len(frame.columns) - 1,
                         {"name": TABLE_NAME, "columns": [{"header": h} for h in frame.columns]})

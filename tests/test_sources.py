@@ -90,7 +90,8 @@ def test_their_table_and_plain_range_give_blocks_and_columns_by_their_headers():
     plain = Source.of_range("Transactions", "'Umsätze'!$A$1:$F$803", HEADERS)
     assert plain.name == "kam_transactions" and plain.block() == "kam_transactions"
     at = 'MATCH("Umsatz",INDEX(kam_transactions,1,0),0)'
-    assert plain.column("amount") == f"INDEX(kam_transactions,2,{at}):INDEX(kam_transactions,ROWS(kam_transactions),{at})"
+    assert plain.column("amount") == \
+        f"INDEX(kam_transactions,2,{at}):INDEX(kam_transactions,ROWS(kam_transactions),{at})"
     assert structured_name("Kunde's [Nr] #") == "[Kunde''s '[Nr'] '#]"
     customers = Sources.of(Source.of_range("Customers", "Kunden!$A$1:$C$9", {"customer_id": "Kdnr"}))
     assert customers.customer_list().startswith("=INDEX(kam_customers,2,MATCH(\"Kdnr\"")
@@ -413,3 +414,14 @@ def test_moving_a_defined_name_changes_its_text_and_no_other_byte_of_workbook_xm
     assert new == xml.replace(old, "'Umsätze'!$A$1:$F$900".encode())
     with pytest.raises(KeyError, match="no name 'kam_nowhere'"):
         with_defined_name(xml, "kam_nowhere", "'Umsätze'!$A$1:$F$900")
+
+
+def test_headers_no_alias_knows_reach_the_analysis_and_kam_xl_analyze_through_the_recorded_map(tmp_path):
+    odd = {"date": "Tag", "customer_id": "Partner", "document_no": "Vorgang", "amount": "Netto EUR", "margin": "DB"}
+    book = source_book(tmp_path / "odd.xlsm", DATA, "range", odd)
+    assert main(["recalc", str(book)]) == 0
+    want = analyze(TABLES["transactions"], TABLES["customers"], TABLES["complaints"], Settings())
+    same_analysis(analysis_sheet(book), want)
+    csv = tmp_path / "analysis.csv"
+    assert main(["analyze", str(book), "--out", str(csv)]) == 0
+    assert pd.read_csv(csv)["revenue"].round(2).tolist() == want["revenue"].round(2).tolist()

@@ -84,6 +84,8 @@ class Block:
         args += [str(self.rows), label_formula("dossier.none")[1:]]
         if self.window:
             args.append("kam_complaint_days")
+        if self.table != WINBACK_TABLE and sources[self.table].kind != "ours":
+            args.append("kam_settings")  # the column map of their data
         return f"={self.function}({','.join(args)})"
 
 

@@ -33,12 +33,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from kam_xl.core.settings import SOURCE_INPUTS, format_columns, sources_from_mapping
+from kam_xl.package.defined_names import parse_area
 from kam_xl.readers.headers import find_columns
 from kam_xl.template.sheet_inputs import CUSTOMER_ID_LIST, TABLES
 
 #: Our input tables by lower-case name.
 _OURS = {t.name.lower(): t for t in TABLES}
-_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?([0-9]{1,7}):\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 _NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.]*$")
 #: Characters that put a column specifier in brackets of its own (Excel: "Using structured references").
 _SPECIAL = re.compile(r"[\t\n\r,:.\[\]#'\"{}$^&*+=\-<>/]")
@@ -65,7 +65,7 @@ class Source:
         object.__setattr__(self, "table", _OURS[self.table.lower()].name)
         if self.name and not _NAME.match(self.name):
             raise ValueError(f"source {self.table}: {self.name!r} is not a valid table or defined name")
-        if self.refers_to and _REF.match(self.refers_to) is None:
+        if self.refers_to and parse_area(self.refers_to) is None:
             raise ValueError(f"source {self.table}: {self.refers_to!r} is not a range such as 'Sheet'!$A$1:$F$100")
         if self.refers_to and not self.name:
             object.__setattr__(self, "name", default_range_name(self.table))

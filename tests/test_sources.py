@@ -425,3 +425,19 @@ def test_headers_no_alias_knows_reach_the_analysis_and_kam_xl_analyze_through_th
     csv = tmp_path / "analysis.csv"
     assert main(["analyze", str(book), "--out", str(csv)]) == 0
     assert pd.read_csv(csv)["revenue"].round(2).tolist() == want["revenue"].round(2).tolist()
+
+
+def test_their_table_below_a_title_gives_its_own_sheet_rows(tmp_path):
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = wb.add_worksheet("Verkauf")
+    sheet.write_string(0, 0, "Umsätze 2026")
+    sheet.add_table(3, 1, 5, 3, {"name": "Sales", "columns": [{"header": h} for h in ("Datum", "Kunde", "Umsatz")],
+                                 "data": [[45000, "C1", 10.0], [45001, "C2", "abc"]]})
+    wb.close()
+    path = tmp_path / "theirs.xlsx"
+    path.write_bytes(buffer.getvalue())
+    source = Source.of_table("Transactions", "Sales", {"date": "Datum", "customer_id": "Kunde", "amount": "Umsatz"})
+    raw = read_input(FileBook(path), "Transactions", Sources.of(source))
+    assert raw.attrs["header_row"] == 4 and raw.index.tolist() == [5, 6]
+    assert list(raw.columns) == ["Date", "Customer ID", "Amount"]

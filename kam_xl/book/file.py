@@ -54,7 +54,9 @@ class FileBook:
                     raise InputError(f"no table named {name!r} (its tables: {', '.join(names) or 'none'})",
                                      source=str(self.path))
                 table = book.get_table_by_name(found)
-                return frames.table_frame(table.columns, table.to_python())
+                frame = frames.table_frame(table.columns, table.to_python())
+                frame.attrs["header_row"] = table.start[0]  # the body's 0-based first row: the header's sheet row
+                return frame
         except (pc.CalamineError, OSError, ValueError) as exc:
             if isinstance(exc, InputError):
                 raise

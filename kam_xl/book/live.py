@@ -32,7 +32,9 @@ class LiveBook:
     def read_table(self, name: str) -> pd.DataFrame:
         _, table = self._table(name)
         cells = table.range.options(ndim=2).value
-        return frames.table_frame(cells[0], cells[1:])
+        frame = frames.table_frame(cells[0], cells[1:])
+        frame.attrs["header_row"] = table.range.row
+        return frame
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         sheet, table = self._table(name)

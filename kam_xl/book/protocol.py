@@ -14,7 +14,7 @@ from kam_xl.template.sources import Sources
 class Book(Protocol):
     def read_table(self, name: str) -> pd.DataFrame:
         """The body of Excel table ``name`` (ignoring case), its headers as columns; blank cells None, rows
-        entirely blank left out."""
+        entirely blank left out; ``attrs["header_row"]`` the sheet row of its header."""
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         """Make ``frame`` the table's body: the table resized to its rows, each column's format, validation

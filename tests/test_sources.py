@@ -441,3 +441,13 @@ def test_their_table_below_a_title_gives_its_own_sheet_rows(tmp_path):
     raw = read_input(FileBook(path), "Transactions", Sources.of(source))
     assert raw.attrs["header_row"] == 4 and raw.index.tolist() == [5, 6]
     assert list(raw.columns) == ["Date", "Customer ID", "Amount"]
+
+
+def test_key_account_dossier_copies_are_the_same_from_their_plain_range(books, tmp_path):
+    grids = []
+    for kind in ("ours", "range"):
+        out = tmp_path / f"{kind}.xlsx"
+        assert main(["dossier", str(books[kind]), "--key-accounts", "--out", str(out)]) == 0
+        with pc.CalamineWorkbook.from_path(out) as book:
+            grids.append({name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names})
+    assert len(grids[0]) > 1 and grids[1] == grids[0]

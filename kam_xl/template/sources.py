@@ -32,14 +32,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from kam_xl.core.settings import SOURCE_INPUTS, format_columns, sources_from_mapping
+from kam_xl.core.settings import format_columns, sources_from_mapping
 from kam_xl.package.defined_names import parse_area
 from kam_xl.readers.headers import find_columns
 from kam_xl.template.sheet_inputs import CUSTOMER_ID_LIST, TABLES
 
 #: Our input tables by lower-case name.
 _OURS = {t.name.lower(): t for t in TABLES}
-_NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.]*$")
+_NAME = re.compile(r"^(?:[^\W\d]|\\)[\w.]*$")  # an Excel table or defined name: a letter, _ or \ first
 #: Characters that put a column specifier in brackets of its own (Excel: "Using structured references").
 _SPECIAL = re.compile(r"[\t\n\r,:.\[\]#'\"{}$^&*+=\-<>/]")
 #: Columns the analysis cannot do without, per input, that a source of theirs must map.
@@ -207,4 +207,4 @@ def _text(text: str) -> str:
     return text.replace('"', '""')
 
 
-__all__ = ["SOURCE_INPUTS", "Source", "Sources", "default_range_name", "structured_name"]
+__all__ = ["Source", "Sources", "default_range_name", "structured_name"]

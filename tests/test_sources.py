@@ -454,3 +454,14 @@ def test_key_account_dossier_copies_are_the_same_from_their_plain_range(books, t
         with pc.CalamineWorkbook.from_path(out) as book:
             grids.append({name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names})
     assert len(grids[0]) > 1 and grids[1] == grids[0]
+
+
+def test_data_check_names_a_column_map_it_cannot_read():
+    from kam_xl.sheets.datacheck import data_check
+
+    settings = pd.DataFrame({"Setting": ["a_share", "transactions_source", "transactions_columns"],
+                             "Value": [0.8, "Sales", "date Belegdatum"]})
+    found = data_check({}, settings)
+    assert found[["Table", "Column", "Value"]].values.tolist() == [["Settings", "Value", "date Belegdatum"]]
+    assert "column=header pairs" in found["Problem"].iloc[0]
+    assert data_check({}, settings.assign(Value=[0.8, "Sales", "date=Belegdatum"])).empty

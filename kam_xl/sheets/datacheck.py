@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from kam_xl.core.settings import SOURCE_ROWS, Settings, SettingsError, field_names
+from kam_xl.core.settings import SOURCE_ROWS, Settings, SettingsError, field_names, parse_columns
 from kam_xl.template.sheet_inputs import FIRST_DAY, TABLES, Column, Table
 
 COLUMNS = ["Level", "Table", "Data row", "Sheet row", "Column", "Value", "Problem", "Fix"]
@@ -332,6 +332,8 @@ def _check_settings(found: _Found, place: _Place) -> None:
     reasons = np.full(len(frame), "", dtype=object)
     for i in np.flatnonzero(names.isin(known).to_numpy()):  # one per field: a few dozen rows
         try:
+            if names[i].endswith("_columns"):
+                parse_columns(values[i])
             Settings.from_mapping({names[i]: values[i]})
         except SettingsError as exc:
             bad[i], reasons[i] = True, exc.named(lambda f: f)

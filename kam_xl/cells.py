@@ -9,14 +9,15 @@ the headless engine. Problems raise :class:`CellError` with a message a user can
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from kam_xl import stamp
-from kam_xl.core.settings import Settings, SettingsError
+from kam_xl.core.settings import Settings, SettingsError, sources_from_mapping
 from kam_xl.core.typology import parse_yes_no
+from kam_xl.readers import headers as header_names
 
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 
@@ -142,15 +143,22 @@ def yes_no(cells: Iterable, what: str) -> np.ndarray:
         raise CellError(str(exc)) from None
 
 
-def table(raw, what: str) -> pd.DataFrame:
+def table(raw, what: str, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
     """A range whose first row holds headers, as a DataFrame of raw cells; headers normalised to
-    lower_case_with_underscores (so "Customer ID" becomes customer_id). Rows entirely blank are left out; the
-    index is each row's data row (1 = the row under the headers), ``attrs`` hold ``table`` (``what``) and
-    ``headers`` (normalised -> as written), for messages (:func:`column_numbers`)."""
+    lower_case_with_underscores (so "Customer ID" becomes customer_id), and the columns of input ``what`` found
+    under another header (the column map ``columns``, canonical -> header, else the EN/DE aliases of
+    :mod:`kam_xl.readers.headers`: "Kundennr." is customer_id) named canonically. Rows entirely blank are left
+    out; the index is each row's data row (1 = the row under the headers), ``attrs`` hold ``table`` (``what``)
+    and ``headers`` (column -> as written), for messages (:func:`column_numbers`)."""
     grid = rows(raw)
     if not grid or all(is_blank(c) for c in grid[0]):
         raise CellError(f"{what}: the first row must hold the column headers")
     headers = [normalise_header(h) for h in grid[0]]
+    wanted = [*header_names.ALIASES.get(what.lower(), {}), *(columns or {})]
+    found = header_names.find_columns(grid[0], what, list(dict.fromkeys(wanted)), columns)
+    for canonical, at in found.items():
+        headers = [f"{h}_{i}" if h == canonical and i != at else h for i, h in enumerate(headers)]
+        headers[at] = canonical
     width = len(headers)
     kept = [(n, r) for n, r in enumerate(grid[1:], start=1)
             if r.count(None) + r.count("") < width and not all(is_blank(c) for c in r)]
@@ -161,6 +169,17 @@ def table(raw, what: str) -> pd.DataFrame:
 
 def normalise_header(header) -> str:
     return "_".join(str(header or "").strip().lower().replace(".", " ").split())
+
+
+def source_columns(raw) -> dict[str, dict[str, str]]:
+    """The column maps a Settings range records (``<input>_columns`` rows): input -> {canonical: header}."""
+    if raw is None or is_blank(raw):
+        return {}
+    pairs = {normalise_header(r[0]): r[1] for r in rows(raw) if len(r) > 1 and not is_blank(r[0])}
+    try:
+        return {name: columns for name, (_, columns) in sources_from_mapping(pairs).items() if columns}
+    except SettingsError as exc:
+        raise CellError(exc.named(lambda f: "Settings row " + next(n for n in pairs if n.endswith(f)))) from None
 
 
 def settings_from_range(raw) -> Settings:

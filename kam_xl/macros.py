@@ -279,16 +279,14 @@ def _import_transactions(book: Book) -> None:
     from kam_xl.book import LiveBook
     from kam_xl.sheets.checkbook import book_check
 
+    live = LiveBook(book)
+    importer.refuse_plain_range(live)
     export = book.app.api.GetOpenFilename("ERP export (*.csv;*.txt;*.xlsx;*.xlsm),*.csv;*.txt;*.xlsx;*.xlsm")
     if not export:  # cancelled
         return
-    live = LiveBook(book)
     lines, rejected = importer.read_export(export)
-    table = live.read_table(importer.TABLE)
-    fresh, skipped = importer.new_lines(table, lines)
-    if len(fresh):
-        live.write_table(importer.TABLE, pd.concat([table, importer.table_rows(fresh)], ignore_index=True))
+    added, skipped = importer.add_lines(live, lines)
     live.write_table(DATA_CHECK_TABLE, pd.concat([rejected, book_check(live, live.read_as_of())], ignore_index=True))
-    live.show_message(importer.ImportReport(Path(export).name, len(fresh), skipped, rejected).line())
+    live.show_message(importer.ImportReport(Path(export).name, added, skipped, rejected).line())
 
 

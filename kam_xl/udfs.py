@@ -469,8 +469,9 @@ def _analysis_from_tables(customers, transactions, complaints, settings, as_of, 
 
     def compute():
         s = _settings(settings)
-        cust = cells.table(customers, "Customers")
-        tx_raw = cells.table(transactions, "Transactions")
+        maps = cells.source_columns(settings)
+        cust = cells.table(customers, "Customers", maps.get("customers"))
+        tx_raw = cells.table(transactions, "Transactions", maps.get("transactions"))
         for need in ("customer_id", "date", "amount"):
             if need not in tx_raw.columns:
                 raise cells.CellError(f"Transactions: no column {need.replace('_', ' ').title()} in the headers")
@@ -481,7 +482,7 @@ def _analysis_from_tables(customers, transactions, complaints, settings, as_of, 
             tx["margin"] = cells.column_numbers(tx_raw, "margin")
         comp = None
         if complaints is not None:
-            c_raw = cells.table(complaints, "Complaints")
+            c_raw = cells.table(complaints, "Complaints", maps.get("complaints"))
             if len(c_raw):
                 comp = _frame({"customer_id": cells.texts(c_raw["customer_id"]),
                                "date": cells.column_days(c_raw, "date")})
@@ -556,10 +557,11 @@ def DOSSIER_CUSTOMERS(customer_ids, key_accounts, revenues):
 @xw.arg("as_of", doc="Evaluation day; later transactions are left out.")
 @xw.arg("rows", doc="How many years at most; older ones are summed into the last row.")
 @xw.arg("empty", doc="Text shown when the customer has no transaction.")
+@xw.arg("settings", doc="The Settings range (column maps of your own tables); empty = headers as they are.")
 @cell_function
-def DOSSIER_YEARS(customer_id, transactions, as_of, rows=6, empty=""):
+def DOSSIER_YEARS(customer_id, transactions, as_of, rows=6, empty="", settings=None):
     """Revenue per year of one customer, spilled, newest first: year, revenue, documents, change."""
-    found = _dossier_rows("Transactions", transactions, customer_id)
+    found = _dossier_rows("Transactions", transactions, customer_id, settings)
     return _section(dossier.revenue_by_year(found, _required_date(as_of), _count(rows)), empty)
 
 
@@ -569,10 +571,11 @@ def DOSSIER_YEARS(customer_id, transactions, as_of, rows=6, empty=""):
 @xw.arg("as_of", doc="Evaluation day; later transactions are left out.")
 @xw.arg("rows", doc="How many deliveries at most.")
 @xw.arg("empty", doc="Text shown when there is none.")
+@xw.arg("settings", doc="The Settings range (column maps of your own tables); empty = headers as they are.")
 @cell_function
-def DOSSIER_DELIVERIES(customer_id, transactions, as_of, rows=6, empty=""):
+def DOSSIER_DELIVERIES(customer_id, transactions, as_of, rows=6, empty="", settings=None):
     """The latest deliveries of one customer, spilled: date, document no, lines, amount, margin."""
-    found = _dossier_rows("Transactions", transactions, customer_id)
+    found = _dossier_rows("Transactions", transactions, customer_id, settings)
     return _section(dossier.last_deliveries(found, _required_date(as_of), _count(rows)), empty)
 
 
@@ -581,10 +584,11 @@ def DOSSIER_DELIVERIES(customer_id, transactions, as_of, rows=6, empty=""):
 @xw.arg("tenders", doc="The Tenders table with its header row (Tenders[#All]).")
 @xw.arg("rows", doc="How many tenders at most.")
 @xw.arg("empty", doc="Text shown when there is none.")
+@xw.arg("settings", doc="The Settings range (column maps of your own tables); empty = headers as they are.")
 @cell_function
-def DOSSIER_TENDERS(customer_id, tenders, rows=6, empty=""):
+def DOSSIER_TENDERS(customer_id, tenders, rows=6, empty="", settings=None):
     """The latest tenders of one customer, spilled: date, subject, result, value, reason."""
-    return _section(dossier.tenders(_dossier_rows("Tenders", tenders, customer_id), _count(rows)), empty)
+    return _section(dossier.tenders(_dossier_rows("Tenders", tenders, customer_id, settings), _count(rows)), empty)
 
 
 @xw.func(category=CATEGORY)
@@ -594,10 +598,11 @@ def DOSSIER_TENDERS(customer_id, tenders, rows=6, empty=""):
 @xw.arg("rows", doc="How many categories at most.")
 @xw.arg("empty", doc="Text shown when there is none.")
 @xw.arg("window", doc="Days of the recent window (complaint_days of the Settings, 90).")
+@xw.arg("settings", doc="The Settings range (column maps of your own tables); empty = headers as they are.")
 @cell_function
-def DOSSIER_COMPLAINTS(customer_id, complaints, as_of, rows=6, empty="", window=90):
+def DOSSIER_COMPLAINTS(customer_id, complaints, as_of, rows=6, empty="", window=90, settings=None):
     """Complaints of one customer by category, spilled: category, last window, window before, total, trend."""
-    found = _dossier_rows("Complaints", complaints, customer_id)
+    found = _dossier_rows("Complaints", complaints, customer_id, settings)
     table = dossier.complaints_by_category(found, _required_date(as_of), _count(window))
     return _section(table.head(_count(rows)), empty)
 
@@ -607,11 +612,12 @@ def DOSSIER_COMPLAINTS(customer_id, complaints, as_of, rows=6, empty="", window=
 @xw.arg("contacts", doc="The Contacts table with its header row (Contacts[#All]).")
 @xw.arg("rows", doc="How many people at most.")
 @xw.arg("empty", doc="Text shown when there is none.")
+@xw.arg("settings", doc="The Settings range (column maps of your own tables); empty = headers as they are.")
 @cell_function
-def DOSSIER_CONTACTS(customer_id, contacts, rows=8, empty=""):
+def DOSSIER_CONTACTS(customer_id, contacts, rows=8, empty="", settings=None):
     """The buying centre of one customer, spilled, deciders first: role, person, attitude, last contact,
     position."""
-    return _section(dossier.contacts(_dossier_rows("Contacts", contacts, customer_id), _count(rows)), empty)
+    return _section(dossier.contacts(_dossier_rows("Contacts", contacts, customer_id, settings), _count(rows)), empty)
 
 
 @xw.func(category=CATEGORY)
@@ -619,10 +625,11 @@ def DOSSIER_CONTACTS(customer_id, contacts, rows=8, empty=""):
 @xw.arg("competitors", doc="The Competitors table with its header row (Competitors[#All]).")
 @xw.arg("rows", doc="How many competitors at most.")
 @xw.arg("empty", doc="Text shown when there is none.")
+@xw.arg("settings", doc="The Settings range (column maps of your own tables); empty = headers as they are.")
 @cell_function
-def DOSSIER_COMPETITORS(customer_id, competitors, rows=5, empty=""):
+def DOSSIER_COMPETITORS(customer_id, competitors, rows=5, empty="", settings=None):
     """Competitors at one customer, spilled, largest share of wallet first: share, competitor, notes."""
-    found = _dossier_rows("Competitors", competitors, customer_id)
+    found = _dossier_rows("Competitors", competitors, customer_id, settings)
     return _section(dossier.competitors(found, _count(rows)), empty)
 
 
@@ -637,15 +644,18 @@ def DOSSIER_WINBACK(customer_id, winback, rows=3, empty=""):
     return _section(dossier.winback_actions(_dossier_rows("Winback", winback, customer_id), _count(rows)), empty)
 
 
-def _dossier_rows(name: str, raw, customer_id) -> pd.DataFrame:
-    """One customer's rows of an input table, typed. The table is grouped by customer once per content; only
-    the customer's own rows are converted, so another customer's bad cell leaves this dossier alone."""
-    ledger = _cache.get(("dossier", name, raw), lambda: dossier.Ledger.of(_dossier_frame(name, raw)))
+def _dossier_rows(name: str, raw, customer_id, settings=None) -> pd.DataFrame:
+    """One customer's rows of an input table, typed; its columns found by the column map the Settings range
+    records, else by name or alias. The table is grouped by customer once per content; only the customer's
+    own rows are converted, so another customer's bad cell leaves this dossier alone."""
+    columns = cells.source_columns(settings).get(name.lower()) if settings is not None else None
+    key = ("dossier", name, raw, tuple((columns or {}).items()))
+    ledger = _cache.get(key, lambda: dossier.Ledger.of(_dossier_frame(name, raw, columns)))
     return _typed(name, ledger.rows(cells.texts([customer_id])[0]))
 
 
-def _dossier_frame(name: str, raw) -> pd.DataFrame:
-    frame = cells.table(raw, name)
+def _dossier_frame(name: str, raw, columns: dict[str, str] | None = None) -> pd.DataFrame:
+    frame = cells.table(raw, name, columns)
     if "customer_id" not in frame.columns:
         raise cells.CellError(f"{name}: no column Customer ID in the headers")
     return frame.assign(customer_id=cells.texts(frame["customer_id"]), data_row=frame.index)

@@ -24,12 +24,25 @@ class App:
 
 
 class Name:
-    def __init__(self, sheet: Sheet, row: int, col: int):
-        self._sheet, self._row, self._col = sheet, row, col
+    def __init__(self, sheet: Sheet, row: int, col: int, last_row: int | None = None, last_col: int | None = None,
+                 name: str = ""):
+        self._sheet, self._row, self._col, self._name = sheet, row, col, name
+        self._last_row, self._last_col = last_row or row, last_col or col
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def refers_to(self) -> str:
+        from kam_xl.a1 import column_letters
+
+        return (f"='{self._sheet.name}'!${column_letters(self._col)}${self._row}:${column_letters(self._last_col)}"
+                f"${self._last_row}")
 
     @property
     def refers_to_range(self) -> Range:
-        return Range(self._sheet, self._row, self._col, self._row, self._col)
+        return Range(self._sheet, self._row, self._col, self._last_row, self._last_col)
 
 
 class Names:
@@ -38,6 +51,9 @@ class Names:
 
     def __getitem__(self, item):
         return self.book.defined[item]
+
+    def __iter__(self):
+        return iter(self.book.defined.values())
 
 
 class Range:
@@ -59,6 +75,10 @@ class Range:
     @property
     def shape(self) -> tuple[int, int]:
         return self._r2 - self._r1 + 1, self._c2 - self._c1 + 1
+
+    @property
+    def last_cell(self) -> Range:
+        return Range(self._sheet, self._r2, self._c2, self._r2, self._c2)
 
     def options(self, convert: Any = None, **options: Any) -> Range:
         return Range(self._sheet, self._r1, self._c1, self._r2, self._c2, options.get("ndim"))
@@ -165,6 +185,12 @@ class Sheet:
     @property
     def tables(self) -> Tables:
         return self._tables
+
+    @property
+    def used_range(self) -> Range:
+        cells = list(self.values) + list(self.formulas) or [(1, 1)]
+        return Range(self, min(r for r, _ in cells), min(c for _, c in cells), max(r for r, _ in cells),
+                     max(c for _, c in cells))
 
     def range(self, cell1, cell2=None) -> Range:
         r2, c2 = cell2 if cell2 is not None else cell1

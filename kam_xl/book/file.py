@@ -23,10 +23,12 @@ from kam_xl.core.settings import Settings
 from kam_xl.errors import InputError
 from kam_xl.stamp import Stamp
 from kam_xl.package import PackageError, workbook_lock, zipcopy
+from kam_xl.package.defined_names import Area, defined_names, parse_area, with_defined_name
 from kam_xl.package.named_cell import set_named_cell
 from kam_xl.package.table_writer import TableWrite, table_parts
 from kam_xl.package.workbook_part import read_workbook
 from kam_xl.package.writer import WriteReport, replace_parts, value_parts
+from kam_xl.template.sources import Sources
 
 
 class FileBook:
@@ -53,12 +55,63 @@ class FileBook:
                     raise InputError(f"no table named {name!r} (its tables: {', '.join(names) or 'none'})",
                                      source=str(self.path))
                 table = book.get_table_by_name(found)
-                return frames.table_frame(table.columns, table.to_python())
+                frame = frames.table_frame(table.columns, table.to_python())
+                frame.attrs["header_row"] = table.start[0]  # the body's 0-based first row: the header's sheet row
+                return frame
         except (pc.CalamineError, OSError, ValueError) as exc:
             if isinstance(exc, InputError):
                 raise
             raise InputError(f"cannot be read as a workbook ({' '.join(str(exc).split())})",
                              source=str(self.path)) from None
+
+    def read_range(self, name: str) -> pd.DataFrame:
+        """The plain range the defined name ``name`` covers, grown by the rows filled below it (see
+        :func:`grown_area`): its header row as columns, index = sheet rows, blank rows left out."""
+        import python_calamine as pc
+
+        area = self._area(name)
+        with pc.CalamineWorkbook.from_path(self.path) as book:
+            try:
+                grid = book.get_sheet_by_name(area.sheet).to_python(skip_empty_area=False)
+            except (pc.CalamineError, ValueError):
+                raise InputError(f"name {name!r} refers to sheet {area.sheet!r}, which the workbook lacks",
+                                 source=str(self.path)) from None
+        area = grown_area(area, grid)
+        return frames.range_frame(grid, area)
+
+    def read_sources(self) -> Sources:
+        """Where the workbook's inputs live: its Settings rows and defined names."""
+        return frames.sources(self.read_table(frames.SETTINGS_TABLE), self._names, str(self.path))
+
+    def grown_names(self) -> dict[str, str]:
+        """Defined name -> the range it should cover, for each plain-range source with rows filled below it."""
+        import python_calamine as pc
+
+        moved = {}
+        ranges = [s.name for s in self.read_sources().items if s.kind == "range"]
+        if not ranges:
+            return moved
+        with pc.CalamineWorkbook.from_path(self.path) as book:
+            for name in ranges:
+                area = self._area(name)
+                grown = grown_area(area, book.get_sheet_by_name(area.sheet).to_python(skip_empty_area=False))
+                if grown != area:
+                    moved[name] = grown.text()
+        return moved
+
+    def _names(self) -> dict[str, str]:
+        with zipfile.ZipFile(self.path) as archive:
+            return defined_names(archive.read(read_workbook(archive).part))
+
+    def _area(self, name: str) -> Area:
+        names = {k.casefold(): v for k, v in self._names().items()}
+        if name.casefold() not in names:
+            raise InputError(f"the workbook has no name {name!r} (Formulas > Name Manager)", source=str(self.path))
+        area = parse_area(names[name.casefold()])
+        if area is None:
+            raise InputError(f"name {name!r} refers to {names[name.casefold()]!r}, not to a range of one sheet",
+                             source=str(self.path))
+        return area
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         write_tables(self.path, {name: frame}, recalc=self.recalc, lock_timeout=self.lock_timeout)
@@ -135,16 +188,26 @@ class Written:
 
 def write_tables(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame], *, recalc: bool = True,
                  as_of: dt.date | None = None, out: str | os.PathLike | None = None,
-                 lock_timeout: float = 30.0) -> Written:
+                 lock_timeout: float = 30.0, names: Mapping[str, str] | None = None) -> Written:
     """Make each frame the body of its table and recalculate, in one atomic write of ``path`` (or a new file
     ``out``, leaving ``path`` as it was): each table is written into an in-memory copy of the package, the
-    copy is recalculated (``as_of`` pins TODAY()), and the changed parts go into the file in one swap."""
+    copy is recalculated (``as_of`` pins TODAY()), and the changed parts go into the file in one swap.
+    ``names`` (defined name -> what it refers to, e.g. a plain range grown by new rows) are set first."""
     source = Path(path)
     done = Written()
 
     def edit(archive: zipfile.ZipFile, workbook) -> dict[str, bytes]:
         replaced: dict[str, bytes] = {}
         current = archive
+        if names:
+            xml = archive.read(workbook.part)
+            for name, text in names.items():
+                try:
+                    xml = with_defined_name(xml, name, text)
+                except KeyError as exc:
+                    raise PackageError(source, f"{source}: {exc.args[0]}") from None
+            replaced[workbook.part] = xml
+            current = _in_memory(archive, replaced)
         for name, frame in frames.items():
             parts, write = table_parts(source, current, workbook, name, frame)
             replaced.update(parts)
@@ -170,6 +233,15 @@ def write_tables(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame], *,
 
     done.changed = replace_parts(source, edit, lock_timeout=lock_timeout, out=out)
     return done
+
+
+def grown_area(area: Area, grid: list[list]) -> Area:
+    """``area`` with its end moved down over the rows filled right below it (any cell of its columns), up to the
+    first blank row: rows a user added to a plain range. A range never shrinks."""
+    last = area.last_row
+    while last < len(grid) and any(c not in (None, "") for c in grid[last][area.first_col - 1:area.last_col]):
+        last += 1
+    return area.until(last)
 
 
 def _in_memory(archive: zipfile.ZipFile, replaced: dict[str, bytes]) -> zipfile.ZipFile:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 
@@ -33,6 +33,45 @@ def _cell(value):
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return dt.datetime(value.year, value.month, value.day)
     return value
+
+
+def range_frame(grid: Sequence[Sequence], area, first_row: int | None = None) -> pd.DataFrame:
+    """The cells of a plain range (``area`` of a sheet's ``grid``, header row first) as a frame: its header row as
+    columns, index = sheet rows, rows entirely blank left out; ``attrs["header_row"]`` = the header's sheet row
+    (``first_row`` when ``grid`` starts there rather than in row 1)."""
+    width = area.last_col - area.first_col + 1
+    shift = (first_row or 1) - 1
+
+    def cells(r: int) -> list:
+        row = list(grid[r - 1][area.first_col - 1:area.last_col]) if r <= len(grid) else []
+        return [_cell(c) for c in row + [None] * (width - len(row))]
+
+    header = [str(h) if h is not None else "" for h in cells(area.first_row)]
+    body = {r: cells(r) for r in range(area.first_row + 1, area.last_row + 1)}
+    kept = {r: row for r, row in body.items() if any(c is not None for c in row)}
+    frame = pd.DataFrame(list(kept.values()), columns=header, index=[r + shift for r in kept], dtype=object) \
+        if kept else pd.DataFrame({c: pd.Series(dtype=object) for c in header})
+    frame.attrs["header_row"] = area.first_row + shift
+    return frame
+
+
+def sources(settings_table: pd.DataFrame, names: Callable[[], dict[str, str]], source: str):
+    """The workbook's :class:`~kam_xl.template.sources.Sources` from its Settings table and its defined names
+    (``names()``, asked only when the Settings record a source)."""
+    from kam_xl.core.settings import SOURCE_ROWS
+    from kam_xl.template.sources import Sources
+
+    keys = {normalise_header(c): c for c in settings_table.columns}
+    if "setting" not in keys or "value" not in keys:
+        raise InputError(f"table {SETTINGS_TABLE} needs the columns Setting and Value", source=source)
+    pairs = {normalise_header(n): v for n, v in zip(settings_table[keys["setting"]], settings_table[keys["value"]])
+             if normalise_header(n) in SOURCE_ROWS}
+    if not any(v not in (None, "") for v in pairs.values()):
+        return Sources()
+    try:
+        return Sources.from_settings(pairs, names())
+    except ValueError as exc:
+        raise InputError(f"table {SETTINGS_TABLE}: {exc}", source=source) from None
 
 
 def grid(frame: pd.DataFrame) -> list[list]:

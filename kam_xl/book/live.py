@@ -15,8 +15,10 @@ import pandas as pd
 from kam_xl.book import frames
 from kam_xl.core.settings import Settings
 from kam_xl.errors import InputError
+from kam_xl.package.defined_names import Area
 from kam_xl.stamp import Stamp
 from kam_xl.package.table_writer import aligned
+from kam_xl.template.sources import Sources
 
 TITLE = "Key Accounts"
 HEADER_ROWS = 5  # a sheet without a table: where to look for a Customer ID header
@@ -31,7 +33,9 @@ class LiveBook:
     def read_table(self, name: str) -> pd.DataFrame:
         _, table = self._table(name)
         cells = table.range.options(ndim=2).value
-        return frames.table_frame(cells[0], cells[1:])
+        frame = frames.table_frame(cells[0], cells[1:])
+        frame.attrs["header_row"] = table.range.row
+        return frame
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         sheet, table = self._table(name)
@@ -52,6 +56,24 @@ class LiveBook:
             names = [str(h) for h in header[start:end]]
             block = [row[body.columns.get_loc(names[0]):body.columns.get_loc(names[-1]) + 1] for row in cells]
             sheet.range((top + 1, left + start), (top + rows, left + end - 1)).value = block
+
+    def read_range(self, name: str) -> pd.DataFrame:
+        found = next((n for n in self.book.names if n.name.casefold() == name.casefold()), None)
+        if found is None:
+            raise InputError(f"the workbook has no name {name!r} (Formulas > Name Manager)", source=self.book.name)
+        whole = found.refers_to_range
+        sheet, top, left = whole.sheet, whole.row, whole.column
+        last = top + whole.shape[0] - 1
+        used = sheet.used_range.last_cell.row
+        if used > last:  # rows filled right below the range belong to it, up to the first blank one
+            below = sheet.range((last + 1, left), (used, left + whole.shape[1] - 1)).options(ndim=2).value
+            last += next((i for i, row in enumerate(below) if all(c in (None, "") for c in row)), len(below))
+        grid = sheet.range((top, left), (last, left + whole.shape[1] - 1)).options(ndim=2).value
+        return frames.range_frame(grid, Area("", 1, 1, len(grid), whole.shape[1]), first_row=top)
+
+    def read_sources(self) -> Sources:
+        return frames.sources(self.read_table(frames.SETTINGS_TABLE),
+                              lambda: {n.name: n.refers_to for n in self.book.names}, self.book.name)
 
     def read_settings(self) -> Settings:
         return frames.settings(self.read_table(frames.SETTINGS_TABLE), f"{self.book.name}, table Settings")

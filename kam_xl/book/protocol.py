@@ -8,17 +8,28 @@ from typing import Protocol
 import pandas as pd
 
 from kam_xl.core.settings import Settings
+<<<<<<< HEAD
 from kam_xl.stamp import Stamp
+=======
+from kam_xl.template.sources import Sources
+>>>>>>> i12-sources
 
 
 class Book(Protocol):
     def read_table(self, name: str) -> pd.DataFrame:
         """The body of Excel table ``name`` (ignoring case), its headers as columns; blank cells None, rows
-        entirely blank left out."""
+        entirely blank left out; ``attrs["header_row"]`` the sheet row of its header."""
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         """Make ``frame`` the table's body: the table resized to its rows, each column's format, validation
         and conditional format on every row, calculated columns (left out of ``frame``) filled by formula."""
+
+    def read_range(self, name: str) -> pd.DataFrame:
+        """The plain range a defined name covers, with the rows filled right below it: its header row as
+        columns, index = sheet rows, rows entirely blank left out, ``attrs["header_row"]``."""
+
+    def read_sources(self) -> Sources:
+        """Where the inputs live: the Settings rows and defined names the workbook records."""
 
     def read_settings(self) -> Settings:
         """The Settings table's values."""

@@ -124,9 +124,10 @@ def run(args: argparse.Namespace) -> int:
     fmt = _output_format(args.format, args.out)
 
     numbers = dict(decimal=args.decimal, thousands=args.thousands, skip_bad_rows=args.skip_bad_rows)
-    raw, source = readers.read_table(args.tx_file, sheet=args.sheet, sep=args.sep, default_names=("Transactions",),
-                                     headers=readers.transaction_headers(args.customer_col, args.date_col,
-                                                                         args.amount_col), limits=limits)
+    recorded = _recorded_inputs(args.tx_file, book_tables)
+    raw, source = recorded.get("Transactions") or readers.read_table(
+        args.tx_file, sheet=args.sheet, sep=args.sep, default_names=("Transactions",),
+        headers=readers.transaction_headers(args.customer_col, args.date_col, args.amount_col), limits=limits)
     transactions = readers.transactions_frame(raw, source, customer_col=args.customer_col, date_col=args.date_col,
                                               amount_col=args.amount_col, margin_col=args.margin_col,
                                               date_format=args.date_format, **numbers)
@@ -135,15 +136,20 @@ def run(args: argparse.Namespace) -> int:
     customers = complaints = None
     customers_file = args.customers or (args.tx_file if "customers" in book_tables else None)
     complaints_file = args.complaints or (args.tx_file if "complaints" in book_tables else None)
+    if "Customers" in recorded and not args.customers:
+        customers_file = args.tx_file
     if customers_file:
-        raw, source = readers.read_table(customers_file, sheet=args.customers_sheet, sep=args.sep,
-                                         default_names=("Customers",), limits=limits)
+        raw, source = (recorded.get("Customers") if customers_file == args.tx_file else None) or readers.read_table(
+            customers_file, sheet=args.customers_sheet, sep=args.sep, default_names=("Customers",), limits=limits)
         customers = readers.customers_frame(raw, source, customer_col=_if_present(raw, args.customer_col), **numbers)
         _report_skipped(customers, source)
         _warn_unmatched(transactions, customers, source)
+    if "Complaints" in recorded and not args.complaints:
+        complaints_file = args.tx_file
     if complaints_file:
-        raw, source = readers.read_table(complaints_file, sheet=args.complaints_sheet, sep=args.sep,
-                                         default_names=("Complaints",), limits=limits)
+        raw, source = (recorded.get("Complaints") if complaints_file == args.tx_file else None) or \
+            readers.read_table(complaints_file, sheet=args.complaints_sheet, sep=args.sep,
+                               default_names=("Complaints",), limits=limits)
         complaints = readers.complaints_frame(raw, source, customer_col=_if_present(raw, args.customer_col),
                                               date_col=_if_present(raw, args.date_col),
                                               date_format=args.date_format, skip_bad_rows=args.skip_bad_rows)
@@ -202,6 +208,28 @@ def _book_settings(path: str, book_tables: set[str], limits: Limits) -> dict:
     known = set(field_names())  # another workbook's "Settings" table may hold other things: only ours count
     return {n.strip(): (None if v is None or v == "" or (isinstance(v, float) and math.isnan(v)) else v)
             for n, v in zip(raw.iloc[:, 0], raw.iloc[:, 1]) if isinstance(n, str) and n.strip() in known}
+
+
+def _recorded_inputs(path: str, book_tables: set[str]) -> dict[str, tuple[pd.DataFrame, str]]:
+    """The inputs a workbook records as living in the user's own table or plain range (an installed
+    workbook, see kam_xl.template.sources), read there: name -> (cells under our headers, how messages name
+    it). Empty for other files and for a workbook that reads its own tables."""
+    if "settings" not in book_tables:
+        return {}
+    from kam_xl.book import FileBook
+    from kam_xl.sheets.inputs import read_input
+
+    book = FileBook(path, recalc=False)
+    try:
+        sources = book.read_sources()
+    except InputError:
+        return {}
+    found = {}
+    for name in ("Transactions", "Customers", "Complaints"):
+        if sources[name].kind != "ours":
+            raw = read_input(book, name, sources)
+            found[name] = (raw, f"{Path(path).name}, {name} ({raw.attrs['where']})")
+    return found
 
 
 def _if_present(raw: pd.DataFrame, name: str | None) -> str | None:

@@ -120,22 +120,27 @@ def write_key_account_dossiers(path: Path, out: Path) -> int:
 
 
 def _book(path: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, str]:
-    """The input tables (canonical column names, cells as the cell functions get them), the Analysis spill as
-    a DataFrame with its as-of day, and the language, after one recalculation in memory."""
-    import python_calamine as pc
+    """The input tables (canonical column names, cells as the cell functions get them; read where the workbook's
+    sources say they live), the Analysis spill as a DataFrame with its as-of day, and the language, after one
+    recalculation in memory."""
+    from kam_xl.book import FileBook
+    from kam_xl.sheets.inputs import read_input
 
     result = recalculate(path)
     analysis = _analysis(path, result)
+    book = FileBook(path, recalc=False)
+    sources = book.read_sources()
     tables = {}
-    with pc.CalamineWorkbook.from_path(path, load_tables=True) as book:
-        for table in TABLES:
-            raw = book.get_table_by_name(table.name)
-            frame = pd.DataFrame(raw.to_python(), columns=[cells.normalise_header(h) for h in raw.columns],
-                                 dtype=object)
-            tables[table.name.lower()] = frame.replace({"": None})
-        if "Winback" in book.table_names:  # workbooks built before the Win-back sheet have none
-            raw = book.get_table_by_name("Winback")
-            tables["winback"] = pd.DataFrame(raw.to_python(), columns=raw.columns, dtype=object).replace({"": None})
+    for table in TABLES:
+        try:
+            frame = read_input(book, table.name, sources)
+        except InputError:  # an installed workbook may lack one of our tables
+            continue
+        tables[table.name.lower()] = frame.set_axis([cells.normalise_header(h) for h in frame.columns], axis=1)
+    try:  # workbooks built before the Win-back sheet have none
+        tables["winback"] = book.read_table("Winback")
+    except InputError:
+        pass
     return tables, analysis, _language(path)
 
 

@@ -14,6 +14,14 @@ XYZ_METHODS = ("cv", "frequency")
 XYZ_PERIODS = ("month", "quarter")
 LANGUAGES = ("EN", "DE")
 
+#: Inputs a workbook may read from the user's own table or plain range instead of its own table (see
+#: kam_xl.template.sources). Such a workbook records each in two rows of its Settings table, which are no
+#: analysis settings (:meth:`Settings.from_mapping` leaves them out): "<input>_source", the Excel table or the
+#: defined name of the plain range, and "<input>_columns", the column map "date=Belegdatum; amount=Umsatz"
+#: (canonical column = the user's header).
+SOURCE_INPUTS = ("transactions", "customers", "complaints", "tenders", "contacts", "competitors", "prospects")
+SOURCE_ROWS = tuple(f"{i}_{what}" for i in SOURCE_INPUTS for what in ("source", "columns"))
+
 
 class SettingsError(ValueError):
     """A settings field has a value the analysis cannot use.
@@ -162,6 +170,8 @@ class Settings:
         known = {f.name: f for f in fields(cls)}
         changes = {}
         for name, raw in values.items():
+            if name in SOURCE_ROWS:
+                continue
             if name not in known:
                 raise SettingsError(f"{{0}}: unknown setting; known are {', '.join(known)}", name)
             if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -173,6 +183,42 @@ class Settings:
 def field_names() -> list[str]:
     """Names of all settings, in declaration order."""
     return [f.name for f in fields(Settings)]
+
+
+def sources_from_mapping(values: dict) -> dict[str, tuple[str, dict[str, str]]]:
+    """The recorded sources among Settings rows: input -> (table or defined name, column map)."""
+    found = {}
+    for name in SOURCE_INPUTS:
+        where = str(values.get(f"{name}_source") or "").strip()
+        columns = parse_columns(values.get(f"{name}_columns"))
+        if where or columns:
+            found[name] = (where, columns)
+    return found
+
+
+def parse_columns(text) -> dict[str, str]:
+    """A column map "date=Belegdatum; amount=Umsatz" as {canonical: header}; blank gives {}."""
+    if text is None or not str(text).strip():
+        return {}
+    pairs = {}
+    for part in str(text).split(";"):
+        if not part.strip():
+            continue
+        canonical, sep, header = part.partition("=")
+        if not sep or not canonical.strip() or not header.strip():
+            raise SettingsError(f"{{0}}: expected column=header pairs separated by \";\", found {_shown(part.strip())}",
+                                "columns")
+        pairs["_".join(canonical.strip().lower().split())] = header.strip()
+    return pairs
+
+
+def format_columns(columns: dict[str, str]) -> str:
+    """A column map as its Settings row holds it (the inverse of :func:`parse_columns`)."""
+    for header in columns.values():
+        if ";" in header or header != header.strip() or not header:
+            raise ValueError(f"column header {header!r}: a recorded column map cannot hold a header with \";\" "
+                             "or surrounding spaces; rename the column")
+    return "; ".join(f"{c}={h}" for c, h in columns.items())
 
 
 def describe(name: str) -> str:

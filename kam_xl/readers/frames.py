@@ -16,7 +16,7 @@ import pandas as pd
 
 from kam_xl import a1
 from kam_xl.core import schema
-from kam_xl.readers import numbers
+from kam_xl.readers import headers, numbers
 from kam_xl.readers.columns import (_blank_cells, _dates, _flags, _ids, _labels, _numbers, _override, _Parsed, _show,
                                     dotted_dates, number_hint)
 from kam_xl.readers.errors import SHOWN_ROWS, BadRowsError, TableError
@@ -36,28 +36,17 @@ class _Role:
     aliases: tuple[str, ...]  # best first; compared ignoring case, spaces and punctuation
 
 
-_CUSTOMER = _Role(schema.CUSTOMER_ID, "customer id", "--customer-col", (
-    "Customer ID", "Customer No", "Customer Number", "Client ID", "Account ID", "Kundennummer", "Kunden-Nr",
-    "Kunden-ID", "KdNr", "Debitor", "Debitorennummer", "Customer", "Client", "Account", "Kunde"))
-_DATE = _Role(schema.TX_DATE, "date", "--date-col", (
-    "Date", "Datum", "Invoice Date", "Document Date", "Order Date", "Transaction Date", "Rechnungsdatum",
-    "Belegdatum", "Buchungsdatum"))
-_AMOUNT = _Role(schema.TX_AMOUNT, "amount", "--amount-col", (
-    "Amount", "Revenue", "Sales", "Net Amount", "Umsatz", "Betrag", "Nettobetrag", "Nettoumsatz"))
-_MARGIN = _Role(schema.TX_MARGIN, "margin", "--margin-col", (
-    "Margin", "Profit", "Gross Margin", "Marge", "Deckungsbeitrag", "DB", "Rohertrag", "Gewinn"))
-_KNOWN_BRAND = _Role(schema.KNOWN_BRAND, "known brand flag", "", (
-    "Known Brand", "Brand", "Image", "Bekannte Marke", "Marke", "Image Maker", "Bildmacher"))
-_HIGH_DEMANDS = _Role(schema.HIGH_DEMANDS, "high demands flag", "", (
-    "High Demands", "Demanding", "Hohe Anforderungen", "Anspruchsvoll", "Expert", "Experte"))
-_BUDGET = _Role(schema.BUDGET, "budget", "", ("Budget",))
-_OVERRIDE = _Role(schema.KEY_OVERRIDE, "key account override", "", (
-    "Key Account Override", "Override", "Key Account", "Schlüsselkunde", "Schluesselkunde"))
-_COMPLAINT_DATE = _Role(schema.COMPLAINT_DATE, "date", "--date-col", (
-    "Date", "Datum", "Complaint Date", "Reklamationsdatum", "Beschwerdedatum", "Eingangsdatum"))
-_CATEGORY = _Role(schema.COMPLAINT_CATEGORY, "category", "", ("Category", "Kategorie", "Reason", "Grund", "Art"))
-_SEVERITY = _Role(schema.COMPLAINT_SEVERITY, "severity", "", (
-    "Severity", "Schwere", "Schweregrad", "Priority", "Priorität", "Prioritaet"))
+_CUSTOMER = _Role(schema.CUSTOMER_ID, "customer id", "--customer-col", headers.CUSTOMER)
+_DATE = _Role(schema.TX_DATE, "date", "--date-col", headers.TX_DATE)
+_AMOUNT = _Role(schema.TX_AMOUNT, "amount", "--amount-col", headers.AMOUNT)
+_MARGIN = _Role(schema.TX_MARGIN, "margin", "--margin-col", headers.MARGIN)
+_KNOWN_BRAND = _Role(schema.KNOWN_BRAND, "known brand flag", "", headers.KNOWN_BRAND)
+_HIGH_DEMANDS = _Role(schema.HIGH_DEMANDS, "high demands flag", "", headers.HIGH_DEMANDS)
+_BUDGET = _Role(schema.BUDGET, "budget", "", headers.BUDGET)
+_OVERRIDE = _Role(schema.KEY_OVERRIDE, "key account override", "", headers.KEY_OVERRIDE)
+_COMPLAINT_DATE = _Role(schema.COMPLAINT_DATE, "date", "--date-col", headers.COMPLAINT_DATE)
+_CATEGORY = _Role(schema.COMPLAINT_CATEGORY, "category", "", headers.CATEGORY)
+_SEVERITY = _Role(schema.COMPLAINT_SEVERITY, "severity", "", headers.SEVERITY)
 
 
 def _positions(raw: pd.DataFrame, name: str) -> list[int]:

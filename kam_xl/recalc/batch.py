@@ -7,11 +7,12 @@ Refresh button runs on a workbook file.
 Before anything parses the file, :func:`kam_xl.package.limits.guard` refuses zip bombs, lying zip directories
 and parts declaring a DTD. A text result longer than a cell holds becomes #VALUE! in its cell, as in Excel.
 ``steps`` are table-producing steps, each ``step(book) -> {table name: frame}`` on a :class:`FileBook` of the
-file (the Win-back list, the data check): their tables and the recalculation go into the file in one atomic
-write; a frame's ``attrs["summary"]`` (one line) goes into the report's note. A kam_xl workbook of another
-workbook format (kam_xl.stamp) is not touched: the report says to upgrade it. A workbook open in Excel (its
-owner file ``~$NAME`` beside it) is not touched: the report says why; an owner file older than
-``owner_file_max_age`` hours is taken as left behind by a crash, and the report notes it.
+file (the Win-back list, the data check): their tables, the defined names of plain-range sources moved over
+rows added below them, and the recalculation go into the file in one atomic write; a frame's
+``attrs["summary"]`` (one line) goes into the report's note. A kam_xl workbook of another workbook format
+(kam_xl.stamp) is not touched: the report says to upgrade it. A workbook open in Excel (its owner file
+``~$NAME`` beside it) is not touched: the report says why; an owner file older than ``owner_file_max_age``
+hours is taken as left behind by a crash, and the report notes it.
 """
 
 from __future__ import annotations
@@ -135,6 +136,13 @@ def _with_steps(path: Path, steps, as_of, out, lock_timeout, report: FileReport)
     from kam_xl.book.file import FileBook, write_tables
 
     book = FileBook(path, recalc=False, lock_timeout=lock_timeout)
+    try:  # plain ranges the workbook reads, grown by rows added below them: their names move with them
+        names = book.grown_names()
+    except InputError:  # the steps below name the problem
+        names = {}
+    if names:
+        moved = ", ".join(f"{name} to {text}" for name, text in names.items())
+        report.note = "; ".join(filter(None, [report.note, f"moved {moved}"]))
     frames = {}
     for step in steps:  # bad input stops that step, not the recalculation (the cells name the problem too)
         try:
@@ -145,7 +153,7 @@ def _with_steps(path: Path, steps, as_of, out, lock_timeout, report: FileReport)
         except InputError as exc:
             what = step.__name__.removesuffix("_step")
             report.note = "; ".join(filter(None, [report.note, f"{what} table not written: {exc}"]))
-    done = write_tables(path, frames, as_of=as_of, out=out, lock_timeout=lock_timeout)
+    done = write_tables(path, frames, as_of=as_of, out=out, lock_timeout=lock_timeout, names=names)
     report.tables = {t.table: t.rows_after for t in done.tables}
     done.values.written = done.changed
     return done.result, done.values

@@ -25,10 +25,17 @@ def file_check(path: str | os.PathLike) -> pd.DataFrame:
     """Every problem of the workbook file's input tables and settings; future dates against its as-of date."""
     from kam_xl.book import FileBook
     from kam_xl.readers import read_table
+    from kam_xl.sheets.inputs import read_input
 
-    tables = {t.name: read_table(path, sheet=t.name)[0] for t in TABLES}
+    book = FileBook(path)
+    sources = book.read_sources()
+    with zipfile.ZipFile(path) as archive:
+        held = {t.name.casefold() for t in table_part.find_tables(archive, workbook_part.read_workbook(archive))}
+    present = [t.name for t in TABLES if sources[t.name].kind == "range" or sources[t.name].where.casefold() in held]
+    tables = {name: read_table(path, sheet=name)[0] if sources[name].kind == "ours"
+              else read_input(book, name, sources) for name in present}
     _with_error_cells(path, tables)
-    return data_check(tables, read_table(path, sheet=SETTINGS)[0], FileBook(path).read_as_of())
+    return data_check(tables, read_table(path, sheet=SETTINGS)[0], book.read_as_of())
 
 
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*?(?:/>|>.*?</f>))?<v>([^<]*)</v>',
@@ -60,6 +67,9 @@ def _with_error_cells(path, tables: dict[str, pd.DataFrame]) -> None:
 
 def book_check(book, as_of: dt.date | None) -> pd.DataFrame:
     """The same through a Book (its tables' n-th row is data row n)."""
-    tables = {t.name: book.read_table(t.name) for t in TABLES}
+    from kam_xl.sheets.inputs import read_input
+
+    sources = book.read_sources()
+    tables = {t.name: read_input(book, t.name, sources) for t in TABLES}
     return data_check(tables, book.read_table(SETTINGS), as_of)
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from kam_xl import stamp
-from kam_xl.core.settings import Settings, SettingsError, field_names
+from kam_xl.core.settings import SOURCE_ROWS, Settings, SettingsError, field_names, parse_columns
 from kam_xl.template.sheet_inputs import FIRST_DAY, TABLES, Column, Table
 
 COLUMNS = ["Level", "Table", "Data row", "Sheet row", "Column", "Value", "Problem", "Fix"]
@@ -326,14 +326,15 @@ def _check_settings(found: _Found, place: _Place) -> None:
         return
     names = pd.Series(_text(frame[keys["setting"]])).str.casefold().str.replace(" ", "_")
     values = frame[keys["value"]].to_numpy(dtype=object)
-    known = set(field_names())
-    unknown = ~names.isin(known | set(stamp.ROWS)).to_numpy()  # the stamp rows are the workbook's, no setting
-    found.add(place, "Setting", unknown & (names != "").to_numpy(), "unknown setting",
+    known = set(field_names()) | set(SOURCE_ROWS) | set(stamp.ROWS)  # where the inputs live, the stamp: known rows
+    found.add(place, "Setting", ~names.isin(known).to_numpy() & (names != "").to_numpy(), "unknown setting",
               "correct the name, or delete the row", values=frame[keys["setting"]])
     bad = np.zeros(len(frame), dtype=bool)
     reasons = np.full(len(frame), "", dtype=object)
     for i in np.flatnonzero(names.isin(known).to_numpy()):  # one per field: a few dozen rows
         try:
+            if names[i].endswith("_columns"):
+                parse_columns(values[i])
             Settings.from_mapping({names[i]: values[i]})
         except SettingsError as exc:
             bad[i], reasons[i] = True, exc.named(lambda f: f)

@@ -26,12 +26,12 @@ from kam_xl.core import schema
 from kam_xl.errors import InputError
 from kam_xl.readers import BadRowsError, TableError, read_table, transaction_headers, transactions_frame
 from kam_xl.readers.frames import _AMOUNT, _CUSTOMER, _DATE, _locate
+from kam_xl.readers.headers import DOCUMENT, LINE
 from kam_xl.sheets.datacheck import COLUMNS, ERROR
 
 TABLE = "Transactions"
-DOCUMENT_ALIASES = ("Document no", "Document number", "Document", "Invoice no", "Invoice number", "Invoice",
-                    "Belegnummer", "Beleg-Nr", "Belegnr", "Beleg", "Rechnungsnummer", "Rechnungs-Nr", "Rechnung")
-LINE_ALIASES = ("Line no", "Line number", "Line", "Item", "Position", "Pos", "Positionsnummer", "Zeile")
+DOCUMENT_ALIASES = DOCUMENT
+LINE_ALIASES = LINE
 KEY = ["document_no", schema.CUSTOMER_ID, schema.TX_DATE, schema.TX_AMOUNT, schema.TX_MARGIN]
 
 
@@ -118,9 +118,9 @@ def table_rows(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 def import_file(book: str | os.PathLike, export: str | os.PathLike, **options) -> ImportReport:
-    """Add the export's new lines to the workbook file's Transactions table and write the Data check table
-    (the export's rejected rows, then the workbook's own problems), recalculated, in one atomic swap: any
-    failure leaves the workbook as it was."""
+    """Add the export's new lines to the workbook file's transactions table (ours, or the user's table the
+    workbook reads) and write the Data check table (the export's rejected rows, then the workbook's own
+    problems), recalculated, in one atomic swap: any failure leaves the workbook as it was."""
     from kam_xl.book import FileBook
     from kam_xl.book.file import require_current
     from kam_xl.package import workbook_lock
@@ -128,22 +128,47 @@ def import_file(book: str | os.PathLike, export: str | os.PathLike, **options) -
 
     target = Path(book)
     require_current(target)
+    refuse_plain_range(FileBook(target, recalc=False))
     lines, rejected = read_export(export, **options)
     with workbook_lock(target):
-        table = FileBook(target, recalc=False).read_table(TABLE)
-        fresh, skipped = new_lines(table, lines)
         copy = target.with_name(f".~kam-xl-import.{target.name}.{os.getpid()}{target.suffix}")
         try:
             shutil.copy2(target, copy)
-            if len(fresh):
-                FileBook(copy, recalc=False).write_table(TABLE, pd.concat([table, table_rows(fresh)],
-                                                                          ignore_index=True))
+            added, skipped = add_lines(FileBook(copy, recalc=False), lines)
             found = pd.concat([rejected, file_check(copy)], ignore_index=True)
             FileBook(copy).write_table("DataCheck", found)
             os.replace(copy, target)
         finally:
             copy.unlink(missing_ok=True)
-    return ImportReport(Path(export).name, len(fresh), skipped, rejected)
+    return ImportReport(Path(export).name, added, skipped, rejected)
+
+
+def refuse_plain_range(book) -> None:
+    """Stop with one line when the workbook reads its transactions from a plain range: Import adds rows to an
+    Excel table."""
+    source = book.read_sources()[TABLE]
+    if source.kind == "range":
+        raise InputError(f"Import needs an Excel table, but the transactions are the plain range {source.name} "
+                         f"({source.refers_to}); make it a table with kam-xl install --make-tables, or add the lines "
+                         "below the range by hand (a refresh takes them in).")
+
+
+def add_lines(book, lines: pd.DataFrame) -> tuple[int, int]:
+    """Add the lines the workbook's transactions table does not hold yet (ours, or the user's table under
+    their headers; a column it lacks is left out): (lines added, lines skipped)."""
+    from kam_xl.sheets.inputs import our_headers, read_input
+
+    refuse_plain_range(book)
+    sources = book.read_sources()
+    source = sources[TABLE]
+    table = book.read_table(source.where)
+    fresh, skipped = new_lines(read_input(book, TABLE, sources), lines)
+    if len(fresh):
+        theirs = our_headers(list(table.columns), source)
+        rows = table_rows(fresh)
+        rows = rows[[c for c in rows.columns if c in theirs]].rename(columns=theirs)
+        book.write_table(source.where, pd.concat([table, rows], ignore_index=True))
+    return len(fresh), skipped
 
 
 def _find(raw: pd.DataFrame, label: str, given: str | None, aliases: tuple[str, ...], option: str) -> int | None:

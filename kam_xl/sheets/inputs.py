@@ -11,6 +11,9 @@ import pandas as pd
 
 from kam_xl import readers
 from kam_xl.core.settings import Settings
+from kam_xl.readers.headers import find_columns
+from kam_xl.template.sheet_inputs import TABLES
+from kam_xl.template.sources import Sources
 
 #: Sheet row of a table's header: the input tables of the workbook start in A1.
 HEADER_ROW = 1
@@ -27,20 +30,45 @@ class Inputs:
 
 
 def read_inputs(book) -> Inputs | None:
-    """Transactions, Customers and Complaints (canonical columns) and the Settings of ``book``; None while the
-    Transactions table is empty."""
-    transactions = _raw(book, "Transactions")
+    """Transactions, Customers and Complaints (canonical columns) and the Settings of ``book``, read where the
+    workbook's sources say they live; None while there are no transactions."""
+    sources = book.read_sources()
+    transactions = _raw(book, "Transactions", sources)
     if transactions[0].empty:
         return None
     return Inputs(readers.transactions_frame(*transactions),
-                  readers.customers_frame(*_raw(book, "Customers")),
-                  readers.complaints_frame(*_raw(book, "Complaints")),
+                  readers.customers_frame(*_raw(book, "Customers", sources)),
+                  readers.complaints_frame(*_raw(book, "Complaints", sources)),
                   book.read_settings(), book.read_as_of())
 
 
-def _raw(book, table: str) -> tuple[pd.DataFrame, str]:
-    """A table's cells as the readers take them: headers as written, index = sheet row."""
-    raw = book.read_table(table)
-    raw.index = pd.RangeIndex(HEADER_ROW + 1, HEADER_ROW + 1 + len(raw))
-    raw.attrs.update(row_word="row", header_row=HEADER_ROW)
-    return raw, f"table {table}"
+def read_input(book, table: str, sources: Sources | None = None) -> pd.DataFrame:
+    """An input's cells where the workbook's sources say they live (our table, their table, their plain range),
+    the columns of our table under our headers (found by the column map, else by name or alias), their other
+    columns as they are; index = sheet rows, ``attrs`` row_word and header_row, as the readers take them."""
+    source = (sources or book.read_sources())[table]
+    raw = book.read_range(source.name) if source.kind == "range" else book.read_table(source.where)
+    header_row = raw.attrs.get("header_row", HEADER_ROW)
+    if source.kind != "range":
+        raw.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(raw))
+    if source.kind != "ours":
+        renamed = {theirs: ours for ours, theirs in our_headers(list(raw.columns), source).items()}
+        clashing = [c for c in raw.columns if c in renamed.values() and c not in renamed]
+        raw = raw.drop(columns=clashing).rename(columns=renamed)
+    raw.attrs.update(row_word="row", header_row=header_row, where=source.where)
+    return raw
+
+
+def our_headers(headers: list, source) -> dict[str, str]:
+    """Our header -> the header in ``headers`` holding that column (the source's column map, else by name or
+    alias), for each column of our table found."""
+    ours = next(t for t in TABLES if t.name == source.table)
+    found = find_columns(headers, ours.name, [c.canonical for c in ours.columns], dict(source.columns))
+    return {c.header: headers[found[c.canonical]] for c in ours.columns if c.canonical in found}
+
+
+def _raw(book, table: str, sources: Sources) -> tuple[pd.DataFrame, str]:
+    """An input's cells as the readers take them (:func:`read_input`) and how messages name it."""
+    raw = read_input(book, table, sources)
+    where = raw.attrs["where"]
+    return raw, f"table {table}" if where == table else f"{table} ({where})"

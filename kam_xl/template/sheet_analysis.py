@@ -2,6 +2,8 @@
 
     =CUSTOMER_ANALYSIS(Customers[#All],Transactions[#All],Complaints[#All],kam_settings,kam_as_of)
 
+(the inputs' blocks as :mod:`kam_xl.template.sources` gives them, when they live elsewhere).
+
 The spill has a header row (the names of ``schema.ANALYSIS_COLUMNS``) and one row per customer. With an
 analysis DataFrame the builder stores the results as Excel does for a spill: the anchor carries the first
 value and the spill range in ``ref``, every other cell a plain value. Column formats and conditional formats
@@ -14,13 +16,19 @@ import pandas as pd
 from xlsxwriter.workbook import Workbook
 
 from kam_xl.core import schema
+from kam_xl.template.sources import Sources
 from kam_xl.template.sheets import (AMBER, GREEN, GREY, OUTPUT_TAB, RED, SHEETS, Formats, cell_values,
                                     column_letter, page_setup, write_value)
 
 SHEET = "Analysis"
 MAX_CUSTOMERS = 200_000
 ANALYSIS_LAST_ROW = MAX_CUSTOMERS + 1  # 1-based last row the formats and the Matrix formulas cover
-FORMULA = "=CUSTOMER_ANALYSIS(Customers[#All],Transactions[#All],Complaints[#All],kam_settings,kam_as_of)"
+
+
+def analysis_formula(sources: Sources = Sources()) -> str:
+    """The Analysis formula, reading the inputs where ``sources`` say they live (the module docstring's for ours)."""
+    blocks = ",".join(sources[t].block() for t in ("Customers", "Transactions", "Complaints"))
+    return f"=CUSTOMER_ANALYSIS({blocks},kam_settings,kam_as_of)"
 
 #: Column -> (format name in Formats, width). Columns not listed are text, 12 wide.
 LAYOUT = {
@@ -52,8 +60,9 @@ def column_range(column: str) -> str:
 
 
 def write_analysis_sheet(workbook: Workbook, formats: Formats, analysis: pd.DataFrame | None,
-                         snapshot: bool = False) -> None:
+                         snapshot: bool = False, sources: Sources = Sources()) -> None:
     """The Analysis sheet; ``snapshot`` writes the analysis as plain values instead of the formula."""
+    formula = analysis_formula(sources)
     sheet = workbook.add_worksheet(SHEET)
     sheet.set_vba_name(SHEETS[SHEET])
     sheet.set_tab_color(OUTPUT_TAB)
@@ -67,7 +76,7 @@ def write_analysis_sheet(workbook: Workbook, formats: Formats, analysis: pd.Data
     sheet.set_row(0, 30, formats.header)
 
     if analysis is None:
-        sheet.write_dynamic_array_formula(0, 0, 0, 0, FORMULA, formats.header, "")
+        sheet.write_dynamic_array_formula(0, 0, 0, 0, formula, formats.header, "")
     else:
         missing = [c for c in columns if c not in analysis.columns]
         if missing:
@@ -76,7 +85,7 @@ def write_analysis_sheet(workbook: Workbook, formats: Formats, analysis: pd.Data
         if snapshot:
             sheet.write_string(0, 0, columns[0], formats.header)
         else:
-            sheet.write_dynamic_array_formula(0, 0, rows, len(columns) - 1, FORMULA, formats.header, columns[0])
+            sheet.write_dynamic_array_formula(0, 0, rows, len(columns) - 1, formula, formats.header, columns[0])
         for col, name in enumerate(columns[1:], start=1):
             sheet.write_string(0, col, name, formats.header)
         for col, (name, fmt) in enumerate(zip(columns, cell_formats)):

@@ -4,7 +4,7 @@
     B4   the selector (a drop-down of ``kam_dossier_ids``: the DOSSIER_CUSTOMERS spill in hidden column J,
          key accounts first); J1 / K1 hold the customer's row in the Analysis spill and in Customers
     overview      figures of the Analysis row: INDEX(<Analysis column>, row)
-    1 general     INDEX(Customers[...], row)
+    1 general     INDEX(<a column of the Customers data>, row)
     2 history     DOSSIER_YEARS, DOSSIER_DELIVERIES, DOSSIER_TENDERS (+ COUNTIFS/SUMIFS won/lost),
                   DOSSIER_COMPLAINTS
     3 buying centre  DOSSIER_CONTACTS;   4 competitors  DOSSIER_COMPETITORS;   5 open win-back actions
@@ -29,6 +29,7 @@ from kam_xl.core.settings import Settings
 from kam_xl.template.labels import caption, label_formula
 from kam_xl.template.sheet_analysis import column_range
 from kam_xl.template.sheet_inputs import TABLES
+from kam_xl.template.sources import Sources
 from kam_xl.template.sheets import OUTPUT_TAB, SHEETS, Formats, cell_values, excel_serial, page_setup, write_value
 
 SHEET = "Dossier"
@@ -56,10 +57,11 @@ OVERVIEW = (
      ("dossier.revenue_12m", "revenue_12m", "money0"), ("dossier.trend", "trend", "percent1"),
      ("dossier.expected", "expected_purchases_90d", "decimal1"), ("dossier.clv", "clv_12m", "money0")),
 )
-#: General information: (label key, Customers column, format, row offset, column).
+#: General information: (label key, Customers column (canonical), format, row offset, column).
 WINDOW_CAPTIONS = ("dossier.col.recent", "dossier.col.before")
-GENERAL = (("dossier.industry", "Industry", "text", 0, 0), ("dossier.founded", "Founded", "year", 0, 2),
-           ("dossier.employees", "Employees", "integer", 0, 4), ("dossier.region", "Region", "text", 1, 0))
+GENERAL = (("dossier.industry", "industry", "text", 0, 0), ("dossier.founded", "founded", "year", 0, 2),
+           ("dossier.employees", "employees", "integer", 0, 4), ("dossier.region", "region", "text", 1, 0))
+WINBACK_TABLE = "Winback"   # the table the buttons write; not an input
 
 
 @dataclass(frozen=True)
@@ -74,13 +76,16 @@ class Block:
     as_of: bool = False
     window: bool = False   # the complaint window (kam_complaint_days) is the last argument
 
-    def formula(self) -> str:
-        args = [CUSTOMER_NAME, f"{self.table}[#All]"]
+    def formula(self, sources: Sources = Sources()) -> str:
+        block = f"{self.table}[#All]" if self.table == WINBACK_TABLE else sources[self.table].block()
+        args = [CUSTOMER_NAME, block]
         if self.as_of:
             args.append(AS_OF_NAME)
         args += [str(self.rows), label_formula("dossier.none")[1:]]
         if self.window:
             args.append("kam_complaint_days")
+        if self.table != WINBACK_TABLE and sources[self.table].kind != "ours":
+            args.append("kam_settings")  # the column map of their data
         return f"={self.function}({','.join(args)})"
 
 
@@ -104,19 +109,21 @@ CONTACTS = Block(None, "DOSSIER_CONTACTS", "Contacts",
 COMPETITORS = Block(None, "DOSSIER_COMPETITORS", "Competitors",
                     (("dossier.col.share", "percent"), ("dossier.col.competitor", "text"),
                      ("dossier.col.notes", "text")), 5)
-WINBACK = Block(None, "DOSSIER_WINBACK", "Winback",
+WINBACK = Block(None, "DOSSIER_WINBACK", WINBACK_TABLE,
                 (("dossier.col.status", "text"), ("dossier.col.means", "text"), ("dossier.col.due", "date"),
                  ("dossier.col.responsible", "text"), ("dossier.col.next_step", "text")), 2)
 
 
 def write_dossier_sheet(workbook: Workbook, formats: Formats, tables: dict[str, pd.DataFrame] | None,
                         analysis: pd.DataFrame | None, language: str = "EN", snapshot: bool = False,
-                        customer: str | None = None, *, copy: str | None = None) -> dict[tuple[int, int], str]:
+                        customer: str | None = None, *, copy: str | None = None,
+                        sources: Sources = Sources()) -> dict[tuple[int, int], str]:
     """The Dossier sheet; with data, ``customer`` (default: the first of the drop-down) is selected.
 
     ``tables`` holds the input tables (canonical columns) and, under "winback", the Win-back table (its
     headers as columns), if any. ``copy`` names a print copy instead: a sheet of that name holding the values only (no formula, no
-    selector, no names), for a workbook of its own. Returns the number format of every cell written."""
+    selector, no names), for a workbook of its own. ``sources`` say where the inputs live. Returns the number
+    format of every cell written."""
     sheet = workbook.add_worksheet(copy or SHEET)
     if copy is None:
         sheet.set_vba_name(SHEETS[SHEET])
@@ -125,17 +132,18 @@ def write_dossier_sheet(workbook: Workbook, formats: Formats, tables: dict[str, 
     for col, width in enumerate(WIDTHS):
         sheet.set_column(col, col, width)
     view = _View(workbook, sheet, formats, language, snapshot or copy is not None,
-                 _Cached.of(tables, analysis, customer, language), values_only=copy is not None)
+                 _Cached.of(tables, analysis, customer, language), values_only=copy is not None, sources=sources)
 
     sheet.set_row(0, 30)
     view.label(0, 0, "dossier.title", formats.title)
     view.label(1, 0, "dossier.as_of", view.bold)
-    view.formula(1, 1, '=IF(kam_as_of="",MAX(Transactions[Date]),kam_as_of)', "date", view.cached.as_of_serial)
+    last_day = sources["Transactions"].column("date")
+    view.formula(1, 1, f'=IF(kam_as_of="",MAX({last_day}),kam_as_of)', "date", view.cached.as_of_serial)
     if copy is None:
         view.label(1, 2, "dossier.hint", formats.note_nowrap)
     view.label(3, 0, "dossier.customer", view.bold)
     write_value(sheet, 3, 1, view.cached.customer, view.name if copy else view.selector)
-    view.formula(3, 2, _master("Name"), view.name, view.cached.master("name"))
+    view.formula(3, 2, _master(sources, "name"), view.name, view.cached.master("name"))
     sheet.set_row(3, 22)
     if copy is None:
         _helpers(sheet, view)
@@ -178,7 +186,8 @@ def _helpers(sheet, view: _View) -> None:
     """J1/K1: the customer's rows; J2: the drop-down's source spill."""
     sheet.write_formula(0, IDS_COL, f'=IFERROR(MATCH({CUSTOMER_NAME},{column_range("customer_id")},0),"")', None,
                         view.cached.analysis_row)
-    sheet.write_formula(0, IDS_COL + 1, f'=IFERROR(MATCH({CUSTOMER_NAME},Customers[Customer ID],0),"")', None,
+    ids = view.sources["Customers"].column("customer_id")
+    sheet.write_formula(0, IDS_COL + 1, f'=IFERROR(MATCH({CUSTOMER_NAME},{ids},0),"")' if ids else '=""', None,
                         view.cached.master_row)
     ranges = ",".join(column_range(c) for c in ("customer_id", "key_account", "revenue"))
     view.spill(1, IDS_COL, f"=DOSSIER_CUSTOMERS({ranges})", view.cached.ids, [None])
@@ -191,7 +200,7 @@ def _overview(sheet, view: _View, row: int) -> int:
             r = row + 1 + offset
             view.label(r, 2 * pair, key, view.bold)
             if column is None:
-                view.formula(r, 2 * pair + 1, _master("Owner"), fmt, view.cached.master("owner"))
+                view.formula(r, 2 * pair + 1, _master(view.sources, "owner"), fmt, view.cached.master("owner"))
             elif fmt == "boolean":  # 1/0: LibreOffice has no TRUE/FALSE cells, Excel and kam-xl do
                 value = view.cached.figure(column)
                 formula = f'=IFERROR(IF(INDEX({column_range(column)},{ANALYSIS_ROW}),1,0),"")'
@@ -210,23 +219,26 @@ def _general(sheet, view: _View, row: int) -> int:
     view.heading(row, "dossier.general")
     for key, column, fmt, down, col in GENERAL:
         view.label(row + 1 + down, col, key, view.bold)
-        view.formula(row + 1 + down, col + 1, _master(column), fmt, view.cached.master("_".join(column.lower().split())))
+        view.formula(row + 1 + down, col + 1, _master(view.sources, column), fmt, view.cached.master(column))
     r = row + 3
     view.label(r, 0, "dossier.description", view.bold)
     sheet.merge_range(r, 1, r, LAST_COL, "", view.wrap)
-    view.formula(r, 1, _master("Description"), view.wrap, view.cached.master("description"))
+    view.formula(r, 1, _master(view.sources, "description"), view.wrap, view.cached.master("description"))
     sheet.set_row(r, 45)
     return r + 1
 
 
 def _tender_summary(sheet, view: _View, row: int) -> int:
     """Won and lost tenders: count and value (COUNTIFS/SUMIFS over the Tenders table)."""
+    tenders = view.sources["Tenders"]
+    ids, results, values = (tenders.column(c) for c in ("customer_id", "result", "value"))
     for col, result in ((0, "won"), (3, "lost")):
         view.label(row, col, f"dossier.{result}", view.bold)
-        condition = f'Tenders[Customer ID],{CUSTOMER_NAME},Tenders[Result],"{result}"'
+        condition = f'{ids},{CUSTOMER_NAME},{results},"{result}"'
         count, value = view.cached.tender_totals(result)
-        view.formula(row, col + 1, f"=COUNTIFS({condition})", "integer", count)
-        view.formula(row, col + 2, f"=SUMIFS(Tenders[Value],{condition})", "money0", value)
+        whole = ids and results
+        view.formula(row, col + 1, f"=COUNTIFS({condition})" if whole else "=0", "integer", count)
+        view.formula(row, col + 2, f"=SUMIFS({values},{condition})" if whole and values else "=0", "money0", value)
     return row
 
 
@@ -237,10 +249,13 @@ def _figure(column: str) -> str:
     return f'=IFERROR(IF({cell}="","{BLANK}",{cell}),"")'
 
 
-def _master(header: str) -> str:
-    """The selected customer's value in one column of the Customers table; a dash for a blank, "" for no
-    customer."""
-    cell = f"INDEX(Customers[{header}],{MASTER_ROW})"
+def _master(sources: Sources, column: str) -> str:
+    """The selected customer's value in one column (canonical name) of the customers' data; a dash for a blank
+    or a column the data lacks, "" for no customer."""
+    data = sources["Customers"].column(column)
+    if data is None:
+        return f'=IF({MASTER_ROW}="","","{BLANK}")'
+    cell = f"INDEX({data},{MASTER_ROW})"
     return f'=IFERROR(IF({cell}="","{BLANK}",{cell}),"")'
 
 
@@ -248,8 +263,9 @@ class _View:
     """The sheet being written, its formats, the language and the cached values."""
 
     def __init__(self, workbook: Workbook, sheet, formats: Formats, language: str, snapshot: bool,
-                 cached: _Cached, values_only: bool):
+                 cached: _Cached, values_only: bool, sources: Sources):
         self.sheet, self.formats, self.language, self.snapshot, self.cached = sheet, formats, language, snapshot, cached
+        self.sources = sources
         self.values_only = values_only
         self.kinds: dict[tuple[int, int], str] = {}   # the number format of each cell written
         base = {"font_name": "Calibri", "font_size": 10, "valign": "top", "align": "left"}
@@ -311,7 +327,7 @@ class _View:
             for col, (_, kind) in enumerate(block.columns):
                 self.kinds[(row + 2 + offset, col)] = kind
         cell_formats = [self.fmt[f] for _, f in block.columns]
-        self.spill(row + 2, 0, block.formula(), self.cached.section(block), cell_formats,
+        self.spill(row + 2, 0, block.formula(self.sources), self.cached.section(block), cell_formats,
                    reserve=block.rows)
         return row + 2 + block.rows
 

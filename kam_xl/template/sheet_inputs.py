@@ -34,7 +34,8 @@ KIND_FORMATS = {
 }
 FIRST_DAY = dt.date(1990, 1, 1)  # dates before this are typing errors
 
-#: Drop-down source of every Customer ID column outside the Customers table.
+#: Drop-down source of every Customer ID column outside the Customers table (Excel takes no structured
+#: reference there, INDIRECT of its text it does).
 CUSTOMER_ID_LIST = '=INDIRECT("Customers[Customer ID]")'
 
 
@@ -146,15 +147,19 @@ TABLES: list[Table] = [
 
 
 def write_input_sheets(workbook: Workbook, formats: Formats, data: dict[str, pd.DataFrame] | None,
-                       snapshot: bool = False) -> None:
-    """Add the seven input sheets, in order, each holding its table (empty without data).
+                       snapshot: bool = False, *, only: tuple[str, ...] | None = None,
+                       customer_list: str = CUSTOMER_ID_LIST) -> None:
+    """Add the seven input sheets (or those named in ``only``), in order, each holding its table (empty without
+    data). ``customer_list`` is the drop-down source of the Customer ID columns outside Customers.
 
     ``snapshot`` writes the results of formula columns as plain values (see workbook.workbook_bytes).
     """
     kinds = cell_formats(workbook)
     for table in TABLES:
+        if only is not None and table.name not in only:
+            continue
         frame = None if data is None else data.get(table.name.lower())
-        write_table_sheet(workbook, formats, kinds, table, frame, snapshot)
+        write_table_sheet(workbook, formats, kinds, table, frame, snapshot, customer_list)
 
 
 def cell_formats(workbook: Workbook) -> dict:
@@ -165,7 +170,7 @@ def cell_formats(workbook: Workbook) -> dict:
 
 
 def write_table_sheet(workbook: Workbook, formats: Formats, kinds: dict, table: Table, frame: pd.DataFrame | None,
-                      snapshot: bool = False) -> None:
+                      snapshot: bool = False, customer_list: str = CUSTOMER_ID_LIST) -> None:
     sheet = workbook.add_worksheet(table.name)
     sheet.set_vba_name(SHEETS[table.name])
     sheet.set_tab_color(INPUT_TAB)
@@ -192,7 +197,7 @@ def write_table_sheet(workbook: Workbook, formats: Formats, kinds: dict, table: 
                 values = [_yes_no(v) for v in values]
             for offset, value in enumerate(values):
                 write_value(sheet, 1 + offset, col, value, fmt)
-        _validate(sheet, col, column, last_row)
+        _validate(sheet, col, column, last_row, customer_list)
 
     sheet.set_row(0, 30)
     sheet.freeze_panes(1, 0)
@@ -248,12 +253,12 @@ def _yes_no(value):
     return value
 
 
-def _validate(sheet, col: int, column: Column, last_row: int) -> None:
+def _validate(sheet, col: int, column: Column, last_row: int, customer_list: str) -> None:
     options = None
     if column.choices:
         options = {"validate": "list", "source": column.choices}
     elif column.header == "Customer ID" and sheet.name != "Customers":
-        options = {"validate": "list", "source": CUSTOMER_ID_LIST}
+        options = {"validate": "list", "source": customer_list}
     elif column.kind == "date":
         options = {"validate": "date", "criteria": ">=", "value": FIRST_DAY}
     elif column.kind in ("money", "money0"):
@@ -277,7 +282,7 @@ def _validate(sheet, col: int, column: Column, last_row: int) -> None:
 def _error_message(column: Column, options: dict) -> str:
     if column.choices:
         return f"{column.header}: choose one of {', '.join(column.choices)}."
-    if options.get("source") == CUSTOMER_ID_LIST:
+    if column.header == "Customer ID" and not column.choices:
         return "This Customer ID is not in the Customers table. Add the customer there first, or keep it anyway."
     return {
         "date": f"{column.header}: enter a date, e.g. 2026-03-31.",

@@ -21,6 +21,7 @@ from kam_xl import stamp
 from kam_xl.core import settings as core_settings
 from kam_xl.core.settings import Settings, describe
 from kam_xl.template.labels import caption, label_formula
+from kam_xl.template.sources import Sources
 from kam_xl.template.sheets import CONFIG_TAB, SHEETS, TABLE_STYLE, Formats, page_setup, write_value
 
 SHEET = "Settings"
@@ -45,7 +46,10 @@ def cell_name(field: str) -> str:
     return f"kam_{field}"
 
 
-def write_settings_sheet(workbook: Workbook, formats: Formats, language: str = "EN") -> None:
+def write_settings_sheet(workbook: Workbook, formats: Formats, language: str = "EN",
+                         sources: Sources = Sources()) -> None:
+    """The Settings sheet; inputs that live elsewhere (``sources``) add their two rows after the settings, inside
+    ``kam_settings``, and the defined names of their plain ranges."""
     sheet = workbook.add_worksheet(SHEET)
     sheet.set_vba_name(SHEETS[SHEET])
     sheet.set_tab_color(CONFIG_TAB)
@@ -69,7 +73,8 @@ def write_settings_sheet(workbook: Workbook, formats: Formats, language: str = "
         "error_title": "As of", "error_message": "Enter a date, e.g. 2026-09-30, or leave the cell empty."})
     workbook.define_name(AS_OF_NAME, f"={SHEET}!$B${AS_OF_ROW + 1}")
 
-    first, last = TABLE_ROW + 1, TABLE_ROW + len(fields) + len(stamp.ROWS)
+    recorded = sources.setting_rows()
+    first, last = TABLE_ROW + 1, TABLE_ROW + len(fields) + len(recorded) + len(stamp.ROWS)
     sheet.add_table(TABLE_ROW, 0, last, 2, {
         "name": "Settings", "style": TABLE_STYLE, "autofilter": False,
         "columns": [{"header": h, "header_format": formats.header} for h in ("Setting", "Value", "Description")],
@@ -84,11 +89,25 @@ def write_settings_sheet(workbook: Workbook, formats: Formats, language: str = "
         sheet.write_string(row, 2, describe(f.name), formats.note)
         sheet.data_validation(row, 1, row, 1, validation(f, value))
         workbook.define_name(cell_name(f.name), f"={SHEET}!$B${row + 1}")
-    _write_stamp(workbook, sheet, formats, first + len(fields))
+    for row, (name, value) in enumerate(recorded, start=first + len(fields)):
+        sheet.write_string(row, 0, name, formats.code)
+        sheet.write_string(row, 1, value, formats.setting_value)
+        sheet.write_string(row, 2, _source_note(name), formats.note)
+    for name, refers_to in sources.defined_names().items():
+        workbook.define_name(name, f"={refers_to}")
+    _write_stamp(workbook, sheet, formats, first + len(fields) + len(recorded))
     workbook.define_name(SETTINGS_NAME, f"={SHEET}!$A${first + 1}:$B${last + 1}")
 
     sheet.freeze_panes(TABLE_ROW + 1, 0)
     page_setup(sheet, one_page=True)
+
+
+def _source_note(row: str) -> str:
+    table = row.rsplit("_", 1)[0].capitalize()
+    if row.endswith("_source"):
+        return (f"Where kam_xl reads the {table}: an Excel table, or the defined name of a plain range (its header "
+                "row and used rows; a refresh moves its end when rows are added).")
+    return f"Column map of the {table}: kam_xl column=your header, separated by \";\"."
 
 
 def _write_stamp(workbook: Workbook, sheet, formats: Formats, row: int) -> None:

@@ -1,7 +1,10 @@
 """Build workbook/KeyAccounts.xlsm: the sheets (XlsxWriter), the VBA project and the ribbon.
 
-    build_workbook(path, data=None, analysis=None) -> Path
-    workbook_bytes(data=None, analysis=None) -> bytes
+    build_workbook(path, data=None, analysis=None, *, ..., sources=None, sheets=None) -> Path
+    workbook_bytes(data=None, analysis=None, *, ..., sources=None, sheets=None) -> bytes
+
+    workbook = new_workbook(buffer); ...; write_sheets(workbook, data, ...); finish(workbook, buffer)
+                                       # the same, after sheets of one's own (tests stand in for a user's file so)
 
 Without data the result is the template: every input table has one empty row and the formulas carry no
 results. With data (a :class:`kam_xl.demo.DemoData` or a mapping of table name -> DataFrame with canonical
@@ -17,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -33,11 +36,12 @@ from kam_xl.template.sheet_about import UDF_MODULE, write_about_sheet, write_lab
 from kam_xl.template.sheet_analysis import write_analysis_sheet
 from kam_xl.template.sheet_dossier import write_dossier_sheet
 from kam_xl.template.sheet_datacheck import write_datacheck_sheet
-from kam_xl.template.sheet_inputs import write_input_sheets
+from kam_xl.template.sheet_inputs import TABLES, write_input_sheets
 from kam_xl.template.sheet_matrix import write_matrix_sheet
 from kam_xl.template.sheet_settings import write_settings_sheet
 from kam_xl.template.sheet_winback import write_winback_sheet
 from kam_xl.template.sheets import SHEETS, Formats
+from kam_xl.template.sources import Sources
 
 #: Document date of every build (core.xml created/modified): fixed, so builds are reproducible.
 DOCUMENT_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
@@ -52,16 +56,18 @@ WORKBOOK_OPTIONS = {
 
 def build_workbook(path: str | os.PathLike, data=None, analysis: pd.DataFrame | None = None, *,
                    snapshot: bool = False, data_check: pd.DataFrame | None = None,
-                   dossier_customer: str | None = None) -> Path:
+                   dossier_customer: str | None = None, sources: Sources | None = None,
+                   sheets: Sequence[str] | None = None) -> Path:
     """Write the workbook to ``path`` atomically (temporary file in the same folder, then rename)."""
     target = Path(path)
     content = workbook_bytes(data, analysis, snapshot=snapshot, data_check=data_check,
-                             dossier_customer=dossier_customer)
+                             dossier_customer=dossier_customer, sources=sources, sheets=sheets)
     return atomic.write_bytes(target, content)
 
 
 def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot: bool = False,
-                   data_check: pd.DataFrame | None = None, dossier_customer: str | None = None) -> bytes:
+                   data_check: pd.DataFrame | None = None, dossier_customer: str | None = None,
+                   sources: Sources | None = None, sheets: Sequence[str] | None = None) -> bytes:
     """The .xlsm package as bytes.
 
     ``snapshot`` writes the results of the kam_xl cell functions (the Analysis spill, the Pareto block,
@@ -71,13 +77,20 @@ def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot:
     of the cached results; the snapshot is what renders. It is no working workbook; Excel users get the
     formulas. ``data_check`` (a :func:`kam_xl.sheets.datacheck.data_check` result) fills the Data check table.
     ``dossier_customer`` is the customer the Dossier sheet shows (default: the first of its list).
+    ``sources`` say where the inputs live (default: our own tables; see :mod:`kam_xl.template.sources`);
+    ``sheets`` names the sheets to build (default: all of :data:`SHEETS` but the input sheets of inputs that
+    live elsewhere). ``data`` fills the input sheets built and gives the cached results; without transactions
+    (allowed when they live elsewhere) nothing is cached and the first recalculation computes every result.
     """
-    tables = _tables(data)
-    if tables is not None and analysis is None:
-        analysis = analyze(tables["transactions"], tables.get("customers"), tables.get("complaints"), Settings())
-    language = Settings().language
-
     buffer = io.BytesIO()
+    workbook = new_workbook(buffer)
+    write_sheets(workbook, data, analysis, snapshot=snapshot, data_check=data_check,
+                 dossier_customer=dossier_customer, sources=sources, sheets=sheets)
+    return finish(workbook, buffer)
+
+
+def new_workbook(buffer: io.BytesIO) -> xlsxwriter.Workbook:
+    """An empty in-memory workbook with the fixed properties of every build."""
     workbook = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
     workbook.set_properties({
         "title": "Key Accounts",
@@ -89,33 +102,74 @@ def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot:
     })
     workbook.set_calc_mode("auto")
     workbook.set_size(1600, 1000)
-    formats = Formats.of(workbook)
+    return workbook
 
-    write_about_sheet(workbook, formats, language, snapshot)
-    write_input_sheets(workbook, formats, tables, snapshot)
-    write_analysis_sheet(workbook, formats, analysis, snapshot)
-    write_matrix_sheet(workbook, formats, analysis, language, snapshot)
+
+def write_sheets(workbook: xlsxwriter.Workbook, data=None, analysis: pd.DataFrame | None = None, *,
+                 snapshot: bool = False, data_check: pd.DataFrame | None = None,
+                 dossier_customer: str | None = None, sources: Sources | None = None,
+                 sheets: Sequence[str] | None = None) -> None:
+    """Add our sheets (see :func:`workbook_bytes`) after any the workbook already has."""
+    sources = sources or Sources()
+    built = _sheets(sheets, sources)
+    tables = _tables(data, sources["Transactions"].kind == "ours")
+    if tables is not None and analysis is None and "transactions" in tables:
+        analysis = analyze(tables["transactions"], tables.get("customers"), tables.get("complaints"), Settings())
+    language = Settings().language
+    formats = Formats.of(workbook)
+    before = len(workbook.worksheets())
+
+    if "About" in built:
+        write_about_sheet(workbook, formats, language, snapshot)
+    write_input_sheets(workbook, formats, tables, snapshot, only=tuple(t.name for t in TABLES if t.name in built),
+                       customer_list=sources.customer_list())
+    if "Analysis" in built:
+        write_analysis_sheet(workbook, formats, analysis, snapshot, sources)
+    if "Matrix" in built:
+        write_matrix_sheet(workbook, formats, analysis, language, snapshot)
     winback = _winback(tables, analysis)
-    write_dossier_sheet(workbook, formats, None if tables is None else tables | {"winback": winback}, analysis,
-                        language, snapshot, dossier_customer)
-    write_winback_sheet(workbook, formats, winback, language)
-    write_datacheck_sheet(workbook, formats, language, data_check)
-    write_settings_sheet(workbook, formats, language)
+    if "Dossier" in built:
+        write_dossier_sheet(workbook, formats, None if tables is None else tables | {"winback": winback}, analysis,
+                            language, snapshot, dossier_customer, sources=sources)
+    if "Win-back" in built:
+        write_winback_sheet(workbook, formats, winback, language)
+    if "Data check" in built:
+        write_datacheck_sheet(workbook, formats, language, data_check)
+    write_settings_sheet(workbook, formats, language, sources)
     write_labels_sheet(workbook, formats)
-    write_xlwings_conf_sheet(workbook, formats)
+    if "xlwings.conf" in built:
+        write_xlwings_conf_sheet(workbook, formats)
     workbook.define_name(LABEL_COLUMN_NAME, label_column_formula())
 
-    names = [sheet.name for sheet in workbook.worksheets()]
-    if names != list(SHEETS):
-        raise RuntimeError(f"sheets written in the order {names}, expected {list(SHEETS)}")
+    names = [sheet.name for sheet in workbook.worksheets()[before:]]
+    if names != built:
+        raise RuntimeError(f"sheets written in the order {names}, expected {built}")
+
+
+def finish(workbook: xlsxwriter.Workbook, buffer: io.BytesIO) -> bytes:
+    """Embed the VBA project, close the workbook and add the ribbon: the .xlsm package's bytes."""
     embed_vba(workbook, UDF_MODULE)
     workbook.close()
     return add_ribbon(buffer.getvalue(), CUSTOM_UI.read_bytes())
 
 
+def _sheets(sheets: Sequence[str] | None, sources: Sources) -> list[str]:
+    """The sheets to build, in workbook order; Settings and Labels always (every label and setting reads them)."""
+    elsewhere = {s.table for s in sources.items}
+    if sheets is None:
+        return [s for s in SHEETS if s not in elsewhere]
+    unknown = [s for s in sheets if s not in SHEETS]
+    if unknown:
+        raise ValueError(f"sheets: unknown {', '.join(map(repr, unknown))}; the template has {', '.join(SHEETS)}")
+    both = [s for s in sheets if s in elsewhere]
+    if both:
+        raise ValueError(f"sheets: {', '.join(both)} live elsewhere (sources); their input sheets are not built")
+    return [s for s in SHEETS if s in sheets or s in ("Settings", "Labels")]
+
+
 def _winback(tables: dict[str, pd.DataFrame] | None, analysis: pd.DataFrame | None) -> pd.DataFrame | None:
     """The Win-back table a first refresh of the data writes (none without data)."""
-    if tables is None:
+    if tables is None or analysis is None:
         return None
     from kam_xl.sheets.winback import COLUMNS, winback_table
 
@@ -123,8 +177,9 @@ def _winback(tables: dict[str, pd.DataFrame] | None, analysis: pd.DataFrame | No
                          Settings(), pd.DataFrame(columns=COLUMNS))
 
 
-def _tables(data) -> dict[str, pd.DataFrame] | None:
-    """Input tables by lower-case name, from DemoData (``tables()``) or a mapping; None without data."""
+def _tables(data, need_transactions: bool = True) -> dict[str, pd.DataFrame] | None:
+    """Input tables by lower-case name, from DemoData (``tables()``) or a mapping; None without data. Without
+    transactions (when they live elsewhere) no result is cached."""
     if data is None:
         return None
     if hasattr(data, "tables"):
@@ -133,6 +188,6 @@ def _tables(data) -> dict[str, pd.DataFrame] | None:
         raise TypeError(f"data: expected DemoData or a mapping of table name -> DataFrame, found "
                         f"{type(data).__name__}")
     tables = {str(name).lower(): frame for name, frame in data.items()}
-    if "transactions" not in tables:
+    if "transactions" not in tables and need_transactions:
         raise ValueError("data: the transactions table is missing; the analysis needs it")
     return tables

@@ -8,11 +8,8 @@ from typing import Protocol
 import pandas as pd
 
 from kam_xl.core.settings import Settings
-<<<<<<< HEAD
 from kam_xl.stamp import Stamp
-=======
 from kam_xl.template.sources import Sources
->>>>>>> i12-sources
 
 
 class Book(Protocol):

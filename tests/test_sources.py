@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from kam_xl import stamp
 import python_calamine as pc
 import xlsxwriter
 
@@ -345,7 +347,8 @@ def test_the_workbook_records_its_sources_in_settings_rows_and_a_defined_name(bo
         names = defined_names(archive.read("xl/workbook.xml"))
         sheet_names = re.findall(r'<sheet name="([^"]+)"', archive.read("xl/workbook.xml").decode())
     assert names["kam_transactions"] == f"'{RANGE_SHEET}'!$A$1:$F${len(TABLES['transactions']) + 1}"
-    assert parse_area(names["kam_settings"]).last_row == parse_area(names["kam_language"]).last_row + 2
+    # the two source rows, then the stamp rows, close the settings range
+    assert parse_area(names["kam_settings"]).last_row == parse_area(names["kam_language"]).last_row + 2 + len(stamp.ROWS)
     assert "Transactions" not in sheet_names and "Customers" in sheet_names  # their data, not our sheet
     assert FileBook(books["range"]).read_settings() == Settings()
 

@@ -326,8 +326,9 @@ def _check_settings(found: _Found, place: _Place) -> None:
         return
     names = pd.Series(_text(frame[keys["setting"]])).str.casefold().str.replace(" ", "_")
     values = frame[keys["value"]].to_numpy(dtype=object)
-    known = set(field_names()) | set(SOURCE_ROWS) | set(stamp.ROWS)  # where the inputs live, the stamp: known rows
-    found.add(place, "Setting", ~names.isin(known).to_numpy() & (names != "").to_numpy(), "unknown setting",
+    known = set(field_names()) | set(SOURCE_ROWS)  # the rows recording where the inputs live are known too
+    unknown = ~names.isin(known | set(stamp.ROWS)).to_numpy()  # the stamp rows are the workbook's, no setting
+    found.add(place, "Setting", unknown & (names != "").to_numpy(), "unknown setting",
               "correct the name, or delete the row", values=frame[keys["setting"]])
     bad = np.zeros(len(frame), dtype=bool)
     reasons = np.full(len(frame), "", dtype=object)

@@ -13,7 +13,7 @@ from kam_xl.errors import InputError
 # Subcommand -> module in kam_xl.commands, each exposing `add_parser(subparsers)` (which names its subcommand
 # and sets `run`) and `run(args) -> int`.
 COMMANDS = {"analyze": "analyze", "demo": "demo", "build-workbook": "build_workbook", "recalc": "recalc",
-            "refresh": "refresh", "import": "import_", "dossier": "dossier"}
+            "refresh": "refresh", "import": "import_", "dossier": "dossier", "install": "install"}
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -22,7 +22,7 @@ from kam_xl.a1 import column_letters
 from kam_xl.core import schema
 from kam_xl.install.found import INPUTS, SEARCHED, Found, InstallError, Located
 from kam_xl.install.headers import Match, header_text, match
-from kam_xl.package import table_part, workbook_part
+from kam_xl.package import table_create, table_part, workbook_part
 from kam_xl.readers.columns import _ids
 from kam_xl.readers.files import HEADER_ROWS
 
@@ -63,10 +63,14 @@ class _Book:
                                        "copy without macros (File > Save As > Excel Workbook .xlsx) and install into "
                                        "that, or keep your macros in a separate add-in")
                 workbook = workbook_part.read_workbook(archive)
-                self.tables = [t for t in table_part.find_tables(archive, workbook) if t.header]
+                every = table_part.find_tables(archive, workbook)
+                self.tables = [t for t in every if t.header]
+                self.all_tables = [t.name for t in every]
+                self.names = sorted(table_create.defined_names(archive, workbook.part))
         except (zipfile.BadZipFile, workbook_part.WorkbookError, table_part.TableError) as exc:
             raise InstallError(f"{path.name} cannot be read as an Excel workbook ({exc}) — open it in Excel and "
                                "save it again as .xlsx") from None
+        self.all_sheets = [s.name for s in workbook.sheets]
         self.sheets = [s.name for s in workbook.sheets if s.kind == "worksheet"]
         with_tables = {t.sheet.name for t in self.tables}
         self.plain = [s for s in self.sheets if s not in with_tables]
@@ -131,7 +135,8 @@ def discover(path: str | Path, *, transactions: str | None = None, customers: st
         book.close()
     have = {loc.input for loc in located}
     lacking = tuple(name for name in INPUTS if name.lower() not in have)
-    return Found(str(path), tuple(located), ids, lacking)
+    return Found(str(path), tuple(located), ids, lacking, tuple(book.all_sheets), tuple(book.all_tables),
+                 tuple(book.names))
 
 
 def _pick(book: _Book, input: str, name: str | None, given: dict[str, str],

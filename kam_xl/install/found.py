@@ -47,9 +47,10 @@ class Located:
             return f"table {self.table} (sheet {self.sheet}, {self.ref})"
         return f"sheet {self.sheet}, range {self.ref}"
 
-    def as_table(self, name: str) -> Located:
-        """The same input after --make-tables turned its range into the table ``name``."""
-        return replace(self, kind="table", table=name)
+    def as_table(self, name: str, ref: str) -> Located:
+        """The same input after --make-tables turned its range into the table ``name`` over ``ref`` (a header
+        without rows gets one empty body row)."""
+        return replace(self, kind="table", table=name, ref=ref)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ class Found:
     inputs: tuple[Located, ...]          # transactions first, then customers and complaints when found
     customer_ids: tuple[str, ...]        # the ids of the transactions, in order of first appearance
     lacking: tuple[str, ...]             # our inputs (names of INPUTS) the workbook does not have
+    sheets: tuple[str, ...] = ()         # their sheets (every kind), tables and defined names, as written
+    tables: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
 
     def get(self, name: str) -> Located | None:
         return next((i for i in self.inputs if i.input == name), None)

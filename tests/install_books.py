@@ -59,3 +59,43 @@ def two_lists(path: Path) -> Path:
     del book["Sheet"]
     book.save(path)
     return path
+
+
+def complaints_sheet(path: Path) -> Path:
+    """Transactions as a table, complaints on a plain sheet, and a contacts-like sheet (customer and date only)."""
+    book = xlsxwriter.Workbook(str(path))
+    data = book.add_worksheet("Sales")
+    rows = [[DAY, cid, 10.0] for cid in IDS]
+    data.add_table(0, 0, len(rows), 2, {"name": "Sales", "data": rows, "columns": [
+        {"header": "Date"}, {"header": "Customer ID"}, {"header": "Amount"}]})
+    claims = book.add_worksheet("Reklamationen")
+    claims.write_row(0, 0, ["Datum", "Kundennr.", "Kategorie", "Schwere"])
+    claims.write_row(1, 0, ["2024-02-01", "C3", "Lieferung", "hoch"])
+    visits = book.add_worksheet("Besuche")
+    visits.write_row(0, 0, ["Datum", "Kundennr.", "Notiz"])
+    visits.write_row(1, 0, ["2024-02-03", "C7", "Termin"])
+    book.close()
+    return path
+
+
+def range_for_tables(path: Path) -> Path:
+    """XlsxWriter: a plain range under a title with a conditional format and a validation after the cells
+    (elements after <sheetData>), and a second sheet that already has a table."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Umsätze 2024")
+    bold = book.add_format({"bold": True})
+    sheet.write(0, 0, "Umsatzliste", bold)
+    sheet.write_row(2, 0, ["Belegdatum", "Kundennr.", "Umsatz"], bold)
+    for i, cid in enumerate(IDS):
+        sheet.write_datetime(3 + i, 0, dt.datetime(2024, 1, 2 + i), book.add_format({"num_format": "dd.mm.yyyy"}))
+        sheet.write_string(3 + i, 1, cid)
+        sheet.write_number(3 + i, 2, 100.5 + i)
+    sheet.conditional_format("C4:C9", {"type": "cell", "criteria": ">", "value": 103, "format": bold})
+    sheet.data_validation("B4:B9", {"validate": "length", "criteria": "<", "value": 10})
+    other = book.add_worksheet("Liste")
+    other.add_table(0, 0, 2, 1, {"name": "Codes", "data": [["a", 1], ["b", 2]],
+                                 "columns": [{"header": "Key"}, {"header": "Value"}]})
+    other.write_row(5, 0, ["Kundennr.", "Name"])
+    other.write_row(6, 0, ["C1", "Eins"])
+    book.close()
+    return path

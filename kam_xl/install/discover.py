@@ -196,16 +196,13 @@ def _named(book: _Book, input: str, name: str, given: dict[str, str]) -> _Candid
         candidate = book.table_candidates(input, given, tables)[0]
     elif sheet is not None:
         on_sheet = [t for t in book.tables if t.sheet.name == sheet]
-        if on_sheet:
-            fitting = [c for c in book.table_candidates(input, given, on_sheet) if c.found.complete]
-            candidate = fitting[0] if len(fitting) == 1 else book.table_candidates(input, given, on_sheet[:1])[0]
-            if len(fitting) > 1:
-                raise InstallError(f"sheet {sheet} holds the tables {', '.join(c.name for c in fitting)} — name one "
-                                   f"with {OPTIONS[input]}")
-        elif not book.rows(sheet)[2]:
+        fitting = [c for c in book.table_candidates(input, given, on_sheet) if c.found.complete]
+        if len(fitting) > 1:
+            raise InstallError(f"sheet {sheet} holds the tables {', '.join(c.name for c in fitting)} — name one "
+                               f"with {OPTIONS[input]}")
+        if not fitting and not book.rows(sheet)[2]:
             raise InstallError(f"sheet {sheet} ({OPTIONS[input]}) is empty — name the sheet that holds the {input}")
-        else:
-            candidate = book.header_candidates(input, sheet, given)[0]
+        candidate = fitting[0] if fitting else book.header_candidates(input, sheet, given)[0]
     else:
         raise InstallError(f"{OPTIONS[input]} {name}: no table or sheet of that name ({book.listing()})")
     candidate.found.settle(candidate.where())

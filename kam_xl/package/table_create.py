@@ -126,7 +126,7 @@ def _headers(ws, sheet: str, row: int, first: int, last: int) -> list[str]:
         if value in (None, ""):
             raise TableCreateError(f"{where}: the header cell is empty — type a header, or leave out --make-tables")
         if not isinstance(value, str) or any(ch < " " for ch in value):
-            raise TableCreateError(f"{where}: the header {value!r} is not one line of text, which a table column "
+            raise TableCreateError(f"{where}: the header {_shown(value)} is not one line of text, which a table column "
                                    "needs — type it as text, or leave out --make-tables")
         if value.casefold() in seen:
             raise TableCreateError(f"{where}: the header \"{value}\" is also in {seen[value.casefold()]} — a table "
@@ -134,6 +134,12 @@ def _headers(ws, sheet: str, row: int, first: int, last: int) -> list[str]:
         seen[value.casefold()] = a1_ref(row, col)
         headers.append(value)
     return headers
+
+
+def _shown(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _refuse_overlaps(xml: bytes, sheet: str, box: tuple[int, int, int, int], tables) -> None:

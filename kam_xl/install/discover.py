@@ -123,12 +123,12 @@ def discover(path: str | Path, *, transactions: str | None = None, customers: st
     book = _Book(path)
     try:
         located: list[Located] = []
-        used: set[tuple[str, str | None]] = set()
+        used: dict[tuple[str, str | None], str] = {}
         for input in SEARCHED:
             candidate = _pick(book, input, named[input], mapping.get(input, {}), used)
             if candidate is None:
                 continue
-            used.add((candidate.sheet, candidate.table.name if candidate.table else None))
+            used[(candidate.sheet, candidate.table.name if candidate.table else None)] = input
             located.append(_located(book, input, candidate))
         ids = _customer_ids(book, located[0])
     finally:
@@ -140,10 +140,15 @@ def discover(path: str | Path, *, transactions: str | None = None, customers: st
 
 
 def _pick(book: _Book, input: str, name: str | None, given: dict[str, str],
-          used: set[tuple[str, str | None]]) -> _Candidate | None:
+          used: dict[tuple[str, str | None], str]) -> _Candidate | None:
     """The one table or sheet holding ``input`` (None for a missing optional input); InstallError otherwise."""
     if name is not None:
-        return _named(book, input, name, given)
+        candidate = _named(book, input, name, given)
+        other = used.get((candidate.sheet, candidate.table.name if candidate.table else None))
+        if other is not None:
+            raise InstallError(f"{OPTIONS[input]} {name}: {candidate.where()} holds the {other} — name the "
+                               f"table or sheet of the {input} themselves")
+        return candidate
     fits = []
     for sheet_or_table in [*book.table_candidates(input, given),
                            *(book.header_candidates(input, s, given)[0] for s in book.plain if book.rows(s)[2])]:

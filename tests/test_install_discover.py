@@ -195,3 +195,24 @@ def test_every_input_role_has_distinct_aliases_within_its_input():
         for key, name in keys:
             owners.setdefault(key, set()).add(name)
         assert {k: v for k, v in owners.items() if len(v) > 1} == {}, input
+
+
+def test_plan_refuses_a_sheet_or_name_of_theirs_that_ours_would_take(tmp_path):
+    from kam_xl.install.plan import plan
+
+    path = books.german_range(tmp_path / "de.xlsx")
+    layout = plan(discover(path))
+    assert layout.names == (("kam_transactions", "'Umsätze'!$A$4:$E$10"), ("kam_customers", "'Kunden'!$A$1:$C$5"))
+    book = openpyxl.load_workbook(path)
+    book.create_sheet("analysis")
+    book.save(path)
+    with pytest.raises(InstallError) as caught:
+        plan(discover(path))
+    assert str(caught.value) == ('de.xlsx: its sheet "analysis" has the name of a kam_xl sheet install adds — rename '
+                                 'yours and run again')
+    del book["analysis"]
+    book.defined_names["KAM_Transactions"] = openpyxl.workbook.defined_name.DefinedName(
+        "KAM_Transactions", attr_text="Kunden!$A$1")
+    book.save(path)
+    with pytest.raises(InstallError, match='its defined name "KAM_Transactions" has the name of a kam_xl name'):
+        plan(discover(path))

@@ -233,7 +233,8 @@ def _located(book: _Book, input: str, candidate: _Candidate) -> Located:
         if any(v not in (None, "") for v in rows[i][first:last + 1]):
             end = i
             break
-    ref = f"{column_letters(left + first + 1)}{top + candidate.row + 1}:{column_letters(left + last + 1)}{top + end + 1}"
+    ref = f"{column_letters(left + first + 1)}{top + candidate.row + 1}:" \
+          f"{column_letters(left + last + 1)}{top + end + 1}"
     return Located(input, "range", candidate.sheet, None, ref, columns, end - candidate.row)
 
 

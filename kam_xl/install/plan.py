@@ -8,6 +8,7 @@ stops install with one line (Excel keeps one of each name per workbook).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from kam_xl.install.found import Found, InstallError, Located
 from kam_xl.template.sheet_datacheck import TABLE as DATACHECK_TABLE
@@ -49,10 +50,10 @@ def plan(found: Found) -> Plan:
     for kind, ours, theirs in (("sheet", sheets, found.sheets), ("table", tables, found.tables + found.names),
                                ("name", [n for n, _ in names], found.tables + found.names)):
         taken = {t.casefold(): t for t in theirs}
-        clash = next((n for n in ours if n.casefold() in taken), None)
+        clash = next((taken[n.casefold()] for n in ours if n.casefold() in taken), None)
         if clash is not None:
-            raise InstallError(f"{found.path}: its {_what(taken[clash.casefold()], found)} \"{taken[clash.casefold()]}\" "
-                               f"has the name of the kam_xl {kind} install adds — rename yours and run again")
+            raise InstallError(f"{Path(found.path).name}: its {_what(clash, found)} \"{clash}\" has the name of a "
+                               f"kam_xl {kind} install adds — rename yours and run again")
     return Plan(sheets, tables, names)
 
 

@@ -11,7 +11,8 @@ from kam_xl.install.plan import Plan
 
 def dry_run(found: Found, plan: Plan, out: Path, made: list = ()) -> str:
     """Lines naming where each input was found and how its columns map, then what install adds."""
-    lines = [f"{Path(found.path).name}: dry run, nothing written", "Their data (read where it is; columns as --map names them):"]
+    lines = [f"{Path(found.path).name}: dry run, nothing written",
+             "Their data (read where it is; columns as --map names them):"]
     for input in SEARCHED:
         located = found.get(input)
         if located is None:

@@ -21,7 +21,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import quoteattr, unescape
 
 from kam_xl.a1 import column_letters, ref as a1_ref
 from kam_xl.package import table_part, workbook_part, zipcopy
@@ -76,12 +76,18 @@ def make_tables(data: bytes, ranges: list[tuple[str, str]], *, reserved: set[str
     entries = {n.lower() for n in archive.namelist()}
     next_id = max([_table_id(archive.read(t.part)) for t in tables], default=0) + 1
     edited: dict[str, bytes] = {}
+
+    def read(entry: str) -> bytes | None:
+        return edited.get(entry) or (archive.read(entry) if entry in archive.namelist() else None)
+
     made = []
     with pc.CalamineWorkbook.from_filelike(io.BytesIO(data)) as cells:
         for sheet_name, ref in ranges:
             sheet = workbook.sheet(sheet_name)
             r1, c1, r2, c2 = table_part.parse_range(ref)
             r2 = max(r2, r1 + 1)  # a table holds at least one body row
+            sheet_xml = read(sheet.part)
+            _refuse_overlaps(sheet_xml, sheet.name, (r1, c1, r2, c2), [t for t in tables if t.sheet.part == sheet.part])
             headers = _headers(cells.get_sheet_by_name(sheet.name), sheet.name, r1, c1, c2)
             name = table_name(sheet.name, taken)
             taken.add(name)
@@ -89,28 +95,30 @@ def make_tables(data: bytes, ranges: list[tuple[str, str]], *, reserved: set[str
             part = f"xl/tables/table{number}.xml"
             entries.add(part)
             full = f"{column_letters(c1)}{r1}:{column_letters(c2)}{r2}"
-            sheet_xml = edited.get(sheet.part) or archive.read(sheet.part)
-            _refuse_overlaps(sheet_xml, sheet.name, (r1, c1, r2, c2), [t for t in tables if t.sheet.part == sheet.part])
             main, rel_ns = _namespaces(sheet_xml)
             edited[part] = _table_xml(main, next_id, name, full, headers)
             next_id += 1
-            rels = posixpath.join(posixpath.dirname(sheet.part), "_rels", posixpath.basename(sheet.part) + ".rels")
-            rels_entry = next((n for n in archive.namelist() if n.lower() == rels.lower()), rels)
-            old_rels = edited.get(rels_entry) or (archive.read(rels_entry) if rels_entry in archive.namelist() else None)
-            rid, edited[rels_entry] = _with_relationship(old_rels, posixpath.relpath(part, posixpath.dirname(sheet.part)),
-                                                         rel_ns)
+            folder, base = posixpath.split(sheet.part)
+            rels = posixpath.join(folder, "_rels", base + ".rels")
+            rels = next((n for n in archive.namelist() if n.lower() == rels.lower()), rels)
+            rid, edited[rels] = _with_relationship(read(rels), posixpath.relpath(part, folder), rel_ns)
             edited[sheet.part] = with_table_part(sheet_xml, rid, rel_ns)
-            edited[CONTENT_TYPES] = _with_override(edited.get(CONTENT_TYPES) or archive.read(CONTENT_TYPES), part)
+            edited[CONTENT_TYPES] = _with_override(read(CONTENT_TYPES), part)
             made.append(NewTable(sheet.name, name, full, part))
+    return _repackaged(source, archive, edited), made
+
+
+def _repackaged(source: io.BytesIO, archive: zipfile.ZipFile, edited: dict[str, bytes]) -> bytes:
+    """The package with the ``edited`` entries: existing ones rewritten in place (every other entry copied raw),
+    new ones appended."""
     existing = set(archive.namelist())
-    replaced = {n: b for n, b in edited.items() if n in existing}
-    added = {n: b for n, b in edited.items() if n not in existing}
     out = io.BytesIO()
-    zipcopy.copy_archive(source, archive, replaced, out)
+    zipcopy.copy_archive(source, archive, {n: b for n, b in edited.items() if n in existing}, out)
     with zipfile.ZipFile(out, "a", compression=zipfile.ZIP_DEFLATED) as grown:
-        for entry, content in added.items():
-            grown.writestr(entry, content)
-    return out.getvalue(), made
+        for entry, content in edited.items():
+            if entry not in existing:
+                grown.writestr(entry, content)
+    return out.getvalue()
 
 
 def _headers(ws, sheet: str, row: int, first: int, last: int) -> list[str]:
@@ -235,4 +243,5 @@ def _table_id(xml: bytes) -> int:
 def defined_names(archive: zipfile.ZipFile, part: str) -> set[str]:
     """The names of the workbook's defined names (global and sheet-local)."""
     xml = archive.read(part)
-    return {n.decode("utf-8") for n in re.findall(rb'<(?:[\w.-]+:)?definedName\b[^>]*?\sname\s*=\s*["\']([^"\']+)', xml)}
+    found = re.findall(rb'<(?:[\w.-]+:)?definedName\b[^>]*?\sname\s*=\s*["\']([^"\']+)', xml)
+    return {unescape(n.decode("utf-8")) for n in found}

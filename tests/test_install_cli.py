@@ -101,6 +101,8 @@ def test_dry_run_with_make_tables_names_the_new_tables(folder, capsys):
                                            "amount, margin, document"),
     (["de.xlsx", "--language", "fr"], "--language fr: use EN or DE"),
     (["missing.xlsx"], "missing.xlsx: no such file — check the path and the file name"),
+    (["fake.xlsx"], "fake.xlsx cannot be read as an Excel workbook (File is not a zip file) — open it in Excel and "
+                    "save it again as .xlsx"),
     (["old.xls"], "old.xls: install reads .xlsx and .xlsm workbooks — open it in Excel and save it as .xlsx"),
     (["de.xlsx", "--transactions", "Sales"], "--transactions Sales: no table or sheet of that name (sheets: Umsätze, "
                                              "Kunden; tables: none)"),
@@ -111,6 +113,7 @@ def test_option_errors_exit_2_with_one_line(folder, capsys, args, message):
     books.german_range(folder / "de.xlsx")
     (folder / "de.xlsm").write_bytes((folder / "de.xlsx").read_bytes())
     (folder / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    (folder / "fake.xlsx").write_text("Date;Customer;Amount\n", encoding="utf-8")
     assert main(["install", *args, "--dry-run"]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""

@@ -23,6 +23,7 @@ from kam_xl.core import schema
 from kam_xl.install.found import INPUTS, SEARCHED, Found, InstallError, Located
 from kam_xl.install.headers import Match, header_text, match
 from kam_xl.package import table_create, table_part, workbook_part
+from kam_xl.package.limits import guard
 from kam_xl.readers.columns import _ids
 from kam_xl.readers.files import HEADER_ROWS
 
@@ -56,6 +57,7 @@ class _Book:
     def __init__(self, path: Path):
         import python_calamine as pc
 
+        guard(path)  # a zip bomb or hostile XML is refused before anything parses it
         try:
             with zipfile.ZipFile(path) as archive:
                 if any(n.lower() == "xl/vbaproject.bin" for n in archive.namelist()):

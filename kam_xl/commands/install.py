@@ -48,7 +48,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kam_xl.install.compose import Options, compose
+    from kam_xl.install.compose import compose
     from kam_xl.install.discover import discover
     from kam_xl.install.options import parse_map
     from kam_xl.install.plan import plan
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if out.exists():
         raise InstallError(f"{out} already exists — name another file with --out, or delete it (to bring an "
                            "installed workbook up to date: kam-xl install --upgrade)")
-    written = atomic.write_bytes(out, compose(their, found, layout, Options(language)))
+    written = atomic.write_bytes(out, compose(their, found, layout, language))
     print(f"Wrote {written} ({written.stat().st_size:,} bytes); {source.name} is unchanged.")
     return 0
 

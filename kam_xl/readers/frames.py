@@ -38,19 +38,14 @@ class _Role:
 
 _CUSTOMER = _Role(schema.CUSTOMER_ID, "customer id", "--customer-col", (
     "Customer ID", "Customer No", "Customer Number", "Client ID", "Account ID", "Kundennummer", "Kunden-Nr",
-    "Kunden-ID", "KdNr", "Debitor", "Debitorennummer", "Debitorennr", "Customer", "Client", "Account", "Kunde"))
+    "Kunden-ID", "KdNr", "Debitor", "Debitorennummer", "Customer", "Client", "Account", "Kunde"))
 _DATE = _Role(schema.TX_DATE, "date", "--date-col", (
     "Date", "Datum", "Invoice Date", "Document Date", "Order Date", "Transaction Date", "Rechnungsdatum",
     "Belegdatum", "Buchungsdatum"))
 _AMOUNT = _Role(schema.TX_AMOUNT, "amount", "--amount-col", (
-    "Amount", "Revenue", "Sales", "Net Amount", "Umsatz", "Betrag", "Nettobetrag", "Nettoumsatz", "Netto"))
+    "Amount", "Revenue", "Sales", "Net Amount", "Umsatz", "Betrag", "Nettobetrag", "Nettoumsatz"))
 _MARGIN = _Role(schema.TX_MARGIN, "margin", "--margin-col", (
     "Margin", "Profit", "Gross Margin", "Marge", "Deckungsbeitrag", "DB", "Rohertrag", "Gewinn"))
-_DOCUMENT = _Role(schema.TX_DOCUMENT, "document number", "", (
-    "Document No", "Document Number", "Invoice No", "Invoice Number", "Order No", "Beleg", "Belegnr",
-    "Belegnummer", "Rechnungsnr", "Rechnungsnummer", "Auftragsnr"))
-_NAME = _Role("name", "customer name", "", (
-    "Name", "Customer Name", "Company", "Company Name", "Kundenname", "Firma", "Firmenname", "Name 1"))
 _KNOWN_BRAND = _Role(schema.KNOWN_BRAND, "known brand flag", "", (
     "Known Brand", "Brand", "Image", "Bekannte Marke", "Marke", "Image Maker", "Bildmacher"))
 _HIGH_DEMANDS = _Role(schema.HIGH_DEMANDS, "high demands flag", "", (
@@ -65,8 +60,18 @@ _SEVERITY = _Role(schema.COMPLAINT_SEVERITY, "severity", "", (
     "Severity", "Schwere", "Schweregrad", "Priority", "Priorität", "Prioritaet"))
 
 
+def _positions(raw: pd.DataFrame, name: str) -> list[int]:
+    headers = [str(h) for h in raw.columns]
+    exact = [i for i, h in enumerate(headers) if h == name]
+    return exact or [i for i, h in enumerate(headers) if _key(h) and _key(h) == _key(name)]
+
+_DOCUMENT = _Role(schema.TX_DOCUMENT, "document number", "", (
+    "Document no", "Document number", "Document", "Invoice no", "Invoice number", "Invoice", "Belegnummer",
+    "Beleg-Nr", "Belegnr", "Beleg", "Rechnungsnummer", "Rechnungs-Nr", "Rechnung"))
+_NAME = _Role("name", "customer name", "", (
+    "Name", "Customer Name", "Company", "Kundenname", "Firma", "Firmenname", "Name 1"))
 #: The columns of each input kam_xl can read from a workbook it did not write, as (role, required) pairs:
-#: install finds them by these headers; the frames below read them.
+#: ``kam-xl install`` finds them by these headers.
 INPUT_ROLES: dict[str, tuple[tuple[_Role, bool], ...]] = {
     "transactions": ((_CUSTOMER, True), (_DATE, True), (_AMOUNT, True), (_MARGIN, False), (_DOCUMENT, False)),
     "customers": ((_CUSTOMER, True), (_NAME, False), (_KNOWN_BRAND, False), (_HIGH_DEMANDS, False),
@@ -74,11 +79,6 @@ INPUT_ROLES: dict[str, tuple[tuple[_Role, bool], ...]] = {
     "complaints": ((_CUSTOMER, True), (_COMPLAINT_DATE, True), (_CATEGORY, False), (_SEVERITY, False)),
 }
 
-
-def _positions(raw: pd.DataFrame, name: str) -> list[int]:
-    headers = [str(h) for h in raw.columns]
-    exact = [i for i, h in enumerate(headers) if h == name]
-    return exact or [i for i, h in enumerate(headers) if _key(h) and _key(h) == _key(name)]
 
 def transaction_headers(customer_col: str | None = None, date_col: str | None = None,
                         amount_col: str | None = None) -> list[tuple[str, ...]]:

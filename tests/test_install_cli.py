@@ -84,9 +84,9 @@ def test_dry_run_with_make_tables_names_the_new_tables(folder, capsys):
     before = listing(folder)
     assert main(["install", "de.xlsx", "--dry-run", "--make-tables", "--language", "de"]) == 0
     out = capsys.readouterr().out
-    assert "  transactions: table Umsätze (sheet Umsätze, A4:E10), 6 rows\n" in out
+    assert "  transactions: table Umsaetze (sheet Umsätze, A4:E10), 6 rows\n" in out
     assert "  customers: table Kunden (sheet Kunden, A1:C5), 4 rows\n" in out
-    assert ("  to your sheets (--make-tables): table Umsätze over Umsätze!A4:E10, table Kunden over Kunden!A1:C5\n"
+    assert ("  to your sheets (--make-tables): table Umsaetze over Umsätze!A4:E10, table Kunden over Kunden!A1:C5\n"
             in out)
     assert "names:" not in out  # tables need no defined names
     assert listing(folder) == before

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr, unescape
@@ -29,6 +30,7 @@ from kam_xl.package.names import CONTENT_TYPES, MAIN_NS, OFFICE_REL_NS, PACKAGE_
 
 TABLE_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
 _TAG = re.compile(rb"<!--.*?-->|<\?.*?\?>|<(/?)([\w.-]+:)?([\w.-]+)\b[^>]*?(/?)>", re.DOTALL)
+_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
 _CELL_LIKE = re.compile(r"([A-Za-z]{1,3}[0-9]+|[RrCc][0-9]*|[Rr][0-9]*[Cc][0-9]*)")
 
 
@@ -45,9 +47,14 @@ class NewTable:
 
 
 def table_name(sheet: str, taken: set[str]) -> str:
-    """A table name from ``sheet``: letters, digits, "_" and "."; starting with a letter or "_"; not like a
-    cell reference; not in ``taken`` (compared ignoring case, as Excel does): "Umsätze 2024" -> "Umsätze_2024"."""
-    name = "".join(ch if ch.isalnum() or ch in "_." else "_" for ch in sheet.strip())[:240] or "Table"
+    """A table name from ``sheet``: ASCII letters, digits, "_" and "." (umlauts spelled out, accents dropped, so
+    every formula and macro can name it); starting with a letter or "_"; not like a cell reference; not in
+    ``taken`` (compared ignoring case, as Excel does): "Umsätze 2024" -> "Umsaetze_2024"."""
+    text = unicodedata.normalize("NFKD", sheet.strip().translate(_SPELLED))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    name = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "_." else "_" for ch in text)[:240]
+    if not name.strip("_."):  # nothing of the sheet's name is left (Cyrillic, Greek, CJK ...)
+        name = "Table"
     if not (name[0].isalpha() or name[0] == "_"):
         name = "T_" + name
     if _CELL_LIKE.fullmatch(name):

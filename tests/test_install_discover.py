@@ -10,7 +10,8 @@ import openpyxl
 import pytest
 
 import install_books as books
-from kam_xl.install import InstallError, discover
+from kam_xl.install.discover import discover
+from kam_xl.install.found import InstallError
 from kam_xl.install.options import parse_map
 from kam_xl.install.seed import added_tables, customers_seed, empty_frame
 from kam_xl.readers.frames import INPUT_ROLES

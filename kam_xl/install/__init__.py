@@ -1,14 +1,16 @@
-"""`kam-xl install`: find where a workbook kam_xl did not write keeps its data, and what kam_xl adds to it.
+"""Bringing kam_xl into a workbook kam_xl did not write (``kam-xl install``).
 
-``discover`` opens the workbook read-only and finds the transactions (and, when present, customers and
-complaints): an Excel table, or a plain range whose header row is among a sheet's top rows, its columns found
-by their EN/DE headers (:data:`kam_xl.readers.frames.INPUT_ROLES`) or given with ``--map``. Nothing is
-guessed: two candidates for one input, or two headers for one column, stop with one line naming them and the
-option that settles it. ``found`` holds the result, ``seed`` the tables install adds for what the workbook
-lacks, ``report`` the text ``--dry-run`` prints, ``compose`` the new workbook.
+    discover.py     where their workbook keeps its transactions, customers and complaints (read-only): an Excel
+                    table, or a plain range whose header row is among a sheet's top rows, its columns found by
+                    their EN/DE headers (:data:`kam_xl.readers.frames.INPUT_ROLES`) or given with ``--map``
+    headers.py      one header row matched against the columns an input needs; what is missing or ambiguous
+    options.py      the ``--map`` option
+    found.py        the frozen result: one record per input found, the customer ids, what they lack
+    plan.py         our sheets, tables and defined names install adds; clashes with theirs refused
+    seed.py         the input tables install adds: Customers seeded with their customer ids, the others empty
+    report.py       the text ``--dry-run`` prints
+    compose.py      the new workbook: the template reading their data, grafted onto their package
+
+Nothing is guessed: two candidates for one input, or two headers for one column, stop with one line naming them
+and the option that settles it.
 """
-
-from kam_xl.install.discover import discover
-from kam_xl.install.found import Found, InstallError, Located
-
-__all__ = ["discover", "Found", "Located", "InstallError"]

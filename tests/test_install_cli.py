@@ -144,3 +144,10 @@ def test_a_workbook_open_in_excel_is_refused_unless_the_owner_file_is_stale(fold
     (folder / "de-kam.xlsm").write_bytes(b"x")  # stops right after the owner-file check
     assert main(["install", "de.xlsx"]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+def test_upgrade_takes_none_of_the_install_options(folder, capsys):
+    books.german_range(folder / "de.xlsx")
+    assert main(["install", "--upgrade", "de.xlsx", "--map", "amount=Umsatz", "--dry-run"]) == 2
+    assert capsys.readouterr().err == ("kam-xl install: --upgrade keeps where the workbook reads its data; leave out "
+                                       "--map, --dry-run\n")

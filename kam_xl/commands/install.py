@@ -3,6 +3,7 @@
     kam-xl install Sales.xlsx --dry-run          print where the data was found and what install adds
     kam-xl install Sales.xlsx                    write Sales-kam.xlsm beside it (Sales.xlsx stays as it is)
     kam-xl install Sales.xlsx --transactions Umsätze --map amount=Netto,customer=Kundennr. --language DE
+    kam-xl install --upgrade Sales-kam.xlsm     kam_xl's own parts replaced by this version's (kam_xl.install.upgrade)
 
 Their data stays where it is (:mod:`kam_xl.install`); ``--make-tables`` turns their plain ranges into Excel tables
 (:mod:`kam_xl.package.table_create`) in the new file. The original is never written; the new file is written
@@ -30,7 +31,13 @@ def add_parser(subparsers) -> None:
                     "and the Key Accounts ribbon. Your workbook itself is never written.")
     parser.add_argument("workbook", type=Path, metavar="WORKBOOK.xlsx|xlsm", help="your workbook")
     parser.add_argument("--out", type=Path, default=None, metavar="NEW.xlsm",
-                        help="where to write (default: NAME-kam.xlsm beside your workbook); must not exist")
+                        help="where to write (default: NAME-kam.xlsm beside your workbook; must not exist; with "
+                             "--upgrade: the workbook itself)")
+    parser.add_argument("--upgrade", action="store_true",
+                        help="upgrade a workbook kam_xl wrote before: kam_xl's parts replaced, your data, settings and "
+                             "notes kept")
+    parser.add_argument("--lock-timeout", type=float, default=30.0, metavar="SECONDS",
+                        help="with --upgrade: wait this long for another kam-xl run on the workbook (default 30)")
     for input in ("transactions", "customers", "complaints"):
         parser.add_argument(f"--{input}", default=None, metavar="TABLE|SHEET",
                             help=f"the table or sheet holding your {input} (default: found by its headers)")
@@ -54,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     from kam_xl.install.plan import plan
     from kam_xl.install.report import dry_run
 
+    if args.upgrade:
+        return upgrade(args)
     language = args.language.strip().upper() if args.language else None
     if language not in (None, "EN", "DE"):
         raise InstallError(f"--language {args.language}: use EN or DE")
@@ -76,6 +85,18 @@ def run(args: argparse.Namespace) -> int:
                            "installed workbook up to date: kam-xl install --upgrade)")
     written = atomic.write_bytes(out, compose(their, found, layout, language))
     print(f"Wrote {written} ({written.stat().st_size:,} bytes); {source.name} is unchanged.")
+    return 0
+
+
+def upgrade(args: argparse.Namespace) -> int:
+    """``--upgrade``: the workbook's kam_xl parts replaced, in place or into ``--out``."""
+    given = [f"--{name.replace('_', '-')}" for name in ("transactions", "customers", "complaints", "map", "language",
+                                                         "dry_run", "make_tables") if getattr(args, name)]
+    if given:
+        raise InstallError(f"--upgrade keeps where the workbook reads its data; leave out {', '.join(given)}")
+    from kam_xl.install.upgrade import upgrade as upgrade_book
+
+    print(upgrade_book(args.workbook, out=args.out, lock_timeout=args.lock_timeout).line())
     return 0
 
 

@@ -217,3 +217,18 @@ def test_plan_refuses_a_sheet_or_name_of_theirs_that_ours_would_take(tmp_path):
     book.save(path)
     with pytest.raises(InstallError, match='its defined name "KAM_Transactions" has the name of a kam_xl name'):
         plan(discover(path))
+
+
+def test_a_header_below_the_top_20_rows_is_not_searched(tmp_path):
+    path = tmp_path / "deep.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A1"] = "Report"
+    sheet.append([])
+    for _ in range(19):
+        sheet.append(["filler"])
+    sheet.append(["Date", "Customer ID", "Amount"])  # row 22: the 22nd row from the first filled one
+    sheet.append([dt.date(2024, 1, 1), "C1", 1.0])
+    book.save(path)
+    with pytest.raises(InstallError, match="no table or sheet has a header row with customer, date and amount"):
+        discover(path)

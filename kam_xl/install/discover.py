@@ -82,18 +82,28 @@ class _Book:
             raise InstallError(f"{path.name} is password-protected — save a copy without a password") from None
         except (pc.CalamineError, OSError, ValueError) as exc:
             raise InstallError(f"{path.name} cannot be read ({exc}) — open it in Excel and save it again") from None
-        self._rows: dict[str, tuple[int, int, list[list]]] = {}
+        self._rows: dict[tuple[str, bool], tuple[int, int, list[list]]] = {}
 
     def close(self) -> None:
         self.cal.close()
 
-    def rows(self, sheet: str) -> tuple[int, int, list[list]]:
-        """(first row, first column) of the sheet's used area (0-based) and its rows from there."""
-        if sheet not in self._rows:
+    def rows(self, sheet: str, top_only: bool = False) -> tuple[int, int, list[list]]:
+        """(first row, first column) of the sheet's used area (0-based) and its rows from there: all of them, or
+        the top :data:`HEADER_ROWS` (all a search for the header needs)."""
+        key = (sheet, top_only)
+        if key not in self._rows:
             ws = self.cal.get_sheet_by_name(sheet)
-            rows = ws.to_python(skip_empty_area=True) if ws.start is not None else []
-            self._rows[sheet] = (*(ws.start or (0, 0)), rows)
-        return self._rows[sheet]
+            if ws.start is None:
+                rows = []
+            elif top_only:
+                rows = ws.to_python(skip_empty_area=True, nrows=HEADER_ROWS)
+            else:
+                rows = ws.to_python(skip_empty_area=True)
+            self._rows[key] = (*(ws.start or (0, 0)), rows)
+        return self._rows[key]
+
+    def filled(self, sheet: str) -> bool:
+        return bool(self.rows(sheet, top_only=True)[2])
 
     def listing(self) -> str:
         tables = ", ".join(t.name for t in self.tables) or "none"
@@ -105,7 +115,7 @@ class _Book:
 
     def header_candidates(self, input: str, sheet: str, given: dict[str, str]) -> list[_Candidate]:
         """One candidate per top row of ``sheet`` (complete ones first, then by required columns found)."""
-        top, left, rows = self.rows(sheet)
+        top, left, rows = self.rows(sheet, top_only=True)
         found = []
         for i, row in enumerate(rows[:HEADER_ROWS]):
             found.append(_Candidate(sheet, None, i, match(input, row, given, left + 1), top + i + 1))
@@ -153,7 +163,7 @@ def _pick(book: _Book, input: str, name: str | None, given: dict[str, str],
         return candidate
     fits = []
     for sheet_or_table in [*book.table_candidates(input, given),
-                           *(book.header_candidates(input, s, given)[0] for s in book.plain if book.rows(s)[2])]:
+                           *(book.header_candidates(input, s, given)[0] for s in book.plain if book.filled(s))]:
         key = (sheet_or_table.sheet, sheet_or_table.table.name if sheet_or_table.table else None)
         if key not in used and _fits(book, input, sheet_or_table):
             fits.append(sheet_or_table)
@@ -168,7 +178,7 @@ def _pick(book: _Book, input: str, name: str | None, given: dict[str, str],
     if input != "transactions":
         return None
     partial = [c for c in [*book.table_candidates(input, given),
-                           *(book.header_candidates(input, s, given)[0] for s in book.plain if book.rows(s)[2])]
+                           *(book.header_candidates(input, s, given)[0] for s in book.plain if book.filled(s))]
                if c.found.required_found >= 2]
     if partial:
         best = max(partial, key=lambda c: c.found.required_found)
@@ -184,7 +194,7 @@ def _fits(book: _Book, input: str, candidate: _Candidate) -> bool:
     if not found.complete:
         return False
     headers = [c.name for c in candidate.table.columns] if candidate.table else \
-        book.rows(candidate.sheet)[2][candidate.row]
+        book.rows(candidate.sheet, top_only=True)[2][candidate.row]
     if input == "transactions":
         return True
     if match("transactions", headers, {}).complete:
@@ -207,7 +217,7 @@ def _named(book: _Book, input: str, name: str, given: dict[str, str]) -> _Candid
         if len(fitting) > 1:
             raise InstallError(f"sheet {sheet} holds the tables {', '.join(c.name for c in fitting)} — name one "
                                f"with {OPTIONS[input]}")
-        if not fitting and not book.rows(sheet)[2]:
+        if not fitting and not book.filled(sheet):
             raise InstallError(f"sheet {sheet} ({OPTIONS[input]}) is empty — name the sheet that holds the {input}")
         candidate = fitting[0] if fitting else book.header_candidates(input, sheet, given)[0]
     else:

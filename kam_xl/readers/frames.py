@@ -54,6 +54,21 @@ def _positions(raw: pd.DataFrame, name: str) -> list[int]:
     exact = [i for i, h in enumerate(headers) if h == name]
     return exact or [i for i, h in enumerate(headers) if _key(h) and _key(h) == _key(name)]
 
+_DOCUMENT = _Role(schema.TX_DOCUMENT, "document number", "", (
+    "Document no", "Document number", "Document", "Invoice no", "Invoice number", "Invoice", "Belegnummer",
+    "Beleg-Nr", "Belegnr", "Beleg", "Rechnungsnummer", "Rechnungs-Nr", "Rechnung"))
+_NAME = _Role("name", "customer name", "", (
+    "Name", "Customer Name", "Company", "Kundenname", "Firma", "Firmenname", "Name 1"))
+#: The columns of each input kam_xl can read from a workbook it did not write, as (role, required) pairs:
+#: ``kam-xl install`` finds them by these headers.
+INPUT_ROLES: dict[str, tuple[tuple[_Role, bool], ...]] = {
+    "transactions": ((_CUSTOMER, True), (_DATE, True), (_AMOUNT, True), (_MARGIN, False), (_DOCUMENT, False)),
+    "customers": ((_CUSTOMER, True), (_NAME, False), (_KNOWN_BRAND, False), (_HIGH_DEMANDS, False),
+                  (_BUDGET, False), (_OVERRIDE, False)),
+    "complaints": ((_CUSTOMER, True), (_COMPLAINT_DATE, True), (_CATEGORY, False), (_SEVERITY, False)),
+}
+
+
 def transaction_headers(customer_col: str | None = None, date_col: str | None = None,
                         amount_col: str | None = None) -> list[tuple[str, ...]]:
     """The headers a transactions table needs, as :func:`read_table` takes them: one group per column."""

@@ -58,7 +58,7 @@ PROSPECTS = pd.DataFrame([
 KINDS = [
     ("appears more than once", "Customers", 2, "Customer ID", "error"),
     ("Customer ID is empty", "Customers", 3, "Customer ID", "error"),
-    ("Name is empty", "Customers", 4, "Name", "error"),
+    ("Name is empty", "Customers", 4, "Name", "warning"),
     ("text in a number column", "Customers", 2, "Employees", "error"),
     ("negative employees", "Customers", 3, "Employees", "error"),
     ("not a whole number", "Customers", 4, "Employees", "error"),

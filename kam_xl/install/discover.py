@@ -143,9 +143,10 @@ def discover(path: str | Path, *, transactions: str | None = None, customers: st
             used[(candidate.sheet, candidate.table.name if candidate.table else None)] = input
             located.append(_located(book, input, candidate))
         ids = _customer_ids(book, located[0])
+        kept = _ours_already(book)
     finally:
         book.close()
-    have = {loc.input for loc in located}
+    have = {loc.input for loc in located} | kept
     lacking = tuple(name for name in INPUTS if name.lower() not in have)
     return Found(str(path), tuple(located), ids, lacking, tuple(book.all_sheets), tuple(book.all_tables),
                  tuple(book.names))
@@ -167,6 +168,8 @@ def _pick(book: _Book, input: str, name: str | None, given: dict[str, str],
         key = (sheet_or_table.sheet, sheet_or_table.table.name if sheet_or_table.table else None)
         if key not in used and _fits(book, input, sheet_or_table):
             fits.append(sheet_or_table)
+    if len(fits) > 1:  # a table or sheet named for the input settles it (Complaints beside Tenders)
+        fits = [c for c in fits if c.name.casefold() == input.casefold()] or fits
     if len(fits) > 1:
         shown = ", ".join(c.where() for c in fits[:-1]) + " and " + fits[-1].where()
         count = "two" if len(fits) == 2 else str(len(fits))
@@ -186,6 +189,16 @@ def _pick(book: _Book, input: str, name: str | None, given: dict[str, str],
     raise InstallError(f"{Path(book.cal.path).name}: no table or sheet has a header row with customer, date and "
                        f"amount columns in its top {HEADER_ROWS} rows ({book.listing()}) — name the one with the "
                        "transactions with --transactions and its columns with --map")
+
+
+def _ours_already(book: _Book) -> set[str]:
+    """The inputs install does not search (tenders, contacts ...) that their workbook holds as a table of our name
+    with our headers, as a workbook saved from KeyAccounts.xlsm does: kam_xl reads those where they are."""
+    from kam_xl.template.sheet_inputs import TABLES
+
+    theirs = {t.name.casefold(): {c.name.casefold() for c in t.columns} for t in book.tables}
+    return {t.name.lower() for t in TABLES if t.name.lower() not in SEARCHED
+            and {h.casefold() for h in t.headers()} <= theirs.get(t.name.casefold(), set())}
 
 
 def _fits(book: _Book, input: str, candidate: _Candidate) -> bool:

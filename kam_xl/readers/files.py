@@ -25,6 +25,7 @@ import pandas as pd
 from kam_xl.errors import InputError
 from kam_xl.package.limits import Limits, guard
 from kam_xl.readers.errors import TableError
+from kam_xl.readers.headers import key as _key
 
 SEPARATORS = (",", ";", "\t", "|")
 HEADER_ROWS = 20  # a sheet's header is searched in its top rows
@@ -195,11 +196,6 @@ def _read_workbook(file: Path, name: str, sheet: str | None, default_names: Sequ
                              source=source)
         top = _header_row(ws, headers) or 0
         return _raw_frame(rows[top], rows[top + 1:], ws.start[0] + top + 2), source
-
-
-def _key(header) -> str:
-    """A header as compared: case, spaces and punctuation ignored."""
-    return "".join(ch for ch in str(header).casefold() if ch.isalnum())
 
 
 def _holds(cells: Sequence, headers: Sequence[Sequence[str]]) -> bool:

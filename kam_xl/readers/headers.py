@@ -47,8 +47,9 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 
 
 def key(header) -> str:
-    """A header as compared: case, spaces and punctuation ignored."""
-    return "".join(ch for ch in str(header if header is not None else "").casefold() if ch.isalnum())
+    """A header as compared: case, spaces and punctuation ignored, except "%": "Margin %" (a percentage) is no
+    "Margin" (an amount)."""
+    return "".join(ch for ch in str(header if header is not None else "").casefold() if ch.isalnum() or ch == "%")
 
 
 def aliases(table: str, canonical: str) -> tuple[str, ...]:

@@ -28,8 +28,9 @@ EXCEL_ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL
                 "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#BUSY!")
 _TRUE_FALSE = {"yes", "no"}
 _REQUIRED = {("Transactions", "Date"), ("Transactions", "Amount"), ("Complaints", "Date"), ("Tenders", "Date"),
-             ("Tenders", "Result"), ("Contacts", "Person"), ("Competitors", "Competitor"), ("Customers", "Name"),
-             ("Prospects", "Name")}
+             ("Tenders", "Result"), ("Contacts", "Person"), ("Competitors", "Competitor"), ("Prospects", "Name")}
+#: Empty is usable but wants filling: a customer's name (install seeds Customers with ids only).
+_WANTED = {("Customers", "Name")}
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
@@ -219,6 +220,8 @@ def _check_column(found: _Found, place: _Place, table: Table, column: Column, kn
     usable = ~blank & ~errors
     if (table.name, name) in _REQUIRED:
         found.add(place, name, blank, f"{name} is empty", f"fill in the {name.lower()} or delete the row")
+    elif (table.name, name) in _WANTED:
+        found.add(place, name, blank, f"{name} is empty", f"fill in the {name.lower()}", WARNING)
     if column.kind == "id":
         _check_ids(found, place, table, column, s, blank, usable, known)
     elif column.kind == "date":

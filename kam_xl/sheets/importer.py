@@ -27,6 +27,7 @@ from kam_xl.errors import InputError
 from kam_xl.readers import BadRowsError, TableError, read_table, transaction_headers, transactions_frame
 from kam_xl.readers.frames import _AMOUNT, _CUSTOMER, _DATE, _locate
 from kam_xl.readers.headers import DOCUMENT, LINE
+from kam_xl.readers.headers import key as _key
 from kam_xl.sheets.datacheck import COLUMNS, ERROR
 
 TABLE = "Transactions"
@@ -180,10 +181,6 @@ def _find(raw: pd.DataFrame, label: str, given: str | None, aliases: tuple[str, 
         raise InputError(f'no column "{given}" for {option[2:-4]} no.; columns found: '
                          f'{", ".join(map(str, raw.columns))} — correct {option}.', source=label)
     return None
-
-
-def _key(header) -> str:
-    return "".join(ch for ch in str(header).casefold() if ch.isalnum())
 
 
 def _blank(col: pd.Series) -> np.ndarray:

@@ -53,7 +53,7 @@ def write_settings_sheet(workbook: Workbook, formats: Formats, language: str = "
     sheet = workbook.add_worksheet(SHEET)
     sheet.set_vba_name(SHEETS[SHEET])
     sheet.set_tab_color(CONFIG_TAB)
-    defaults = Settings()
+    defaults = dataclasses.replace(Settings(), language=language)
     fields = dataclasses.fields(Settings)
 
     sheet.set_column(0, 0, 22)

@@ -57,17 +57,18 @@ WORKBOOK_OPTIONS = {
 def build_workbook(path: str | os.PathLike, data=None, analysis: pd.DataFrame | None = None, *,
                    snapshot: bool = False, data_check: pd.DataFrame | None = None,
                    dossier_customer: str | None = None, sources: Sources | None = None,
-                   sheets: Sequence[str] | None = None) -> Path:
+                   sheets: Sequence[str] | None = None, language: str | None = None) -> Path:
     """Write the workbook to ``path`` atomically (temporary file in the same folder, then rename)."""
     target = Path(path)
     content = workbook_bytes(data, analysis, snapshot=snapshot, data_check=data_check,
-                             dossier_customer=dossier_customer, sources=sources, sheets=sheets)
+                             dossier_customer=dossier_customer, sources=sources, sheets=sheets, language=language)
     return atomic.write_bytes(target, content)
 
 
 def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot: bool = False,
                    data_check: pd.DataFrame | None = None, dossier_customer: str | None = None,
-                   sources: Sources | None = None, sheets: Sequence[str] | None = None) -> bytes:
+                   sources: Sources | None = None, sheets: Sequence[str] | None = None,
+                   language: str | None = None) -> bytes:
     """The .xlsm package as bytes.
 
     ``snapshot`` writes the results of the kam_xl cell functions (the Analysis spill, the Pareto block,
@@ -85,7 +86,7 @@ def workbook_bytes(data=None, analysis: pd.DataFrame | None = None, *, snapshot:
     buffer = io.BytesIO()
     workbook = new_workbook(buffer)
     write_sheets(workbook, data, analysis, snapshot=snapshot, data_check=data_check,
-                 dossier_customer=dossier_customer, sources=sources, sheets=sheets)
+                 dossier_customer=dossier_customer, sources=sources, sheets=sheets, language=language)
     return finish(workbook, buffer)
 
 
@@ -108,14 +109,15 @@ def new_workbook(buffer: io.BytesIO) -> xlsxwriter.Workbook:
 def write_sheets(workbook: xlsxwriter.Workbook, data=None, analysis: pd.DataFrame | None = None, *,
                  snapshot: bool = False, data_check: pd.DataFrame | None = None,
                  dossier_customer: str | None = None, sources: Sources | None = None,
-                 sheets: Sequence[str] | None = None) -> None:
-    """Add our sheets (see :func:`workbook_bytes`) after any the workbook already has."""
+                 sheets: Sequence[str] | None = None, language: str | None = None) -> None:
+    """Add our sheets (see :func:`workbook_bytes`) after any the workbook already has; ``language`` (EN, DE) of
+    the labels and the Settings value, the default setting's when None."""
     sources = sources or Sources()
     built = _sheets(sheets, sources)
     tables = _tables(data, sources["Transactions"].kind == "ours")
     if tables is not None and analysis is None and "transactions" in tables:
         analysis = analyze(tables["transactions"], tables.get("customers"), tables.get("complaints"), Settings())
-    language = Settings().language
+    language = language or Settings().language
     formats = Formats.of(workbook)
     before = len(workbook.worksheets())
 

@@ -145,17 +145,30 @@ def _refresh(book: Book) -> None:
         raise SystemExit(EXIT_FORMULA_ERRORS)
 
 
-def _refresh_live(book) -> None:
+def _refresh_live(book, platform: str = sys.platform) -> None:
     """Excel recalculates (the cell functions run there), then the Win-back and Data check tables are written
-    from the input tables, as `kam-xl refresh` does on a file, and Excel recalculates what reads them."""
+    from the input tables, as `kam-xl refresh` does on a file, and Excel recalculates what reads them.
+
+    On macOS (``platform`` "darwin", as xlwings tells it) Excel runs no cell functions: the analysis is computed
+    here and its spills (Analysis, the Matrix's Pareto curve and watch list) are written as values over their
+    formulas (kam_xl.sheets.spills); Excel then recalculates the native formulas that read them."""
     from kam_xl.book import LiveBook
     from kam_xl.sheets import winback
     from kam_xl.sheets.checkbook import book_check
     from kam_xl.sheets.datacheck import summary
 
-    live = LiveBook(book)
-    book.app.calculate()
-    lines = ["Refresh: recalculated."]
+    live, mac = LiveBook(book), platform == "darwin"
+    if mac:
+        from kam_xl.sheets.spills import spills
+
+        blocks = spills(live)
+        for block in blocks:
+            live.write_block(block.sheet, block.cell, block.values, block.rows)
+        lines = [f"Refresh: analysis of {max(len(blocks[0].values) - 1, 0):,} customers computed in Python "
+                 "(Excel on macOS runs no cell functions); written as values."]
+    else:
+        book.app.calculate()
+        lines = ["Refresh: recalculated."]
     try:
         frame = winback.from_book(live)
     except InputError as error:  # bad input stops the list, not the refresh (the Data check names it)

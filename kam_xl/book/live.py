@@ -1,6 +1,10 @@
 """``LiveBook``: the Book operations on a workbook open in Excel, through xlwings only and in blocks: one
 ``Range.value`` per block of columns, ``Table.resize`` for the table, never cell by cell.
 
+Beyond the Book protocol, ``write_block`` puts constants into a block of a sheet, for Excel on macOS, which
+runs no cell functions (kam_xl.sheets.spills); a file needs no such block: its cell functions run in the engine
+of ``kam-xl recalc``, and a constant written over one would lose the formula.
+
 Text goes in with a leading apostrophe, so Excel keeps it as the text it is (``=1+2``, ``007``, ``1/2``)
 instead of reading it as a formula, a number or a date. A column is calculated when its first body cell holds
 a formula: Excel fills it into new rows itself, and the frame leaves it out.
@@ -51,6 +55,20 @@ class LiveBook:
             names = [str(h) for h in header[start:end]]
             block = [row[body.columns.get_loc(names[0]):body.columns.get_loc(names[-1]) + 1] for row in cells]
             sheet.range((top + 1, left + start), (top + rows, left + end - 1)).value = block
+
+    def write_block(self, sheet: str, cell: tuple[int, int], values: list[list], rows: int = 0) -> None:
+        """Put ``values`` (one list per row) into ``sheet`` from ``cell`` (row, column, 1-based), over whatever
+        the cells held, formulas too, in one ``Range.value``; below it, the block's columns are cleared down to
+        ``rows`` rows from ``cell``, so a shorter block leaves nothing of a longer one behind."""
+        target = self.book.sheets[sheet]
+        top, left = cell
+        width = max((len(row) for row in values), default=1)
+        height = max(len(values), 1)
+        if rows > height:
+            target.range((top + height, left), (top + rows - 1, left + width - 1)).clear_contents()
+        block = [[None if v == "" else _entered(v) for v in (*row, *[None] * (width - len(row)))]
+                 for row in values] or [[None] * width]
+        target.range((top, left), (top + height - 1, left + width - 1)).value = block
 
     def read_settings(self) -> Settings:
         return frames.settings(self.read_table(frames.SETTINGS_TABLE), f"{self.book.name}, table Settings")

@@ -1,0 +1,84 @@
+"""What the workbook's kam_xl cell functions show, computed in Python as blocks of values, for Excel on macOS:
+xlwings runs macros there but not cell functions, so Refresh writes the values the formulas would spill.
+
+    for block in spills(book):          # book: a kam_xl.book.Book (read only)
+        live.write_block(block.sheet, block.cell, block.values, block.rows)
+
+Each block is the result of the cell function itself (:mod:`kam_xl.udfs`), called with the cells Excel would
+hand it, read through the Book: the Analysis spill (``CUSTOMER_ANALYSIS``), then, from that spill's columns as
+the Matrix formulas read them, the Pareto curve (``PARETO_CURVE``) and the watch list (``WATCH_LIST``). So the
+values are those Windows Excel and ``kam-xl recalc`` compute. The Matrix's counts and shares and the Dossier's
+overview are native formulas over the Analysis sheet: Excel on the Mac recalculates them from these values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kam_xl import udfs
+from kam_xl.book.frames import SETTINGS_TABLE
+from kam_xl.cells import normalise_header
+from kam_xl.core import schema
+from kam_xl.errors import InputError
+from kam_xl.template import sheet_analysis, sheet_matrix
+
+ANALYSIS_WIDTH = len(schema.ANALYSIS_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Spill:
+    """A cell function's result as values: ``values`` from ``cell`` (row, column, 1-based) of ``sheet``;
+    ``rows`` is the height reserved for it (blanked below a shorter result); ``formula`` is what the anchor
+    holds in the template."""
+
+    sheet: str
+    cell: tuple[int, int]
+    values: list[list]
+    rows: int
+    formula: str
+
+
+def spills(book) -> list[Spill]:
+    """The Analysis spill, the Matrix's Pareto curve and watch list of ``book``, as values."""
+    settings = book.read_settings()
+    raw = {name: _raw(book.read_table(name)) for name in ("Customers", "Transactions", "Complaints")}
+    pairs = _settings_range(book.read_table(SETTINGS_TABLE))
+    result = udfs.CUSTOMER_ANALYSIS(raw["Customers"], raw["Transactions"], raw["Complaints"], pairs,
+                                    book.read_as_of())
+    analysis = result if isinstance(result, list) else [[result]]
+    body = analysis[1:] if isinstance(result, list) else []
+
+    def column(name: str) -> list[list]:  # a bounded column of the spill, as the Matrix formulas pass it
+        at = schema.ANALYSIS_COLUMNS.index(name)
+        return [[row[at]] for row in body] or [[None]]
+
+    pareto = udfs.PARETO_CURVE(column("revenue"), sheet_matrix.PARETO_POINTS)
+    watch = udfs.WATCH_LIST(*(column(c) for c in ("customer_id", "key_account", "revenue_12m", "trend", "warning")),
+                            settings.watch_list_size)
+    matrix = sheet_matrix.SHEET
+    return [
+        Spill(sheet_analysis.SHEET, (1, 1), analysis, sheet_analysis.ANALYSIS_LAST_ROW, sheet_analysis.FORMULA),
+        Spill(matrix, (sheet_matrix.PARETO_FIRST_ROW + 1, sheet_matrix.PARETO_COL + 1), _grid(pareto),
+              sheet_matrix.PARETO_POINTS + 1, sheet_matrix.PARETO_FORMULA),
+        Spill(matrix, (sheet_matrix.WATCH_ROW + 3, 1), _grid(watch),
+              max(settings.watch_list_size, len(_grid(watch))), sheet_matrix.WATCH_FORMULA),
+    ]
+
+
+def _raw(frame: pd.DataFrame) -> list[list]:
+    """A table as a cell function receives ``Table[#All]``: the header row, then the rows of cells."""
+    return [list(frame.columns)] + [list(row) for row in frame.itertuples(index=False, name=None)]
+
+
+def _settings_range(frame: pd.DataFrame) -> list[list]:
+    """The ``kam_settings`` block: the Settings table's Setting and Value columns, without the header."""
+    keys = {normalise_header(c): c for c in frame.columns}
+    if "setting" not in keys or "value" not in keys:
+        raise InputError(f"table {SETTINGS_TABLE} needs the columns Setting and Value")
+    return [[s, v] for s, v in zip(frame[keys["setting"]], frame[keys["value"]])] or [[None, None]]
+
+
+def _grid(result) -> list[list]:
+    return result if isinstance(result, list) else [[result]]

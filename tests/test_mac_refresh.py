@@ -1,0 +1,128 @@
+"""Refresh in Excel on macOS, where xlwings runs macros but no cell functions: the analysis is computed in Python
+and its spills are written as values through LiveBook, on a recorder of xlwings holding a demo workbook."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+import python_calamine as pc
+
+from kam_xl import cli, macros
+from kam_xl.book import FileBook, LiveBook
+from kam_xl.core import schema
+from kam_xl.sheets.spills import spills
+from kam_xl.sheets.winback import CUSTOMER, NOTES, RECOVERED, STATUS
+from kam_xl.template import sheet_analysis, sheet_matrix
+from test_macros import live_copy_of
+
+WIDTH = len(schema.ANALYSIS_COLUMNS)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """A demo workbook recalculated headless (`kam-xl refresh`), as the reference the Mac values must equal."""
+    folder = tmp_path_factory.mktemp("mac")
+    book = folder / "Demo.xlsm"
+    assert cli.main(["demo", "--customers", "60", "--out", str(folder / "data"), "--workbook", str(book)]) == 0
+    assert cli.main(["refresh", str(book)]) in (0, 1)
+    return book
+
+
+def sheet_cells(path, sheet: str) -> list[list]:
+    with pc.CalamineWorkbook.from_path(path) as book:
+        return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+
+def block(recorder, sheet: str, top: int, left: int, rows: int, cols: int) -> list[list]:
+    values = recorder.sheets[sheet].values
+    return [[values.get((r, c)) for c in range(left, left + cols)] for r in range(top, top + rows)]
+
+
+def same(ours, theirs) -> bool:
+    """One cell of the recorder against the file's cached value (calamine: dates as datetimes, numbers as
+    floats, a blank as "")."""
+    if ours is None or ours == "":
+        return theirs in (None, "")
+    if isinstance(ours, bool) or isinstance(theirs, bool):
+        return bool(ours) == bool(theirs)
+    if isinstance(ours, (int, float)) and isinstance(theirs, (int, float)):
+        return math.isclose(ours, theirs, rel_tol=1e-9, abs_tol=1e-9)
+    if isinstance(ours, dt.datetime) and isinstance(theirs, (dt.date, dt.datetime)):
+        return ours.date() == (theirs.date() if isinstance(theirs, dt.datetime) else theirs)
+    return ours == theirs
+
+
+def mac_copy(path):
+    """The demo as a recorder, with the Analysis and Matrix sheets (spills held as values, filled with junk
+    where a longer result of an earlier refresh would have been) and user columns typed into the Win-back."""
+    recorder = live_copy_of(path)
+    for name in (sheet_analysis.SHEET, sheet_matrix.SHEET):
+        recorder.add_sheet(name)
+    analysis = recorder.sheets[sheet_analysis.SHEET]
+    for r in range(1, 200):                   # a longer analysis of an earlier refresh
+        for c in range(1, WIDTH + 1):
+            analysis.values[(r, c)] = "stale"
+    live = LiveBook(recorder)
+    winback = live.read_table("Winback")
+    winback.loc[0, STATUS], winback.loc[0, NOTES] = "contacted", "=called twice"
+    live.write_table("Winback", winback)
+    recorder.calls.clear()
+    return recorder, winback.loc[0, CUSTOMER]
+
+
+def test_on_a_mac_refresh_writes_the_analysis_and_matrix_spills_as_the_headless_recalc_computes_them(demo):
+    recorder, typed = mac_copy(demo)
+    macros._refresh_live(recorder, platform="darwin")
+    calls = list(recorder.calls)
+
+    expected = sheet_cells(demo, sheet_analysis.SHEET)
+    customers = len(expected) - 1
+    got = block(recorder, sheet_analysis.SHEET, 1, 1, customers + 1, WIDTH)
+    assert got[0] == list(schema.ANALYSIS_COLUMNS)
+    wrong = [(r + 1, schema.ANALYSIS_COLUMNS[c], got[r][c], expected[r][c]) for r in range(1, customers + 1)
+             for c in range(WIDTH) if not same(got[r][c], expected[r][c])]
+    assert wrong == []
+    # The stale rows below the new analysis are cleared, the block's columns only.
+    assert block(recorder, sheet_analysis.SHEET, customers + 2, 1, 200 - customers - 2, WIDTH) == \
+        [[None] * WIDTH] * (200 - customers - 2)
+
+    matrix = sheet_cells(demo, sheet_matrix.SHEET)
+    top, left = sheet_matrix.PARETO_FIRST_ROW + 1, sheet_matrix.PARETO_COL + 1
+    pareto = block(recorder, sheet_matrix.SHEET, top, left, sheet_matrix.PARETO_POINTS + 1, 2)
+    assert all(same(v, matrix[top - 1 + i][left - 1 + j]) for i, row in enumerate(pareto) for j, v in enumerate(row))
+    watch_top = sheet_matrix.WATCH_ROW + 3
+    watch = block(recorder, sheet_matrix.SHEET, watch_top, 1, 20, sheet_matrix.WATCH_COLUMNS)
+    file_watch = [row[:sheet_matrix.WATCH_COLUMNS] for row in matrix[watch_top - 1:watch_top - 1 + 20]]
+    assert watch[0][0] and all(same(v, file_watch[i][j]) for i, row in enumerate(watch) for j, v in enumerate(row))
+
+    # The tables as on Windows; the user's columns kept.
+    live = LiveBook(recorder)
+    winback = live.read_table("Winback").set_index(CUSTOMER)
+    assert (winback.loc[typed, STATUS], winback.loc[typed, NOTES]) == ("contacted", "=called twice")
+    reference = FileBook(demo, recalc=False)
+    assert sorted(winback.index[winback[RECOVERED].isna()]) == \
+        sorted(reference.read_table("Winback").pipe(lambda t: t[t[RECOVERED].isna()])[CUSTOMER])
+    assert len(live.read_table("DataCheck")) == len(reference.read_table("DataCheck"))
+
+    # Batched: one Range.value per block, no calculation before the values are in, one after.
+    writes = [c for c in calls if c[0] == "set value" and not c[1].startswith(("Winback", "DataCheck"))]
+    assert writes == [("set value", f"Analysis!R1C1:R{customers + 1}C{WIDTH}"),
+                      ("set value", f"Matrix!R{top}C{left}:R{top + sheet_matrix.PARETO_POINTS}C{left + 1}"),
+                      ("set value", f"Matrix!R{watch_top}C1:R{watch_top + len([r for r in watch if r[0]]) - 1}C4")]
+    assert [c for c in calls if c[0] == "calculate"] == [("calculate",)]
+    assert calls[-2:] == [("calculate",), ("alert", recorder.messages[0])]
+    assert recorder.messages[0].startswith(f"Refresh: analysis of {customers:,} customers computed in Python")
+
+
+def test_the_platform_decides_and_spills_read_the_same_through_either_adapter(demo):
+    recorder, _ = mac_copy(demo)
+    macros._refresh_live(recorder, platform="win32")
+    assert recorder.calls[0] == ("calculate",)
+    assert recorder.sheets[sheet_analysis.SHEET].values[(1, 1)] == "stale"   # Windows: Excel's formulas do it
+    live, files = spills(LiveBook(live_copy_of(demo))), spills(FileBook(demo, recalc=False))
+    assert [(s.sheet, s.cell, s.rows, s.formula) for s in live] == [(s.sheet, s.cell, s.rows, s.formula) for s in files]
+    assert pd.DataFrame(live[0].values).equals(pd.DataFrame(files[0].values))
+    assert live[0].formula == sheet_analysis.FORMULA and live[1].formula.startswith("=PARETO_CURVE(")

@@ -40,24 +40,52 @@ class FileBook:
         self.tell = tell
         self.recalc = recalc
         self.lock_timeout = lock_timeout
+        self._cache: dict | None = None
 
     def read_table(self, name: str) -> pd.DataFrame:
+        tables = self._read()["tables"]
+        found = next((t for t in tables if t.casefold() == name.casefold()), None)
+        if found is None:
+            raise InputError(f"no table named {name!r} (its tables: {', '.join(tables) or 'none'})",
+                             source=str(self.path))
+        return tables[found].copy()
+
+    def _read(self) -> dict:
+        """Every table's frame and the as-of cell, read in one opening of the file and kept while the file
+        stays as it is (a refresh's steps read the same tables)."""
         import python_calamine as pc
 
+        from kam_xl.template.sheet_settings import AS_OF_ROW, SHEET
+
         try:
+            stat = self.path.stat()
+            stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+            if self._cache is not None and self._cache["stamp"] == stamp:
+                return self._cache
             with pc.CalamineWorkbook.from_path(self.path, load_tables=True) as book:
-                names = list(book.table_names or [])
-                found = next((t for t in names if t.casefold() == name.casefold()), None)
-                if found is None:
-                    raise InputError(f"no table named {name!r} (its tables: {', '.join(names) or 'none'})",
-                                     source=str(self.path))
-                table = book.get_table_by_name(found)
-                return frames.table_frame(table.columns, table.to_python())
+                tables, raw = {}, {}
+                for name in book.table_names or []:
+                    table = book.get_table_by_name(name)
+                    raw[name] = (table.columns, table.to_python(), table.start[0] + 1 if table.start else 2)
+                    tables[name] = frames.table_frame(*raw[name][:2])
+                sheet = next((s for s in book.sheet_names if s.casefold() == SHEET.casefold()), None)
+                rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=AS_OF_ROW + 1) \
+                    if sheet else []
         except (pc.CalamineError, OSError, ValueError) as exc:
-            if isinstance(exc, InputError):
-                raise
             raise InputError(f"cannot be read as a workbook ({' '.join(str(exc).split())})",
                              source=str(self.path)) from None
+        as_of = rows[AS_OF_ROW][1] if len(rows) > AS_OF_ROW and len(rows[AS_OF_ROW]) > 1 else None
+        self._cache = {"stamp": stamp, "tables": tables, "raw": raw, "as_of": _day(as_of)}
+        return self._cache
+
+    def sheet_table(self, name: str) -> pd.DataFrame | None:
+        """Table ``name`` as :func:`kam_xl.readers.read_table` reads it (every row, blank ones too, indexed by
+        its sheet row; headers as written), from the same reading as :meth:`read_table`; None without it."""
+        from kam_xl.readers.files import _raw_frame
+
+        raw = self._read()["raw"]
+        found = next((t for t in raw if t.casefold() == name.casefold()), None)
+        return None if found is None else _raw_frame(*raw[found])
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         write_tables(self.path, {name: frame}, recalc=self.recalc, lock_timeout=self.lock_timeout)
@@ -66,14 +94,7 @@ class FileBook:
         return frames.settings(self.read_table(frames.SETTINGS_TABLE), f"{self.path}, table Settings")
 
     def read_as_of(self) -> dt.date | None:
-        import python_calamine as pc
-
-        from kam_xl.template.sheet_settings import AS_OF_ROW, SHEET
-
-        with pc.CalamineWorkbook.from_path(self.path) as book:
-            rows = book.get_sheet_by_name(SHEET).to_python(skip_empty_area=False, nrows=AS_OF_ROW + 1)
-        value = rows[AS_OF_ROW][1] if len(rows) > AS_OF_ROW and len(rows[AS_OF_ROW]) > 1 else None
-        return _day(value)
+        return self._read()["as_of"]
 
     def active_customer(self) -> str | None:
         return self.customer

@@ -21,14 +21,21 @@ from kam_xl.template.sheet_inputs import TABLES
 SETTINGS = "Settings"
 
 
-def file_check(path: str | os.PathLike) -> pd.DataFrame:
-    """Every problem of the workbook file's input tables and settings; future dates against its as-of date."""
+def file_check(path: str | os.PathLike, book=None) -> pd.DataFrame:
+    """Every problem of the workbook file's input tables and settings; future dates against its as-of date.
+    ``book``, a FileBook of ``path``, lends the tables it has read already."""
     from kam_xl.book import FileBook
     from kam_xl.readers import read_table
 
-    tables = {t.name: read_table(path, sheet=t.name)[0] for t in TABLES}
+    book = book or FileBook(path)
+
+    def table(name: str) -> pd.DataFrame:
+        found = book.sheet_table(name)
+        return found if found is not None else read_table(path, sheet=name)[0]
+
+    tables = {t.name: table(t.name) for t in TABLES}
     _with_error_cells(path, tables)
-    return data_check(tables, read_table(path, sheet=SETTINGS)[0], FileBook(path).read_as_of())
+    return data_check(tables, table(SETTINGS), book.read_as_of())
 
 
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*?(?:/>|>.*?</f>))?<v>([^<]*)</v>',
@@ -47,6 +54,8 @@ def _with_error_cells(path, tables: dict[str, pd.DataFrame]) -> None:
             if table is None or frame.attrs.get("row_word") != "row":
                 continue
             xml = sheets.get(table.sheet.part) or sheets.setdefault(table.sheet.part, archive.read(table.sheet.part))
+            if b't="e"' not in xml:  # no error cell in the sheet: nothing to scan for
+                continue
             headers = [c.name for c in table.columns]
             for match in _ERROR_CELL.finditer(xml):
                 row, col = int(match[2]), a1.column_number(match[1].decode())

@@ -69,9 +69,15 @@ class _Place:
 
     def __init__(self, table: str, frame: pd.DataFrame):
         self.table, self.frame = table, frame
+        self.cells: dict[str, _Cells] = {}  # each column's cells, worked out once
         self.data_rows = np.arange(1, len(frame) + 1)
         read = frame.attrs.get("row_word") == "row"
         self.sheet_rows = frame.index.to_numpy(dtype=np.int64) if read else self.data_rows + 1
+
+    def column(self, header: str) -> _Cells:
+        if header not in self.cells:
+            self.cells[header] = _Cells(self.frame[header])
+        return self.cells[header]
 
 
 def data_check(tables: Mapping[str, pd.DataFrame], settings_raw: pd.DataFrame | None = None,
@@ -87,8 +93,10 @@ def data_check(tables: Mapping[str, pd.DataFrame], settings_raw: pd.DataFrame | 
         frame = by_name.get(table.name.casefold())
         if frame is None:
             continue
-        frame = _without_blank_rows(frame, [c.header for c in table.columns if c.kind == "formula"])
         place = _Place(table.name, frame)
+        kept = _without_blank_rows(frame, [c.header for c in table.columns if c.kind == "formula"], place.cells)
+        if kept is not frame:
+            frame, place = kept, _Place(table.name, kept)
         for column in table.columns:
             if column.header in frame.columns and column.kind != "formula":
                 _check_column(found, place, table, column, known, today)
@@ -265,12 +273,25 @@ def _shown(values: pd.Series) -> pd.Series:
     return pd.Series([one(v) for v in values.to_numpy(dtype=object)], dtype=object)
 
 
-def _without_blank_rows(frame: pd.DataFrame, calculated: list[str] = ()) -> pd.DataFrame:
-    """The frame without rows blank in every column but the ``calculated`` ones (a table's empty row)."""
+def _without_blank_rows(frame: pd.DataFrame, calculated: list[str] = (), cells: dict | None = None) -> pd.DataFrame:
+    """The frame without rows blank in every column but the ``calculated`` ones (a table's empty row): the
+    frame itself when it has none. ``cells`` keeps each column's cells worked out on the way."""
     typed = [i for i, c in enumerate(frame.columns) if c not in calculated]
     if frame.empty or not typed:
         return frame
-    blank = np.logical_and.reduce([_blank(frame.iloc[:, i]) for i in typed])
+    cells = {} if cells is None else cells
+    unique = not frame.columns.duplicated().any()
+
+    def blank_at(i: int) -> np.ndarray:
+        if not unique:
+            return _Cells(frame.iloc[:, i]).blank
+        if frame.columns[i] not in cells:
+            cells[frame.columns[i]] = _Cells(frame.iloc[:, i])
+        return cells[frame.columns[i]].blank
+
+    blank = np.logical_and.reduce([blank_at(i) for i in typed])
+    if not blank.any():
+        return frame
     kept = frame[~blank]
     kept.attrs = dict(frame.attrs)
     return kept
@@ -282,8 +303,7 @@ def _without_blank_rows(frame: pd.DataFrame, calculated: list[str] = ()) -> pd.D
 
 def _check_column(found: _Found, place: _Place, table: Table, column: Column, known: set | None,
                   today: pd.Timestamp) -> None:
-    s = place.frame[column.header].reset_index(drop=True)
-    cells = _Cells(s)
+    cells = place.column(column.header)
     name = column.header
     blank, errors = cells.blank, cells.errors
     found.add(place, name, errors, "the cell holds an Excel error", "correct the formula or the value that "

@@ -43,16 +43,18 @@ class FileBook:
         self._cache: dict | None = None
 
     def read_table(self, name: str) -> pd.DataFrame:
-        tables = self._read()["tables"]
-        found = next((t for t in tables if t.casefold() == name.casefold()), None)
+        read = self._read()
+        found = next((t for t in read["raw"] if t.casefold() == name.casefold()), None)
         if found is None:
-            raise InputError(f"no table named {name!r} (its tables: {', '.join(tables) or 'none'})",
+            raise InputError(f"no table named {name!r} (its tables: {', '.join(read['raw']) or 'none'})",
                              source=str(self.path))
-        return tables[found].copy()
+        if found not in read["tables"]:
+            read["tables"][found] = frames.table_frame(*read["raw"][found][:2])
+        return read["tables"][found].copy()
 
     def _read(self) -> dict:
-        """Every table's frame and the as-of cell, read in one opening of the file and kept while the file
-        stays as it is (a refresh's steps read the same tables)."""
+        """Every table's cells and the as-of cell, read in one opening of the file and kept while the file
+        stays as it is (a refresh's steps read the same tables); a table's frame is made when first asked."""
         import python_calamine as pc
 
         from kam_xl.template.sheet_settings import AS_OF_ROW, SHEET
@@ -63,11 +65,10 @@ class FileBook:
             if self._cache is not None and self._cache["stamp"] == stamp:
                 return self._cache
             with pc.CalamineWorkbook.from_path(self.path, load_tables=True) as book:
-                tables, raw = {}, {}
+                raw = {}
                 for name in book.table_names or []:
                     table = book.get_table_by_name(name)
                     raw[name] = (table.columns, table.to_python(), table.start[0] + 1 if table.start else 2)
-                    tables[name] = frames.table_frame(*raw[name][:2])
                 sheet = next((s for s in book.sheet_names if s.casefold() == SHEET.casefold()), None)
                 rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=AS_OF_ROW + 1) \
                     if sheet else []
@@ -75,7 +76,7 @@ class FileBook:
             raise InputError(f"cannot be read as a workbook ({' '.join(str(exc).split())})",
                              source=str(self.path)) from None
         as_of = rows[AS_OF_ROW][1] if len(rows) > AS_OF_ROW and len(rows[AS_OF_ROW]) > 1 else None
-        self._cache = {"stamp": stamp, "tables": tables, "raw": raw, "as_of": _day(as_of)}
+        self._cache = {"stamp": stamp, "tables": {}, "sheet_tables": {}, "raw": raw, "as_of": _day(as_of)}
         return self._cache
 
     def sheet_table(self, name: str) -> pd.DataFrame | None:
@@ -83,9 +84,15 @@ class FileBook:
         its sheet row; headers as written), from the same reading as :meth:`read_table`; None without it."""
         from kam_xl.readers.files import _raw_frame
 
-        raw = self._read()["raw"]
-        found = next((t for t in raw if t.casefold() == name.casefold()), None)
-        return None if found is None else _raw_frame(*raw[found])
+        read = self._read()
+        found = next((t for t in read["raw"] if t.casefold() == name.casefold()), None)
+        if found is None:
+            return None
+        if found not in read["sheet_tables"]:
+            read["sheet_tables"][found] = _raw_frame(*read["raw"][found])
+        frame = read["sheet_tables"][found].copy()
+        frame.attrs = dict(read["sheet_tables"][found].attrs)
+        return frame
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         write_tables(self.path, {name: frame}, recalc=self.recalc, lock_timeout=self.lock_timeout)

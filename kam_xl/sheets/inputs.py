@@ -39,7 +39,12 @@ def read_inputs(book) -> Inputs | None:
 
 
 def _raw(book, table: str) -> tuple[pd.DataFrame, str]:
-    """A table's cells as the readers take them: headers as written, index = sheet row."""
+    """A table's cells as the readers take them: headers as written, index = sheet row. A FileBook hands them
+    so itself (``sheet_table``: the file's own sheet rows, read once for all steps of a refresh)."""
+    sheet_table = getattr(book, "sheet_table", None)
+    raw = sheet_table(table) if sheet_table is not None else None
+    if raw is not None:
+        return raw, f"table {table}"
     raw = book.read_table(table)
     raw.index = pd.RangeIndex(HEADER_ROW + 1, HEADER_ROW + 1 + len(raw))
     raw.attrs.update(row_word="row", header_row=HEADER_ROW)

@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import re
 import zipfile
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -21,13 +22,15 @@ from kam_xl.template.sheet_inputs import TABLES
 SETTINGS = "Settings"
 
 
-def file_check(path: str | os.PathLike, book=None) -> pd.DataFrame:
+def file_check(path: str | os.PathLike, book=None, replaced: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Every problem of the workbook file's input tables and settings; future dates against its as-of date.
-    ``book``, a FileBook of ``path``, lends the tables it has read already."""
+    ``book``, a FileBook of ``path``, lends the tables it has read already; ``replaced`` holds tables as they
+    are about to be written (a table's body, its n-th row in sheet row n below the table's header)."""
     from kam_xl.book import FileBook
     from kam_xl.readers import read_table
 
     book = book or FileBook(path)
+    replaced = {k.casefold(): v for k, v in (replaced or {}).items()}
 
     def table(name: str) -> pd.DataFrame:
         found = book.sheet_table(name)
@@ -35,7 +38,20 @@ def file_check(path: str | os.PathLike, book=None) -> pd.DataFrame:
 
     tables = {t.name: table(t.name) for t in TABLES}
     _with_error_cells(path, tables)
+    for name, frame in tables.items():
+        if name.casefold() in replaced:
+            tables[name] = _as_read(replaced[name.casefold()], frame)
     return data_check(tables, table(SETTINGS), book.read_as_of())
+
+
+def _as_read(body: pd.DataFrame, read: pd.DataFrame) -> pd.DataFrame:
+    """A table body about to be written, as the data check reads it: object cells, indexed by sheet row from
+    the first body row of ``read`` (the table as it is now)."""
+    first = int(read.attrs.get("header_row", 1)) + 1
+    cells = {c: body[c].to_numpy(dtype=object) for c in body.columns}
+    frame = pd.DataFrame(cells, index=pd.RangeIndex(first, first + len(body)), dtype=object)
+    frame.attrs.update(read.attrs)
+    return frame
 
 
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*?(?:/>|>.*?</f>))?<v>([^<]*)</v>',

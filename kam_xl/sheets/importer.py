@@ -14,8 +14,8 @@ holds: importing the same export twice adds nothing, and two equal lines of one 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,29 +119,42 @@ def table_rows(lines: pd.DataFrame) -> pd.DataFrame:
 
 def import_file(book: str | os.PathLike, export: str | os.PathLike, **options) -> ImportReport:
     """Add the export's new lines to the workbook file's Transactions table and write the Data check table
-    (the export's rejected rows, then the workbook's own problems), recalculated, in one atomic swap: any
-    failure leaves the workbook as it was."""
+    (the export's rejected rows, then the workbook's own problems, checked on the table as it will be), with
+    the recalculation, in one atomic write under the workbook's lock: any failure leaves the workbook as it
+    was."""
     from kam_xl.book import FileBook
+    from kam_xl.book.file import write_tables
     from kam_xl.package import workbook_lock
     from kam_xl.sheets.checkbook import file_check
 
     lines, rejected = read_export(export, **options)
     target = Path(book)
     with workbook_lock(target):
-        table = FileBook(target, recalc=False).read_table(TABLE)
+        files = FileBook(target, recalc=False)
+        table = files.read_table(TABLE)
         fresh, skipped = new_lines(table, lines)
-        copy = target.with_name(f".~kam-xl-import.{target.name}.{os.getpid()}{target.suffix}")
-        try:
-            shutil.copy2(target, copy)
-            if len(fresh):
-                FileBook(copy, recalc=False).write_table(TABLE, pd.concat([table, table_rows(fresh)],
-                                                                          ignore_index=True))
-            found = pd.concat([rejected, file_check(copy)], ignore_index=True)
-            FileBook(copy).write_table("DataCheck", found)
-            os.replace(copy, target)
-        finally:
-            copy.unlink(missing_ok=True)
+        frames = {}
+        if len(fresh):
+            frames[TABLE] = pd.concat([_typed(table), table_rows(fresh)], ignore_index=True)
+        found = pd.concat([rejected, file_check(target, files, frames)], ignore_index=True)
+        write_tables(target, frames | {"DataCheck": found})
     return ImportReport(Path(export).name, len(fresh), skipped, rejected)
+
+
+def _typed(table: pd.DataFrame) -> pd.DataFrame:
+    """The table's cells with each column of only dates (or only numbers) and blanks as a typed column, so
+    the table writer encodes it a column at a time; a column holding anything else stays as it is."""
+    typed = {}
+    for name in table.columns:
+        values = table[name].to_numpy(dtype=object)
+        kinds = {type(v) for v in values} - {type(None)}
+        if kinds and kinds <= {float, int}:
+            typed[name] = pd.Series(values, dtype=object).astype(float)
+        elif kinds and kinds <= {dt.datetime, pd.Timestamp}:
+            typed[name] = pd.to_datetime(pd.Series(values, dtype=object))
+        else:
+            typed[name] = table[name]
+    return pd.DataFrame(typed, index=table.index)
 
 
 def _find(raw: pd.DataFrame, label: str, given: str | None, aliases: tuple[str, ...], option: str) -> int | None:

@@ -151,24 +151,31 @@ def _refresh_live(book, platform: str = sys.platform) -> None:
 
     On macOS (``platform`` "darwin", as xlwings tells it) Excel runs no cell functions: the analysis is computed
     here and its spills (Analysis, the Matrix's Pareto curve and watch list) are written as values over their
-    formulas (kam_xl.sheets.spills); Excel then recalculates the native formulas that read them."""
+    formulas (kam_xl.sheets.spills); Excel then recalculates the native formulas that read them. On Windows,
+    a formula a Mac's Refresh replaced by values is put back first."""
     from kam_xl.book import LiveBook
+    from kam_xl.core.settings import Settings
     from kam_xl.sheets import winback
     from kam_xl.sheets.checkbook import book_check
     from kam_xl.sheets.datacheck import summary
+    from kam_xl.sheets.spills import anchors, spills
 
-    live, mac = LiveBook(book), platform == "darwin"
-    if mac:
-        from kam_xl.sheets.spills import spills
-
-        blocks = spills(live)
-        for block in blocks:
-            live.write_block(block.sheet, block.cell, block.values, block.rows)
-        lines = [f"Refresh: analysis of {max(len(blocks[0].values) - 1, 0):,} customers computed in Python "
+    live = LiveBook(book)
+    if platform == "darwin":
+        written = spills(live)
+        for spill in written:
+            live.write_block(spill.anchor.sheet, spill.anchor.cell, spill.values, spill.anchor.rows)
+        lines = [f"Refresh: analysis of {max(len(written[0].values) - 1, 0):,} customers computed in Python "
                  "(Excel on macOS runs no cell functions); written as values."]
     else:
+        try:
+            settings = live.read_settings()
+        except InputError:  # the Data check names it; the anchors need only the watch list's length
+            settings = Settings()
+        back = sum(live.write_formula(a.sheet, a.cell, a.formula, a.rows, a.columns) for a in anchors(settings))
         book.app.calculate()
-        lines = ["Refresh: recalculated."]
+        lines = ["Refresh: recalculated." + (f" {back} formula{'s' * (back != 1)} that a Refresh on a Mac had "
+                                              "replaced by values put back." if back else "")]
     try:
         frame = winback.from_book(live)
     except InputError as error:  # bad input stops the list, not the refresh (the Data check names it)

@@ -56,13 +56,12 @@ def same(ours, theirs) -> bool:
 
 
 def mac_copy(path):
-    """The demo as a recorder, with the Analysis and Matrix sheets (spills held as values, filled with junk
-    where a longer result of an earlier refresh would have been) and user columns typed into the Win-back."""
+    """The demo as a recorder, its Analysis sheet holding a longer analysis of an earlier Mac refresh, and user
+    columns typed into the Win-back."""
     recorder = live_copy_of(path)
-    for name in (sheet_analysis.SHEET, sheet_matrix.SHEET):
-        recorder.add_sheet(name)
     analysis = recorder.sheets[sheet_analysis.SHEET]
-    for r in range(1, 200):                   # a longer analysis of an earlier refresh
+    analysis.formulas.clear()
+    for r in range(1, 200):
         for c in range(1, WIDTH + 1):
             analysis.values[(r, c)] = "stale"
     live = LiveBook(recorder)
@@ -117,12 +116,33 @@ def test_on_a_mac_refresh_writes_the_analysis_and_matrix_spills_as_the_headless_
     assert recorder.messages[0].startswith(f"Refresh: analysis of {customers:,} customers computed in Python")
 
 
-def test_the_platform_decides_and_spills_read_the_same_through_either_adapter(demo):
+def test_the_platform_decides_and_windows_puts_the_formulas_back(demo):
     recorder, _ = mac_copy(demo)
+    macros._refresh_live(recorder, platform="win32")    # Windows: Excel's cell functions fill the spills
+    analysis, matrix = recorder.sheets[sheet_analysis.SHEET], recorder.sheets[sheet_matrix.SHEET]
+    assert analysis.formulas == {(1, 1): sheet_analysis.FORMULA} and analysis.values == {}
+    assert recorder.messages[-1].startswith("Refresh: recalculated. 1 formula that a Refresh on a Mac had replaced")
+
+    macros._refresh_live(recorder, platform="darwin")
+    assert analysis.formulas == {} and matrix.formulas == {} and analysis.values[(1, 1)] == "customer_id"
+    recorder.calls.clear()
     macros._refresh_live(recorder, platform="win32")
-    assert recorder.calls[0] == ("calculate",)
-    assert recorder.sheets[sheet_analysis.SHEET].values[(1, 1)] == "stale"   # Windows: Excel's formulas do it
+    top, left = sheet_matrix.PARETO_FIRST_ROW + 1, sheet_matrix.PARETO_COL + 1
+    assert matrix.formulas == {(top, left): sheet_matrix.PARETO_FORMULA,
+                               (sheet_matrix.WATCH_ROW + 3, 1): sheet_matrix.WATCH_FORMULA}
+    assert analysis.formulas == {(1, 1): sheet_analysis.FORMULA} and analysis.values == {} and matrix.values == {}
+    assert recorder.messages[-1].startswith("Refresh: recalculated. 3 formulas that a Refresh on a Mac had")
+    assert [c for c in recorder.calls if c[0] == "set formula2"] == [
+        ("set formula2", "Analysis!R1C1:R1C1"), ("set formula2", f"Matrix!R{top}C{left}:R{top}C{left}"),
+        ("set formula2", f"Matrix!R{sheet_matrix.WATCH_ROW + 3}C1:R{sheet_matrix.WATCH_ROW + 3}C1")]
+    recorder.calls.clear()
+    macros._refresh_live(recorder, platform="win32")    # in place: nothing to put back
+    assert not [c for c in recorder.calls if c[0] in ("set formula2", "clear_contents") and "!" in c[1]
+                and c[1].split("!")[0] in (sheet_analysis.SHEET, sheet_matrix.SHEET)]
+
+
+def test_the_spills_read_the_same_through_either_adapter(demo):
     live, files = spills(LiveBook(live_copy_of(demo))), spills(FileBook(demo, recalc=False))
-    assert [(s.sheet, s.cell, s.rows, s.formula) for s in live] == [(s.sheet, s.cell, s.rows, s.formula) for s in files]
+    assert [s.anchor for s in live] == [s.anchor for s in files]
     assert pd.DataFrame(live[0].values).equals(pd.DataFrame(files[0].values))
-    assert live[0].formula == sheet_analysis.FORMULA and live[1].formula.startswith("=PARETO_CURVE(")
+    assert live[0].anchor.formula == sheet_analysis.FORMULA and live[1].anchor.formula.startswith("=PARETO_CURVE(")

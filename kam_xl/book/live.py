@@ -2,8 +2,9 @@
 ``Range.value`` per block of columns, ``Table.resize`` for the table, never cell by cell.
 
 Beyond the Book protocol, ``write_block`` puts constants into a block of a sheet, for Excel on macOS, which
-runs no cell functions (kam_xl.sheets.spills); a file needs no such block: its cell functions run in the engine
-of ``kam-xl recalc``, and a constant written over one would lose the formula.
+runs no cell functions (kam_xl.sheets.spills), and ``write_formula`` puts a spill's formula back on Windows. A
+file needs neither: its cell functions run in the engine of ``kam-xl recalc``, and a constant written over one
+would lose the formula, so FileBook has no such operation.
 
 Text goes in with a leading apostrophe, so Excel keeps it as the text it is (``=1+2``, ``007``, ``1/2``)
 instead of reading it as a formula, a number or a date. A column is calculated when its first body cell holds
@@ -69,6 +70,19 @@ class LiveBook:
         block = [[None if v == "" else _entered(v) for v in (*row, *[None] * (width - len(row)))]
                  for row in values] or [[None] * width]
         target.range((top, left), (top + height - 1, left + width - 1)).value = block
+
+    def write_formula(self, sheet: str, cell: tuple[int, int], formula: str, rows: int, columns: int) -> bool:
+        """Put the dynamic-array ``formula`` back into ``cell`` unless the cell holds a formula: the block of
+        ``rows`` x ``columns`` from it (values a Refresh on a Mac wrote) is cleared first, so the spill has
+        room. Whether it wrote."""
+        target = self.book.sheets[sheet]
+        top, left = cell
+        held = target.range((top, left)).formula
+        if isinstance(held, str) and held.startswith("="):
+            return False
+        target.range((top, left), (top + rows - 1, left + columns - 1)).clear_contents()
+        target.range((top, left)).formula2 = formula
+        return True
 
     def read_settings(self) -> Settings:
         return frames.settings(self.read_table(frames.SETTINGS_TABLE), f"{self.book.name}, table Settings")

@@ -7,6 +7,7 @@ import datetime as dt
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from kam_xl import readers
@@ -43,8 +44,12 @@ def _raw(book, table: str) -> tuple[pd.DataFrame, str]:
     so itself (``sheet_table``: the file's own sheet rows, read once for all steps of a refresh)."""
     sheet_table = getattr(book, "sheet_table", None)
     raw = sheet_table(table) if sheet_table is not None else None
-    if raw is not None:
-        return raw, f"table {table}"
+    if raw is not None:  # rows entirely blank left out, as read_table leaves them out
+        cells = raw.to_numpy(dtype=object)
+        blank = (np.equal(cells, None) | (cells == "")).all(axis=1) if cells.size else np.zeros(len(raw), bool)
+        kept = raw[~blank]
+        kept.attrs = dict(raw.attrs)
+        return kept, f"table {table}"
     raw = book.read_table(table)
     raw.index = pd.RangeIndex(HEADER_ROW + 1, HEADER_ROW + 1 + len(raw))
     raw.attrs.update(row_word="row", header_row=HEADER_ROW)

@@ -1,14 +1,15 @@
 """What the workbook's kam_xl cell functions show, computed in Python as blocks of values, for Excel on macOS:
 xlwings runs macros there but not cell functions, so Refresh writes the values the formulas would spill.
 
-    for block in spills(book):          # book: a kam_xl.book.Book (read only)
-        live.write_block(block.sheet, block.cell, block.values, block.rows)
+    for spill in spills(book):          # book: a kam_xl.book.Book (read only)
+        live.write_block(spill.anchor.sheet, spill.anchor.cell, spill.values, spill.anchor.rows)
 
 Each block is the result of the cell function itself (:mod:`kam_xl.udfs`), called with the cells Excel would
 hand it, read through the Book: the Analysis spill (``CUSTOMER_ANALYSIS``), then, from that spill's columns as
 the Matrix formulas read them, the Pareto curve (``PARETO_CURVE``) and the watch list (``WATCH_LIST``). So the
 values are those Windows Excel and ``kam-xl recalc`` compute. The Matrix's counts and shares and the Dossier's
 overview are native formulas over the Analysis sheet: Excel on the Mac recalculates them from these values.
+Back on Windows, Refresh puts each formula back into its ``anchors`` cell (LiveBook.write_formula).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kam_xl import udfs
 from kam_xl.book.frames import SETTINGS_TABLE
 from kam_xl.cells import normalise_header
 from kam_xl.core import schema
+from kam_xl.core.settings import Settings
 from kam_xl.errors import InputError
 from kam_xl.template import sheet_analysis, sheet_matrix
 
@@ -28,16 +30,37 @@ ANALYSIS_WIDTH = len(schema.ANALYSIS_COLUMNS)
 
 
 @dataclass(frozen=True)
-class Spill:
-    """A cell function's result as values: ``values`` from ``cell`` (row, column, 1-based) of ``sheet``;
-    ``rows`` is the height reserved for it (blanked below a shorter result); ``formula`` is what the anchor
-    holds in the template."""
+class Anchor:
+    """Where a cell function of the template spills: its ``formula`` in ``cell`` (row, column, 1-based) of
+    ``sheet``, and the block of ``rows`` x ``columns`` reserved for its result."""
 
     sheet: str
     cell: tuple[int, int]
-    values: list[list]
-    rows: int
     formula: str
+    rows: int
+    columns: int
+
+
+@dataclass(frozen=True)
+class Spill:
+    """A cell function's result as values (``values``, one list per row) at its anchor."""
+
+    anchor: Anchor
+    values: list[list]
+
+
+def anchors(settings: Settings) -> list[Anchor]:
+    """The spills Refresh on a Mac writes as values: the Analysis sheet, the Matrix's Pareto curve and watch
+    list (as many rows as ``settings`` list, at least the template's)."""
+    matrix = sheet_matrix.SHEET
+    return [
+        Anchor(sheet_analysis.SHEET, (1, 1), sheet_analysis.FORMULA, sheet_analysis.ANALYSIS_LAST_ROW,
+               ANALYSIS_WIDTH),
+        Anchor(matrix, (sheet_matrix.PARETO_FIRST_ROW + 1, sheet_matrix.PARETO_COL + 1), sheet_matrix.PARETO_FORMULA,
+               sheet_matrix.PARETO_POINTS + 1, 2),
+        Anchor(matrix, (sheet_matrix.WATCH_ROW + 3, 1), sheet_matrix.WATCH_FORMULA,
+               max(settings.watch_list_size, Settings().watch_list_size), sheet_matrix.WATCH_COLUMNS),
+    ]
 
 
 def spills(book) -> list[Spill]:
@@ -47,7 +70,7 @@ def spills(book) -> list[Spill]:
     pairs = _settings_range(book.read_table(SETTINGS_TABLE))
     result = udfs.CUSTOMER_ANALYSIS(raw["Customers"], raw["Transactions"], raw["Complaints"], pairs,
                                     book.read_as_of())
-    analysis = result if isinstance(result, list) else [[result]]
+    analysis = _grid(result)
     body = analysis[1:] if isinstance(result, list) else []
 
     def column(name: str) -> list[list]:  # a bounded column of the spill, as the Matrix formulas pass it
@@ -57,14 +80,7 @@ def spills(book) -> list[Spill]:
     pareto = udfs.PARETO_CURVE(column("revenue"), sheet_matrix.PARETO_POINTS)
     watch = udfs.WATCH_LIST(*(column(c) for c in ("customer_id", "key_account", "revenue_12m", "trend", "warning")),
                             settings.watch_list_size)
-    matrix = sheet_matrix.SHEET
-    return [
-        Spill(sheet_analysis.SHEET, (1, 1), analysis, sheet_analysis.ANALYSIS_LAST_ROW, sheet_analysis.FORMULA),
-        Spill(matrix, (sheet_matrix.PARETO_FIRST_ROW + 1, sheet_matrix.PARETO_COL + 1), _grid(pareto),
-              sheet_matrix.PARETO_POINTS + 1, sheet_matrix.PARETO_FORMULA),
-        Spill(matrix, (sheet_matrix.WATCH_ROW + 3, 1), _grid(watch),
-              max(settings.watch_list_size, len(_grid(watch))), sheet_matrix.WATCH_FORMULA),
-    ]
+    return [Spill(anchor, _grid(values)) for anchor, values in zip(anchors(settings), (analysis, pareto, watch))]
 
 
 def _raw(frame: pd.DataFrame) -> list[list]:

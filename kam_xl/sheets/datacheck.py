@@ -176,8 +176,8 @@ class _Cells:
         texts = self._stripped
         if not len(texts):
             return np.zeros(0, dtype=np.int64)
-        starts = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1) - \
-            np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) - 1
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        starts = np.cumsum(lengths + 1) - lengths - 1
         hits = [m.start() for m in _MARK_AT_LINE_START.finditer("\n".join(texts))]
         return np.unique(np.searchsorted(starts, hits, side="right") - 1)  # a text holding a line break: tested
 

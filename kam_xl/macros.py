@@ -164,7 +164,8 @@ def _refresh_live(book, platform: str = sys.platform) -> None:
     if platform == "darwin":
         written = spills(live)
         for spill in written:
-            live.write_block(spill.anchor.sheet, spill.anchor.cell, spill.values, spill.anchor.rows)
+            live.write_block(spill.anchor.sheet, spill.anchor.cell, spill.values, spill.anchor.rows,
+                             spill.anchor.columns)
         lines = [f"Refresh: analysis of {max(len(written[0].values) - 1, 0):,} customers computed in Python "
                  "(Excel on macOS runs no cell functions); written as values."]
     else:

@@ -146,3 +146,19 @@ def test_the_spills_read_the_same_through_either_adapter(demo):
     assert [s.anchor for s in live] == [s.anchor for s in files]
     assert pd.DataFrame(live[0].values).equals(pd.DataFrame(files[0].values))
     assert live[0].anchor.formula == sheet_analysis.FORMULA and live[1].anchor.formula.startswith("=PARETO_CURVE(")
+
+
+def test_a_block_clears_what_a_longer_and_wider_result_left_and_keeps_text_text():
+    import book_recorder as rec
+
+    recorder = rec.Book()
+    sheet = recorder.add_sheet("Analysis")
+    for r in range(1, 4):
+        for c in range(1, 4):
+            sheet.values[(r, c)] = "old"
+    sheet.formulas[(1, 1)] = sheet_analysis.FORMULA
+    LiveBook(recorder).write_block("Analysis", (1, 1), [["#KAM: Transactions: no column Amount", ""]], 3, 3)
+    assert sheet.values == {(1, 1): "#KAM: Transactions: no column Amount"} and sheet.formulas == {}
+    LiveBook(recorder).write_block("Analysis", (2, 2), [["=1+2", 5.0]])
+    assert (sheet.values[(2, 2)], sheet.values[(2, 3)], sheet.formulas) == ("=1+2", 5.0, {})
+    assert [c[0] for c in recorder.calls] == ["clear_contents", "set value", "set value"]

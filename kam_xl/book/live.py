@@ -57,16 +57,17 @@ class LiveBook:
             block = [row[body.columns.get_loc(names[0]):body.columns.get_loc(names[-1]) + 1] for row in cells]
             sheet.range((top + 1, left + start), (top + rows, left + end - 1)).value = block
 
-    def write_block(self, sheet: str, cell: tuple[int, int], values: list[list], rows: int = 0) -> None:
+    def write_block(self, sheet: str, cell: tuple[int, int], values: list[list], rows: int = 0,
+                    columns: int = 0) -> None:
         """Put ``values`` (one list per row) into ``sheet`` from ``cell`` (row, column, 1-based), over whatever
-        the cells held, formulas too, in one ``Range.value``; below it, the block's columns are cleared down to
-        ``rows`` rows from ``cell``, so a shorter block leaves nothing of a longer one behind."""
+        the cells held, formulas too, in one ``Range.value``; the block of ``rows`` x ``columns`` reserved at
+        ``cell`` is cleared first, so a longer or wider earlier result leaves nothing behind."""
         target = self.book.sheets[sheet]
         top, left = cell
         width = max((len(row) for row in values), default=1)
         height = max(len(values), 1)
-        if rows > height:
-            target.range((top + height, left), (top + rows - 1, left + width - 1)).clear_contents()
+        if rows > height or columns > width:
+            target.range((top, left), (top + max(rows, height) - 1, left + max(columns, width) - 1)).clear_contents()
         block = [[None if v == "" else _entered(v) for v in (*row, *[None] * (width - len(row)))]
                  for row in values] or [[None] * width]
         target.range((top, left), (top + height - 1, left + width - 1)).value = block

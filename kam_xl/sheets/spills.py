@@ -2,7 +2,8 @@
 xlwings runs macros there but not cell functions, so Refresh writes the values the formulas would spill.
 
     for spill in spills(book):          # book: a kam_xl.book.Book (read only)
-        live.write_block(spill.anchor.sheet, spill.anchor.cell, spill.values, spill.anchor.rows)
+        live.write_block(spill.anchor.sheet, spill.anchor.cell, spill.values, spill.anchor.rows,
+                         spill.anchor.columns)
 
 Each block is the result of the cell function itself (:mod:`kam_xl.udfs`), called with the cells Excel would
 hand it, read through the Book: the Analysis spill (``CUSTOMER_ANALYSIS``), then, from that spill's columns as

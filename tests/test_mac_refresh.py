@@ -13,9 +13,9 @@ import python_calamine as pc
 from kam_xl import cli, macros
 from kam_xl.book import FileBook, LiveBook
 from kam_xl.core import schema
-from kam_xl.sheets.spills import spills
+from kam_xl.sheets.spills import dossier_anchors, spills
 from kam_xl.sheets.winback import CUSTOMER, NOTES, RECOVERED, STATUS
-from kam_xl.template import sheet_analysis, sheet_matrix
+from kam_xl.template import sheet_analysis, sheet_dossier, sheet_matrix
 from test_macros import live_copy_of
 
 WIDTH = len(schema.ANALYSIS_COLUMNS)
@@ -97,6 +97,18 @@ def test_on_a_mac_refresh_writes_the_analysis_and_matrix_spills_as_the_headless_
     file_watch = [row[:sheet_matrix.WATCH_COLUMNS] for row in matrix[watch_top - 1:watch_top - 1 + 20]]
     assert watch[0][0] and all(same(v, file_watch[i][j]) for i, row in enumerate(watch) for j, v in enumerate(row))
 
+    # The Dossier: its drop-down and the selected customer's lists.
+    dossier = sheet_cells(demo, sheet_dossier.SHEET)
+    (ids, *lists) = dossier_anchors()
+    got = block(recorder, sheet_dossier.SHEET, *ids.cell, customers + 1, 1)
+    assert [r[0] for r in got] == [row[ids.cell[1] - 1] for row in dossier[1:customers + 1]] + [None]
+    for anchor in lists:
+        (r0, c0), rows, cols = anchor.cell, anchor.rows, anchor.columns
+        got = block(recorder, sheet_dossier.SHEET, r0, c0, rows, cols)
+        want = [row[c0 - 1:c0 - 1 + cols] for row in dossier[r0 - 1:r0 - 1 + rows]]
+        assert all(same(v, w) for g, r in zip(got, want) for v, w in zip(g, r)), (anchor.formula, got, want)
+    assert any(block(recorder, sheet_dossier.SHEET, *lists[0].cell, 1, 1)[0])   # the years list is filled
+
     # The tables as on Windows; the user's columns kept.
     live = LiveBook(recorder)
     winback = live.read_table("Winback").set_index(CUSTOMER)
@@ -108,9 +120,10 @@ def test_on_a_mac_refresh_writes_the_analysis_and_matrix_spills_as_the_headless_
 
     # Batched: one Range.value per block, no calculation before the values are in, one after.
     writes = [c for c in calls if c[0] == "set value" and not c[1].startswith(("Winback", "DataCheck"))]
-    assert writes == [("set value", f"Analysis!R1C1:R{customers + 1}C{WIDTH}"),
-                      ("set value", f"Matrix!R{top}C{left}:R{top + sheet_matrix.PARETO_POINTS}C{left + 1}"),
-                      ("set value", f"Matrix!R{watch_top}C1:R{watch_top + len([r for r in watch if r[0]]) - 1}C4")]
+    assert writes[:3] == [("set value", f"Analysis!R1C1:R{customers + 1}C{WIDTH}"),
+                          ("set value", f"Matrix!R{top}C{left}:R{top + sheet_matrix.PARETO_POINTS}C{left + 1}"),
+                          ("set value", f"Matrix!R{watch_top}C1:R{watch_top + len([r for r in watch if r[0]]) - 1}C4")]
+    assert len(writes) == 3 + len(dossier_anchors())
     assert [c for c in calls if c[0] == "calculate"] == [("calculate",)]
     assert calls[-2:] == [("calculate",), ("alert", recorder.messages[0])]
     assert recorder.messages[0].startswith(f"Refresh: analysis of {customers:,} customers computed in Python")
@@ -125,14 +138,17 @@ def test_the_platform_decides_and_windows_puts_the_formulas_back(demo):
 
     macros._refresh_live(recorder, platform="darwin")
     assert analysis.formulas == {} and matrix.formulas == {} and analysis.values[(1, 1)] == "customer_id"
+    assert recorder.sheets[sheet_dossier.SHEET].formulas == {}
     recorder.calls.clear()
     macros._refresh_live(recorder, platform="win32")
     top, left = sheet_matrix.PARETO_FIRST_ROW + 1, sheet_matrix.PARETO_COL + 1
     assert matrix.formulas == {(top, left): sheet_matrix.PARETO_FORMULA,
                                (sheet_matrix.WATCH_ROW + 3, 1): sheet_matrix.WATCH_FORMULA}
     assert analysis.formulas == {(1, 1): sheet_analysis.FORMULA} and analysis.values == {} and matrix.values == {}
-    assert recorder.messages[-1].startswith("Refresh: recalculated. 3 formulas that a Refresh on a Mac had")
-    assert [c for c in recorder.calls if c[0] == "set formula2"] == [
+    assert recorder.messages[-1].startswith("Refresh: recalculated. 11 formulas that a Refresh on a Mac had")
+    assert len([c for c in recorder.calls if c[0] == "set formula2"]) == 11
+    assert recorder.sheets[sheet_dossier.SHEET].formulas == {a.cell: a.formula for a in dossier_anchors()}
+    assert [c for c in recorder.calls if c[0] == "set formula2"][:3] == [
         ("set formula2", "Analysis!R1C1:R1C1"), ("set formula2", f"Matrix!R{top}C{left}:R{top}C{left}"),
         ("set formula2", f"Matrix!R{sheet_matrix.WATCH_ROW + 3}C1:R{sheet_matrix.WATCH_ROW + 3}C1")]
     recorder.calls.clear()
@@ -162,3 +178,29 @@ def test_a_block_clears_what_a_longer_and_wider_result_left_and_keeps_text_text(
     LiveBook(recorder).write_block("Analysis", (2, 2), [["=1+2", 5.0]])
     assert (sheet.values[(2, 2)], sheet.values[(2, 3)], sheet.formulas) == ("=1+2", 5.0, {})
     assert [c[0] for c in recorder.calls] == ["clear_contents", "set value", "set value"]
+
+
+def test_on_a_mac_the_dossier_button_writes_the_lists_of_the_selected_row(demo, tmp_path):
+    """The customer of the selected Customers row: the lists equal the headless recalculation's for it."""
+    import shutil
+
+    from kam_xl.commands.dossier import select_customer
+
+    recorder = live_copy_of(demo)
+    customers = recorder.sheets["Customers"]
+    customer = customers.values[(8, 1)]
+    assert customer != recorder.sheets[sheet_dossier.SHEET].values[(4, 2)]
+    recorder.select(customers, 8, 3)
+    macros._dossier(recorder, platform="darwin")
+    assert recorder.sheets[sheet_dossier.SHEET].values[(4, 2)] == customer and recorder.active == "Dossier"
+
+    reference = tmp_path / "Selected.xlsm"
+    shutil.copy(demo, reference)
+    select_customer(reference, customer)
+    dossier = sheet_cells(reference, sheet_dossier.SHEET)
+    for anchor in dossier_anchors()[1:]:
+        (r0, c0), rows, cols = anchor.cell, anchor.rows, anchor.columns
+        got = block(recorder, sheet_dossier.SHEET, r0, c0, rows, cols)
+        want = [row[c0 - 1:c0 - 1 + cols] for row in dossier[r0 - 1:r0 - 1 + rows]]
+        assert all(same(v, w) for g, r in zip(got, want) for v, w in zip(g, r)), (anchor.formula, got, want)
+    assert block(recorder, sheet_dossier.SHEET, *dossier_anchors()[1].cell, 1, 2)[0][1] > 0   # a year's revenue

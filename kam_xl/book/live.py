@@ -2,8 +2,8 @@
 ``Range.value`` per block of columns, ``Table.resize`` for the table, never cell by cell.
 
 Beyond the Book protocol, ``write_block`` puts constants into a block of a sheet, for Excel on macOS, which
-runs no cell functions (kam_xl.sheets.spills), and ``write_formula`` puts a spill's formula back on Windows. A
-file needs neither: its cell functions run in the engine of ``kam-xl recalc``, and a constant written over one
+runs no cell functions (kam_xl.sheets.spills; ``read_named_cell`` gives it the Dossier's selector), and
+``write_formula`` puts a spill's formula back on Windows. A file needs neither: its cell functions run in the engine of ``kam-xl recalc``, and a constant written over one
 would lose the formula, so FileBook has no such operation.
 
 Text goes in with a leading apostrophe, so Excel keeps it as the text it is (``=1+2``, ``007``, ``1/2``)
@@ -107,6 +107,10 @@ class LiveBook:
             if at is not None and row > r:
                 return _text(sheet.range((row, at + 1)).value)
         return None
+
+    def read_named_cell(self, name: str) -> object:
+        """The value of the cell a defined name refers to (for the Mac's Dossier: the selected customer)."""
+        return self.book.names[name].refers_to_range.value
 
     def set_named_cell(self, name: str, value: object) -> None:
         self.book.names[name].refers_to_range.value = _entered(frames.grid(pd.DataFrame([[value]]))[0][0])

@@ -7,14 +7,18 @@ xlwings runs macros there but not cell functions, so Refresh writes the values t
 
 Each block is the result of the cell function itself (:mod:`kam_xl.udfs`), called with the cells Excel would
 hand it, read through the Book: the Analysis spill (``CUSTOMER_ANALYSIS``), then, from that spill's columns as
-the Matrix formulas read them, the Pareto curve (``PARETO_CURVE``) and the watch list (``WATCH_LIST``). So the
-values are those Windows Excel and ``kam-xl recalc`` compute. The Matrix's counts and shares and the Dossier's
-overview are native formulas over the Analysis sheet: Excel on the Mac recalculates them from these values.
+the Matrix and Dossier formulas read them, the Pareto curve (``PARETO_CURVE``), the watch list (``WATCH_LIST``)
+and the Dossier's drop-down (``DOSSIER_CUSTOMERS``); ``dossier_spills`` gives the Dossier's lists for the
+selected customer (``DOSSIER_YEARS`` …). So the values are those Windows Excel and ``kam-xl recalc`` compute.
+The Matrix's counts and shares and the Dossier's overview are native formulas over the Analysis sheet: Excel
+on the Mac recalculates them from these values.
 Back on Windows, Refresh puts each formula back into its ``anchors`` cell (LiveBook.write_formula).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -25,7 +29,8 @@ from kam_xl.cells import normalise_header
 from kam_xl.core import schema
 from kam_xl.core.settings import Settings
 from kam_xl.errors import InputError
-from kam_xl.template import sheet_analysis, sheet_matrix
+from kam_xl.template import sheet_analysis, sheet_dossier, sheet_matrix
+from kam_xl.template.labels import caption
 
 ANALYSIS_WIDTH = len(schema.ANALYSIS_COLUMNS)
 
@@ -52,7 +57,7 @@ class Spill:
 
 def anchors(settings: Settings) -> list[Anchor]:
     """The spills Refresh on a Mac writes as values: the Analysis sheet, the Matrix's Pareto curve and watch
-    list (as many rows as ``settings`` list, at least the template's)."""
+    list (as many rows as ``settings`` list, at least the template's) and the Dossier's drop-down."""
     matrix = sheet_matrix.SHEET
     return [
         Anchor(sheet_analysis.SHEET, (1, 1), sheet_analysis.FORMULA, sheet_analysis.ANALYSIS_LAST_ROW,
@@ -61,11 +66,24 @@ def anchors(settings: Settings) -> list[Anchor]:
                sheet_matrix.PARETO_POINTS + 1, 2),
         Anchor(matrix, (sheet_matrix.WATCH_ROW + 3, 1), sheet_matrix.WATCH_FORMULA,
                max(settings.watch_list_size, Settings().watch_list_size), sheet_matrix.WATCH_COLUMNS),
+        dossier_anchors()[0],
     ]
 
 
+@functools.cache
+def dossier_anchors() -> tuple[Anchor, ...]:
+    """The Dossier's spills: the drop-down's ids (hidden column J, room for every customer), then its lists."""
+    found = []
+    for cell, formula, rows, columns in sheet_dossier.spill_anchors():
+        ids = formula.startswith("=DOSSIER_CUSTOMERS(")
+        found.append(Anchor(sheet_dossier.SHEET, cell, formula, sheet_analysis.MAX_CUSTOMERS if ids else rows,
+                            columns))
+    return tuple(found)
+
+
 def spills(book) -> list[Spill]:
-    """The Analysis spill, the Matrix's Pareto curve and watch list of ``book``, as values."""
+    """The Analysis spill, the Matrix's Pareto curve and watch list and the Dossier's drop-down of ``book``,
+    as values."""
     settings = book.read_settings()
     raw = {name: _raw(book.read_table(name)) for name in ("Customers", "Transactions", "Complaints")}
     pairs = _settings_range(book.read_table(SETTINGS_TABLE))
@@ -81,7 +99,34 @@ def spills(book) -> list[Spill]:
     pareto = udfs.PARETO_CURVE(column("revenue"), sheet_matrix.PARETO_POINTS)
     watch = udfs.WATCH_LIST(*(column(c) for c in ("customer_id", "key_account", "revenue_12m", "trend", "warning")),
                             settings.watch_list_size)
-    return [Spill(anchor, _grid(values)) for anchor, values in zip(anchors(settings), (analysis, pareto, watch))]
+    ids = udfs.DOSSIER_CUSTOMERS(*(column(c) for c in ("customer_id", "key_account", "revenue")))
+    return [Spill(anchor, _grid(values)) for anchor, values in zip(anchors(settings), (analysis, pareto, watch, ids))]
+
+
+def dossier_spills(book, customer) -> list[Spill]:
+    """The Dossier's lists for ``customer`` (the selector's id), as values: each the result of its cell
+    function with the arguments of the Dossier's formulas (the as-of day as the Dossier's B2 computes it, the
+    "none" caption in the Settings' language, the complaint window of the Settings)."""
+    settings = book.read_settings()
+    as_of = book.read_as_of() or _last_day(book.read_table("Transactions"))
+    blocks = {b.function: b for b in (*sheet_dossier.HISTORY, sheet_dossier.CONTACTS, sheet_dossier.COMPETITORS,
+                                      sheet_dossier.WINBACK)}
+    raw: dict[str, list[list]] = {}
+    found = []
+    for anchor in dossier_anchors()[1:]:
+        block = blocks[anchor.formula[1:anchor.formula.index("(")]]
+        if block.table not in raw:
+            raw[block.table] = _raw(book.read_table(block.table))
+        args = [customer, raw[block.table], *([as_of] if block.as_of else []), block.rows,
+                caption("dossier.none", settings.language), *([settings.complaint_days] if block.window else [])]
+        found.append(Spill(anchor, _grid(getattr(udfs, block.function)(*args))))
+    return found
+
+
+def _last_day(transactions: pd.DataFrame):
+    """MAX(Transactions[Date]): the latest date cell, None without one."""
+    days = [v for v in (transactions["Date"] if "Date" in transactions else []) if isinstance(v, dt.date)]
+    return max(days, default=None)
 
 
 def _raw(frame: pd.DataFrame) -> list[list]:

@@ -158,17 +158,39 @@ def _refresh(book: Book) -> None:
         raise SystemExit(EXIT_FORMULA_ERRORS)
 
 
-def _refresh_live(book) -> None:
+def _refresh_live(book, platform: str = sys.platform) -> None:
     """Excel recalculates (the cell functions run there), then the Win-back and Data check tables are written
-    from the input tables, as `kam-xl refresh` does on a file, and Excel recalculates what reads them."""
+    from the input tables, as `kam-xl refresh` does on a file, and Excel recalculates what reads them.
+
+    On macOS (``platform`` "darwin", as xlwings tells it) Excel runs no cell functions: the analysis is computed
+    here and its spills (Analysis, the Matrix's Pareto curve and watch list) are written as values over their
+    formulas (kam_xl.sheets.spills); Excel then recalculates the native formulas that read them. On Windows,
+    a formula a Mac's Refresh replaced by values is put back first."""
     from kam_xl.book import LiveBook
+    from kam_xl.core.settings import Settings
     from kam_xl.sheets import winback
     from kam_xl.sheets.checkbook import book_check
     from kam_xl.sheets.datacheck import summary
+    from kam_xl.sheets.spills import anchors, dossier_anchors, spills
 
     live = LiveBook(book)
-    book.app.calculate()
-    lines = ["Refresh: recalculated."]
+    if platform == "darwin":
+        written = spills(live)
+        for spill in written:
+            live.write_block(spill.anchor.sheet, spill.anchor.cell, spill.values, spill.anchor.rows,
+                             spill.anchor.columns)
+        lines = [f"Refresh: analysis of {max(len(written[0].values) - 1, 0):,} customers computed in Python "
+                 "(Excel on macOS runs no cell functions); written as values."]
+    else:
+        try:
+            settings = live.read_settings()
+        except InputError:  # the Data check names it; the anchors need only the watch list's length
+            settings = Settings()
+        back = sum(live.write_formula(a.sheet, a.cell, a.formula, a.rows, a.columns)
+                   for a in (*anchors(settings), *dossier_anchors()[1:]))
+        book.app.calculate()
+        lines = ["Refresh: recalculated." + (f" {back} formula{'s' * (back != 1)} that a Refresh on a Mac had "
+                                              "replaced by values put back." if back else "")]
     try:
         frame = winback.from_book(live)
     except InputError as error:  # bad input stops the list, not the refresh (the Data check names it)
@@ -180,11 +202,26 @@ def _refresh_live(book) -> None:
     found = book_check(live, live.read_as_of())
     live.write_table(DATA_CHECK_TABLE, found)
     lines.append(summary(found))
+    if platform == "darwin":  # the Dossier's lists read the tables just written
+        _write_dossier_lists(live)
     book.app.calculate()
     live.show_message("\n".join(lines))
 
 
-def _dossier(book: Book) -> None:
+def _write_dossier_lists(live) -> None:
+    """Excel on macOS: the Dossier's lists for the selected customer, as values."""
+    from kam_xl.sheets.spills import dossier_spills
+    from kam_xl.template.sheet_dossier import CUSTOMER_NAME
+
+    customer = live.read_named_cell(CUSTOMER_NAME)
+    for spill in dossier_spills(live, "" if customer is None else customer):
+        live.write_block(spill.anchor.sheet, spill.anchor.cell, spill.values, spill.anchor.rows,
+                         spill.anchor.columns)
+
+
+def _dossier(book: Book, platform: str = sys.platform) -> None:
+    """The Dossier sheet of the selected customer; on macOS its lists are written as values (no cell
+    functions run there)."""
     from kam_xl.book import LiveBook
     from kam_xl.template.sheet_dossier import CUSTOMER_NAME, SHEET
 
@@ -204,6 +241,8 @@ def _dossier(book: Book) -> None:
     if not customer:
         raise InputError("select a row that holds a Customer ID (in any table or sheet), then press Dossier.")
     live.set_named_cell(CUSTOMER_NAME, customer)
+    if platform == "darwin":
+        _write_dossier_lists(live)
     live.activate_sheet(SHEET)
 
 

@@ -115,6 +115,18 @@ class Range:
         self._sheet.book.calls.append(("get formula", self._address()))
         return self._grid({k: v for k, v in self._sheet.formulas.items()})
 
+    @property
+    def formula2(self) -> Any:
+        self._sheet.book.calls.append(("get formula2", self._address()))
+        return self._grid(self._sheet.formulas)
+
+    @formula2.setter
+    def formula2(self, value: str) -> None:
+        self._sheet.book.calls.append(("set formula2", self._address()))
+        assert self.shape == (1, 1), "a dynamic-array formula goes into its anchor cell"
+        self._sheet.values.pop((self._r1, self._c1), None)
+        self._sheet.formulas[(self._r1, self._c1)] = value
+
     def clear_contents(self) -> None:
         self._sheet.book.calls.append(("clear_contents", self._address()))
         for r in range(self._r1, self._r2 + 1):

@@ -43,26 +43,63 @@ class FileBook:
         self.tell = tell
         self.recalc = recalc
         self.lock_timeout = lock_timeout
+        self._cache: dict | None = None
 
     def read_table(self, name: str) -> pd.DataFrame:
+        read = self._read()
+        found = next((t for t in read["raw"] if t.casefold() == name.casefold()), None)
+        if found is None:
+            raise InputError(f"no table named {name!r} (its tables: {', '.join(read['raw']) or 'none'})",
+                             source=str(self.path))
+        if found not in read["tables"]:
+            columns, rows, first_row = read["raw"][found]
+            frame = read["tables"][found] = frames.table_frame(columns, rows)
+            frame.attrs["header_row"] = first_row - 1  # the header's sheet row (the body's first row, 0-based)
+        frame = read["tables"][found].copy()
+        frame.attrs = dict(read["tables"][found].attrs)
+        return frame
+
+    def _read(self) -> dict:
+        """Every table's cells and the as-of cell, read in one opening of the file and kept while the file
+        stays as it is (a refresh's steps read the same tables); a table's frame is made when first asked."""
         import python_calamine as pc
 
+        from kam_xl.template.sheet_settings import AS_OF_ROW, SHEET
+
         try:
+            stat = self.path.stat()
+            stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+            if self._cache is not None and self._cache["stamp"] == stamp:
+                return self._cache
             with pc.CalamineWorkbook.from_path(self.path, load_tables=True) as book:
-                names = list(book.table_names or [])
-                found = next((t for t in names if t.casefold() == name.casefold()), None)
-                if found is None:
-                    raise InputError(f"no table named {name!r} (its tables: {', '.join(names) or 'none'})",
-                                     source=str(self.path))
-                table = book.get_table_by_name(found)
-                frame = frames.table_frame(table.columns, table.to_python())
-                frame.attrs["header_row"] = table.start[0]  # the body's 0-based first row: the header's sheet row
-                return frame
+                raw = {}
+                for name in book.table_names or []:
+                    table = book.get_table_by_name(name)
+                    raw[name] = (table.columns, table.to_python(), table.start[0] + 1 if table.start else 2)
+                sheet = next((s for s in book.sheet_names if s.casefold() == SHEET.casefold()), None)
+                rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=AS_OF_ROW + 1) \
+                    if sheet else []
         except (pc.CalamineError, OSError, ValueError) as exc:
-            if isinstance(exc, InputError):
-                raise
             raise InputError(f"cannot be read as a workbook ({' '.join(str(exc).split())})",
                              source=str(self.path)) from None
+        as_of = rows[AS_OF_ROW][1] if len(rows) > AS_OF_ROW and len(rows[AS_OF_ROW]) > 1 else None
+        self._cache = {"stamp": stamp, "tables": {}, "sheet_tables": {}, "raw": raw, "as_of": _day(as_of)}
+        return self._cache
+
+    def sheet_table(self, name: str) -> pd.DataFrame | None:
+        """Table ``name`` as :func:`kam_xl.readers.read_table` reads it (every row, blank ones too, indexed by
+        its sheet row; headers as written), from the same reading as :meth:`read_table`; None without it."""
+        from kam_xl.readers.files import _raw_frame
+
+        read = self._read()
+        found = next((t for t in read["raw"] if t.casefold() == name.casefold()), None)
+        if found is None:
+            return None
+        if found not in read["sheet_tables"]:
+            read["sheet_tables"][found] = _raw_frame(*read["raw"][found])
+        frame = read["sheet_tables"][found].copy()
+        frame.attrs = dict(read["sheet_tables"][found].attrs)
+        return frame
 
     def read_range(self, name: str) -> pd.DataFrame:
         """The plain range the defined name ``name`` covers, grown by the rows filled below it (see
@@ -127,14 +164,7 @@ class FileBook:
             return None
 
     def read_as_of(self) -> dt.date | None:
-        import python_calamine as pc
-
-        from kam_xl.template.sheet_settings import AS_OF_ROW, SHEET
-
-        with pc.CalamineWorkbook.from_path(self.path) as book:
-            rows = book.get_sheet_by_name(SHEET).to_python(skip_empty_area=False, nrows=AS_OF_ROW + 1)
-        value = rows[AS_OF_ROW][1] if len(rows) > AS_OF_ROW and len(rows[AS_OF_ROW]) > 1 else None
-        return _day(value)
+        return self._read()["as_of"]
 
     def active_customer(self) -> str | None:
         return self.customer

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from kam_xl.cells import normalise_header, settings_from_range, to_cell
@@ -20,10 +21,29 @@ CUSTOMER_ID = "customer_id"  # a header, normalised ("Customer ID")
 def table_frame(header: Sequence, rows: Sequence[Sequence]) -> pd.DataFrame:
     """A table's cells as a frame: blank text as None, dates as datetimes, whole rows of blanks left out."""
     columns = [str(h) if h is not None else "" for h in header]
-    kept = [[_cell(c) for c in row] for row in rows]
-    kept = [row for row in kept if any(c is not None for c in row)]
-    return pd.DataFrame(kept, columns=columns, dtype=object) if kept else \
-        pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    cells = np.empty((len(rows), len(columns)), dtype=object)
+    if len(rows):
+        cells[:] = [list(row[:len(columns)]) + [None] * (len(columns) - len(row)) for row in rows] \
+            if any(len(row) != len(columns) for row in rows) else rows
+    for j in range(len(columns)):  # a column at a time, by kind of cell
+        cells[:, j] = _cells(cells[:, j])
+    kept = cells[~np.equal(cells, None).all(axis=1)] if len(columns) else cells[:0]
+    if not len(kept):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return pd.DataFrame(kept, columns=columns, dtype=object)
+
+
+def _cells(column: np.ndarray) -> np.ndarray:
+    """Read cells as xlwings gives them: blank text None, a date a datetime."""
+    types = _TYPE(column)
+    column[(types == str) & (column == "")] = None
+    days = types == dt.date
+    column[days] = _AT_MIDNIGHT(column[days], dt.time())
+    return column
+
+
+_TYPE = np.frompyfunc(type, 1, 1)
+_AT_MIDNIGHT = np.frompyfunc(dt.datetime.combine, 2, 1)
 
 
 def _cell(value):

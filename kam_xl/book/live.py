@@ -1,6 +1,11 @@
 """``LiveBook``: the Book operations on a workbook open in Excel, through xlwings only and in blocks: one
 ``Range.value`` per block of columns, ``Table.resize`` for the table, never cell by cell.
 
+Beyond the Book protocol, ``write_block`` puts constants into a block of a sheet, for Excel on macOS, which
+runs no cell functions (kam_xl.sheets.spills; ``read_named_cell`` gives it the Dossier's selector), and
+``write_formula`` puts a spill's formula back on Windows. A file needs neither: its cell functions run in the engine of ``kam-xl recalc``, and a constant written over one
+would lose the formula, so FileBook has no such operation.
+
 Text goes in with a leading apostrophe, so Excel keeps it as the text it is (``=1+2``, ``007``, ``1/2``)
 instead of reading it as a formula, a number or a date. A column is calculated when its first body cell holds
 a formula: Excel fills it into new rows itself, and the frame leaves it out.
@@ -75,6 +80,34 @@ class LiveBook:
         return frames.sources(self.read_table(frames.SETTINGS_TABLE),
                               lambda: {n.name: n.refers_to for n in self.book.names}, self.book.name)
 
+    def write_block(self, sheet: str, cell: tuple[int, int], values: list[list], rows: int = 0,
+                    columns: int = 0) -> None:
+        """Put ``values`` (one list per row) into ``sheet`` from ``cell`` (row, column, 1-based), over whatever
+        the cells held, formulas too, in one ``Range.value``; the block of ``rows`` x ``columns`` reserved at
+        ``cell`` is cleared first, so a longer or wider earlier result leaves nothing behind."""
+        target = self.book.sheets[sheet]
+        top, left = cell
+        width = max((len(row) for row in values), default=1)
+        height = max(len(values), 1)
+        if rows > height or columns > width:
+            target.range((top, left), (top + max(rows, height) - 1, left + max(columns, width) - 1)).clear_contents()
+        block = [[None if v == "" else _entered(v) for v in (*row, *[None] * (width - len(row)))]
+                 for row in values] or [[None] * width]
+        target.range((top, left), (top + height - 1, left + width - 1)).value = block
+
+    def write_formula(self, sheet: str, cell: tuple[int, int], formula: str, rows: int, columns: int) -> bool:
+        """Put the dynamic-array ``formula`` back into ``cell`` unless the cell holds a formula: the block of
+        ``rows`` x ``columns`` from it (values a Refresh on a Mac wrote) is cleared first, so the spill has
+        room. Whether it wrote."""
+        target = self.book.sheets[sheet]
+        top, left = cell
+        held = target.range((top, left)).formula
+        if isinstance(held, str) and held.startswith("="):
+            return False
+        target.range((top, left), (top + rows - 1, left + columns - 1)).clear_contents()
+        target.range((top, left)).formula2 = formula
+        return True
+
     def read_settings(self) -> Settings:
         return frames.settings(self.read_table(frames.SETTINGS_TABLE), f"{self.book.name}, table Settings")
 
@@ -104,6 +137,10 @@ class LiveBook:
             if at is not None and row > r:
                 return _text(sheet.range((row, at + 1)).value)
         return None
+
+    def read_named_cell(self, name: str) -> object:
+        """The value of the cell a defined name refers to (for the Mac's Dossier: the selected customer)."""
+        return self.book.names[name].refers_to_range.value
 
     def set_named_cell(self, name: str, value: object) -> None:
         self.book.names[name].refers_to_range.value = _entered(frames.grid(pd.DataFrame([[value]]))[0][0])

@@ -27,7 +27,7 @@ def datacheck_step(book) -> dict:
     from kam_xl.sheets.datacheck import summary
     from kam_xl.template.sheet_datacheck import TABLE
 
-    found = file_check(book.path)
+    found = file_check(book.path, book)
     found.attrs["summary"] = summary(found)
     return {TABLE: found}
 

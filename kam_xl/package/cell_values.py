@@ -188,6 +188,11 @@ def _escape_one(match: re.Match) -> str:
     return _ENTITIES.get(ch) or f"_x{ord(ch):04X}_"
 
 
+def needs_escape(text: str) -> bool:
+    """Whether :func:`escape_text` would change anything in ``text``."""
+    return _NEEDS_ESCAPE.search(text) is not None
+
+
 def escape_text(text: str) -> bytes:
     """Text as the UTF-8 content of ``<v>``: markup escaped, carriage returns kept, controls as _xHHHH_."""
     return _NEEDS_ESCAPE.sub(_escape_one, text).encode("utf-8")

@@ -65,6 +65,9 @@ def _tails(values: pd.Series, p: str, date1904: bool) -> np.ndarray:
             raise CellValueError(int(low[0]), f"{stamps[low[0]]} is before the first date Excel can store")
         serials[missing] = np.nan
         return _numbers(serials, p)
+    texts = _text_tails(values, p)
+    if texts is not None:
+        return texts
     out = np.empty(len(values), dtype=object)
     for i, value in enumerate(values.tolist()):
         value = to_cell(value)
@@ -84,6 +87,31 @@ def _tails(values: pd.Series, p: str, date1904: bool) -> np.ndarray:
             kind = f' t="{t.decode()}"' if t else ""
             out[i] = f"{kind}><{p}v>{v.decode()}</{p}v></{p}c>"
     return out
+
+
+def _text_tails(values: pd.Series, p: str) -> np.ndarray | None:
+    """The tails of a column of text and blanks only (ids, document numbers, names), a column at a time;
+    None for a column holding anything else."""
+    cells = values.to_numpy(dtype=object)
+    types = _TYPE(cells) if len(cells) else np.zeros(0, dtype=object)
+    strings = (types == str).astype(bool)
+    if not (strings | (types == type(None))).all():
+        return None
+    texts = cells[strings]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    too_long = np.flatnonzero(lengths > cell_values.MAX_TEXT)
+    if too_long.size:
+        raise CellValueError(int(np.flatnonzero(strings)[too_long[0]]), f"text of {lengths[too_long[0]]} characters; "
+                             f"a cell holds at most {cell_values.MAX_TEXT}")
+    if cell_values.needs_escape("\n".join(texts)):  # one search over the column: most columns need none
+        texts = np.array([cell_values.escape_text(t).decode("utf-8") for t in texts], dtype=object)
+    out = np.full(len(cells), "/>", dtype=object)
+    filled = np.flatnonzero(strings)[lengths > 0]
+    out[filled] = f' t="inlineStr"><{p}is><{p}t xml:space="preserve">' + texts[lengths > 0] + f"</{p}t></{p}is></{p}c>"
+    return out
+
+
+_TYPE = np.frompyfunc(type, 1, 1)
 
 
 def _numbers(data: np.ndarray, p: str) -> np.ndarray:

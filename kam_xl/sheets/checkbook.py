@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import re
 import zipfile
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -21,21 +22,42 @@ from kam_xl.template.sheet_inputs import TABLES
 SETTINGS = "Settings"
 
 
-def file_check(path: str | os.PathLike) -> pd.DataFrame:
-    """Every problem of the workbook file's input tables and settings; future dates against its as-of date."""
+def file_check(path: str | os.PathLike, book=None, replaced: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Every problem of the workbook file's input tables and settings; future dates against its as-of date.
+    ``book``, a FileBook of ``path``, lends the tables it has read already; ``replaced`` holds tables as they
+    are about to be written (a table's body, its n-th row in sheet row n below the table's header)."""
     from kam_xl.book import FileBook
     from kam_xl.readers import read_table
     from kam_xl.sheets.inputs import read_input
 
-    book = FileBook(path)
+    book = book or FileBook(path)
+    replaced = {k.casefold(): v for k, v in (replaced or {}).items()}
     sources = book.read_sources()
     with zipfile.ZipFile(path) as archive:
         held = {t.name.casefold() for t in table_part.find_tables(archive, workbook_part.read_workbook(archive))}
     present = [t.name for t in TABLES if sources[t.name].kind == "range" or sources[t.name].where.casefold() in held]
-    tables = {name: read_table(path, sheet=name)[0] if sources[name].kind == "ours"
-              else read_input(book, name, sources) for name in present}
+
+    def table(name: str) -> pd.DataFrame:
+        found = book.sheet_table(name)
+        return found if found is not None else read_table(path, sheet=name)[0]
+
+    tables = {name: table(name) if sources[name].kind == "ours" else read_input(book, name, sources)
+              for name in present}
     _with_error_cells(path, tables)
-    return data_check(tables, read_table(path, sheet=SETTINGS)[0], book.read_as_of())
+    for name, frame in tables.items():
+        if name.casefold() in replaced:
+            tables[name] = _as_read(replaced[name.casefold()], frame)
+    return data_check(tables, table(SETTINGS), book.read_as_of())
+
+
+def _as_read(body: pd.DataFrame, read: pd.DataFrame) -> pd.DataFrame:
+    """A table body about to be written, as the data check reads it: object cells, indexed by sheet row from
+    the first body row of ``read`` (the table as it is now)."""
+    first = int(read.attrs.get("header_row", 1)) + 1
+    cells = {c: body[c].to_numpy(dtype=object) for c in body.columns}
+    frame = pd.DataFrame(cells, index=pd.RangeIndex(first, first + len(body)), dtype=object)
+    frame.attrs.update(read.attrs)
+    return frame
 
 
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*?(?:/>|>.*?</f>))?<v>([^<]*)</v>',
@@ -54,6 +76,8 @@ def _with_error_cells(path, tables: dict[str, pd.DataFrame]) -> None:
             if table is None or frame.attrs.get("row_word") != "row":
                 continue
             xml = sheets.get(table.sheet.part) or sheets.setdefault(table.sheet.part, archive.read(table.sheet.part))
+            if b't="e"' not in xml:  # no error cell in the sheet: nothing to scan for
+                continue
             headers = [c.name for c in table.columns]
             for match in _ERROR_CELL.finditer(xml):
                 row, col = int(match[2]), a1.column_number(match[1].decode())

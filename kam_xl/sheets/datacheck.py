@@ -13,7 +13,9 @@ mask over a column; ``Level`` is ``error`` (the row cannot be used) or ``warning
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -69,9 +71,15 @@ class _Place:
 
     def __init__(self, table: str, frame: pd.DataFrame):
         self.table, self.frame = table, frame
+        self.cells: dict[str, _Cells] = {}  # each column's cells, worked out once
         self.data_rows = np.arange(1, len(frame) + 1)
         read = frame.attrs.get("row_word") == "row"
         self.sheet_rows = frame.index.to_numpy(dtype=np.int64) if read else self.data_rows + 1
+
+    def column(self, header: str) -> _Cells:
+        if header not in self.cells:
+            self.cells[header] = _Cells(self.frame[header])
+        return self.cells[header]
 
 
 def data_check(tables: Mapping[str, pd.DataFrame], settings_raw: pd.DataFrame | None = None,
@@ -87,8 +95,10 @@ def data_check(tables: Mapping[str, pd.DataFrame], settings_raw: pd.DataFrame | 
         frame = by_name.get(table.name.casefold())
         if frame is None:
             continue
-        frame = _without_blank_rows(frame, [c.header for c in table.columns if c.kind == "formula"])
         place = _Place(table.name, frame)
+        kept = _without_blank_rows(frame, [c.header for c in table.columns if c.kind == "formula"], place.cells)
+        if kept is not frame:
+            frame, place = kept, _Place(table.name, kept)
         for column in table.columns:
             if column.header in frame.columns and column.kind != "formula":
                 _check_column(found, place, table, column, known, today)
@@ -112,72 +122,144 @@ def summary(found: pd.DataFrame) -> str:
 # Kinds of cells
 
 
+class _Cells:
+    """One column's cells and what they hold, each worked out once and by kind of cell (a column is nearly
+    always one kind): plain list comprehensions over the text cells, numpy masks for the rest, so a table of
+    200,000 rows costs a few passes over it."""
+
+    def __init__(self, s: pd.Series):
+        self.values = s.to_numpy(dtype=object)
+
+    @cached_property
+    def _types(self) -> np.ndarray:
+        return _TYPE(self.values) if len(self.values) else np.zeros(0, dtype=object)
+
+    @cached_property
+    def _strings(self) -> np.ndarray:
+        return (self._types == str).astype(bool)
+
+    @cached_property
+    def _stripped(self) -> np.ndarray:
+        """The text cells, stripped (one entry per text cell)."""
+        return np.array(list(map(str.strip, self.values[self._strings])), dtype=object)
+
+    @cached_property
+    def text(self) -> np.ndarray:
+        """Each cell as stripped text (numbers like 42.0 as 42), blanks as ""."""
+        out = np.full(len(self.values), "", dtype=object)
+        strings = self._strings
+        out[strings] = self._stripped
+        floats = (self._types == float).astype(bool)
+        number = self.values[floats].astype(float)
+        whole = np.isfinite(number) & (number == np.floor(number)) & (np.abs(number) < 2**53)
+        shown = np.full(len(number), "", dtype=object)
+        shown[whole] = number[whole].astype(np.int64).astype(str)
+        shown[~whole] = [_one_text(v) for v in self.values[floats][~whole]]
+        out[floats] = shown
+        rest = ~strings & ~floats
+        out[rest] = [_one_text(v) for v in self.values[rest]]
+        return out
+
+    @cached_property
+    def blank(self) -> np.ndarray:
+        out = pd.isna(self.values).astype(bool)
+        out[self._strings] = self._stripped == ""
+        return out
+
+    @cached_property
+    def is_text(self) -> np.ndarray:
+        """Which cells hold text (object cells or a string column, whatever storage pandas chose for it)."""
+        return self._strings & ~self.blank
+
+    @cached_property
+    def _marked(self) -> np.ndarray:
+        """Positions (among the text cells) of the texts that start with a character an error value or a
+        formula starts with: a rare few, found by one search over all texts joined."""
+        texts = self._stripped
+        if not len(texts):
+            return np.zeros(0, dtype=np.int64)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        starts = np.cumsum(lengths + 1) - lengths - 1
+        hits = [m.start() for m in _MARK_AT_LINE_START.finditer("\n".join(texts))]
+        return np.unique(np.searchsorted(starts, hits, side="right") - 1)  # a text holding a line break: tested
+
+    def _matching(self, test) -> np.ndarray:
+        """``test(text)`` over the marked text cells, False elsewhere."""
+        out = np.zeros(len(self.values), dtype=bool)
+        out[np.flatnonzero(self._strings)[self._marked]] = [bool(test(self._stripped[i])) for i in self._marked]
+        return out
+
+    @cached_property
+    def errors(self) -> np.ndarray:
+        return self._matching(lambda t: t.upper() in EXCEL_ERRORS or t.upper().startswith("#KAM"))
+
+    @cached_property
+    def formula_like(self) -> np.ndarray:
+        return self._matching(_FORMULA_LIKE.match) & ~self.errors
+
+    @cached_property
+    def _written(self) -> pd.Series:
+        """The text of the cells that hold text."""
+        return pd.Series(self._stripped[self._stripped != ""], dtype=object)
+
+    @cached_property
+    def numbers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Numbers of the cells (NaN where none) and which cells hold a number written as text."""
+        real = pd.Series(self._types, dtype=object).isin(_NUMBER_TYPES).to_numpy()
+        number = np.full(len(self.values), np.nan)
+        number[real] = self.values[real].astype(float)
+        text = self.is_text
+        number[text] = pd.to_numeric(self._written.str.replace("\u00a0", "").str.replace(" ", ""),
+                                     errors="coerce").to_numpy(dtype=float)
+        return number, text & ~np.isnan(number)
+
+    @cached_property
+    def dates(self) -> tuple[pd.Series, np.ndarray]:
+        """Dates of the cells (NaT where none; numbers taken as Excel serials) and which were text."""
+        values = self.values
+        when = pd.Series(pd.NaT, index=range(len(values)), dtype="datetime64[ns]")
+        stamp = pd.Series(self._types, dtype=object).isin(_DATE_TYPES).to_numpy()
+        when[stamp] = pd.to_datetime(pd.Series(values[stamp], dtype=object), errors="coerce").to_numpy()
+        number, _ = self.numbers
+        serial = ~stamp & ~self.is_text & ~np.isnan(number) & (number >= 1) & (number < 2_958_466)
+        when[serial] = (_EXCEL_EPOCH + pd.to_timedelta(np.floor(number[serial]), unit="D")).to_numpy()
+        text = self.is_text
+        iso = pd.to_datetime(self._written, format="ISO8601", errors="coerce")
+        german = pd.to_datetime(self._written, format="%d.%m.%Y", errors="coerce")
+        when[text] = iso.fillna(german).to_numpy()
+        return when, text & when.notna().to_numpy()
+
+
+_TYPE = np.frompyfunc(type, 1, 1)
+_MARK_AT_LINE_START = re.compile(r"^[#=+\-@]", re.MULTILINE)
+_FORMULA_LIKE = re.compile(r"^(=|[+\-@]\D)")
+_NUMBER_TYPES = (int, float, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+                 np.float16, np.float32, np.float64)
+_DATE_TYPES = (dt.date, dt.datetime, pd.Timestamp, np.datetime64)
+
+
+def _one_text(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
 def _blank(s: pd.Series) -> np.ndarray:
-    values = s.to_numpy(dtype=object)
-    text = np.array([isinstance(v, str) for v in values], dtype=bool) if len(values) else np.zeros(0, bool)
-    out = pd.isna(s).to_numpy().copy()
-    out[text] = s[text].astype(str).str.strip().eq("").to_numpy()
-    return out
+    return _Cells(s).blank
 
 
 def _is_text(s: pd.Series) -> np.ndarray:
-    """Which cells hold text (object cells or a string column, whatever storage pandas chose for it)."""
-    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
-        return s.notna().to_numpy() & ~_blank(s)
-    return pd.Series(s.to_numpy(dtype=object)).map(type).eq(str).to_numpy() & ~_blank(s)
+    return _Cells(s).is_text
 
 
 def _text(s: pd.Series) -> np.ndarray:
-    """Each cell as stripped text (numbers like 42.0 as 42), blanks as ""."""
-    def one(v):
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return ""
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v).strip()
-    return np.array([one(v) for v in s.to_numpy(dtype=object)], dtype=object)
-
-
-def _error_cells(s: pd.Series) -> np.ndarray:
-    text = _is_text(s)
-    upper = pd.Series(_text(s)).str.upper()
-    return text & (upper.isin(EXCEL_ERRORS) | upper.str.startswith("#KAM")).to_numpy()
-
-
-def _formula_like(s: pd.Series) -> np.ndarray:
-    text = pd.Series(_text(s))
-    return _is_text(s) & text.str.match(r"^(=|[+\-@]\D)").to_numpy() & ~_error_cells(s)
+    return _Cells(s).text
 
 
 def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Numbers of the cells (NaN where none) and which cells hold a number written as text."""
-    values = s.to_numpy(dtype=object)
-    real = np.array([isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
-                     for v in values], dtype=bool)
-    number = np.full(len(s), np.nan)
-    number[real] = values[real].astype(float)
-    text = _is_text(s)
-    spelled = pd.to_numeric(pd.Series(_text(s))[text].str.replace("\u00a0", "").str.replace(" ", ""),
-                            errors="coerce").to_numpy(dtype=float)
-    number[text] = spelled
-    return number, text & ~np.isnan(number)
-
-
-def _dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Dates of the cells (NaT where none; numbers taken as Excel serials) and which were text."""
-    values = s.to_numpy(dtype=object)
-    when = pd.Series(pd.NaT, index=range(len(s)), dtype="datetime64[ns]")
-    stamp = np.array([isinstance(v, (dt.date, pd.Timestamp, np.datetime64)) for v in values], dtype=bool)
-    when[stamp] = pd.to_datetime(pd.Series(values[stamp], dtype=object), errors="coerce").to_numpy()
-    number, _ = _numbers(s)
-    serial = ~stamp & ~_is_text(s) & ~np.isnan(number) & (number >= 1) & (number < 2_958_466)
-    when[serial] = (_EXCEL_EPOCH + pd.to_timedelta(np.floor(number[serial]), unit="D")).to_numpy()
-    text = _is_text(s)
-    written = pd.Series(_text(s))[text]
-    iso = pd.to_datetime(written, format="ISO8601", errors="coerce")
-    german = pd.to_datetime(written, format="%d.%m.%Y", errors="coerce")
-    when[text] = iso.fillna(german).to_numpy()
-    return when, text & when.notna().to_numpy()
+    return _Cells(s).numbers
 
 
 def _shown(values: pd.Series) -> pd.Series:
@@ -193,12 +275,25 @@ def _shown(values: pd.Series) -> pd.Series:
     return pd.Series([one(v) for v in values.to_numpy(dtype=object)], dtype=object)
 
 
-def _without_blank_rows(frame: pd.DataFrame, calculated: list[str] = ()) -> pd.DataFrame:
-    """The frame without rows blank in every column but the ``calculated`` ones (a table's empty row)."""
+def _without_blank_rows(frame: pd.DataFrame, calculated: list[str] = (), cells: dict | None = None) -> pd.DataFrame:
+    """The frame without rows blank in every column but the ``calculated`` ones (a table's empty row): the
+    frame itself when it has none. ``cells`` keeps each column's cells worked out on the way."""
     typed = [i for i, c in enumerate(frame.columns) if c not in calculated]
     if frame.empty or not typed:
         return frame
-    blank = np.logical_and.reduce([_blank(frame.iloc[:, i]) for i in typed])
+    cells = {} if cells is None else cells
+    unique = not frame.columns.duplicated().any()
+
+    def blank_at(i: int) -> np.ndarray:
+        if not unique:
+            return _Cells(frame.iloc[:, i]).blank
+        if frame.columns[i] not in cells:
+            cells[frame.columns[i]] = _Cells(frame.iloc[:, i])
+        return cells[frame.columns[i]].blank
+
+    blank = np.logical_and.reduce([blank_at(i) for i in typed])
+    if not blank.any():
+        return frame
     kept = frame[~blank]
     kept.attrs = dict(frame.attrs)
     return kept
@@ -210,12 +305,12 @@ def _without_blank_rows(frame: pd.DataFrame, calculated: list[str] = ()) -> pd.D
 
 def _check_column(found: _Found, place: _Place, table: Table, column: Column, known: set | None,
                   today: pd.Timestamp) -> None:
-    s = place.frame[column.header].reset_index(drop=True)
+    cells = place.column(column.header)
     name = column.header
-    blank, errors = _blank(s), _error_cells(s)
+    blank, errors = cells.blank, cells.errors
     found.add(place, name, errors, "the cell holds an Excel error", "correct the formula or the value that "
               "causes it, or type the value")
-    found.add(place, name, _formula_like(s), "text that looks like a formula (kept as text, never run)",
+    found.add(place, name, cells.formula_like, "text that looks like a formula (kept as text, never run)",
               "remove the leading =, +, - or @ if it was not meant, or correct the text", WARNING)
     usable = ~blank & ~errors
     if (table.name, name) in _REQUIRED:
@@ -223,24 +318,24 @@ def _check_column(found: _Found, place: _Place, table: Table, column: Column, kn
     elif (table.name, name) in _WANTED:
         found.add(place, name, blank, f"{name} is empty", f"fill in the {name.lower()}", WARNING)
     if column.kind == "id":
-        _check_ids(found, place, table, column, s, blank, usable, known)
+        _check_ids(found, place, table, column, cells, blank, usable, known)
     elif column.kind == "date":
-        _check_dates(found, place, name, s, usable, today)
+        _check_dates(found, place, name, cells, usable, today)
     elif column.kind in ("money", "money0", "integer", "year", "percent"):
-        _check_numbers(found, place, table, column, s, usable, today)
+        _check_numbers(found, place, table, column, cells, usable, today)
     elif column.kind == "flag":
-        _check_choice(found, place, name, s, usable, ["yes", "no"], True, "yes or no")
+        _check_choice(found, place, name, cells, usable, ["yes", "no"], True, "yes or no")
     elif column.kind == "choice":
-        _check_choice(found, place, name, s, usable, column.choices, column.strict,
+        _check_choice(found, place, name, cells, usable, column.choices, column.strict,
                       "one of " + ", ".join(column.choices))
     elif name == "Email":
-        text = pd.Series(_text(s))
+        text = pd.Series(cells.text)
         found.add(place, name, usable & ~text.str.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$").to_numpy(),
                   "not an e-mail address", "correct it, e.g. name@example.com", WARNING)
 
 
-def _check_ids(found, place, table, column, s, blank, usable, known) -> None:
-    name, text = column.header, _text(s)
+def _check_ids(found, place, table, column, cells, blank, usable, known) -> None:
+    name, text = column.header, cells.text
     if table.name in ("Customers", "Prospects"):
         found.add(place, name, blank, f"{name} is empty", f"give every row its own {name}")
         twice = pd.Series(text).duplicated(keep="first").to_numpy() & usable
@@ -254,8 +349,8 @@ def _check_ids(found, place, table, column, s, blank, usable, known) -> None:
                   "add the customer to Customers, or correct the id", WARNING)
 
 
-def _check_dates(found, place, name, s, usable, today) -> None:
-    when, written = _dates(s)
+def _check_dates(found, place, name, cells, usable, today) -> None:
+    when, written = cells.dates
     ok = when.notna().to_numpy()
     found.add(place, name, usable & ~ok, "not a date", "enter a date, e.g. 2026-03-31")
     found.add(place, name, usable & written, "a date written as text", "enter it as a date (Excel: Data > Text to "
@@ -266,9 +361,9 @@ def _check_dates(found, place, name, s, usable, today) -> None:
               "correct the date, or set the as-of date on the Settings sheet", WARNING)
 
 
-def _check_numbers(found, place, table, column, s, usable, today) -> None:
+def _check_numbers(found, place, table, column, cells, usable, today) -> None:
     name = column.header
-    number, spelled = _numbers(s)
+    number, spelled = cells.numbers
     is_number = ~np.isnan(number)
     found.add(place, name, usable & ~is_number, "text in a number column", "enter a number (digits only)")
     found.add(place, name, usable & spelled, "a number written as text", "enter it as a number", WARNING)
@@ -288,10 +383,10 @@ def _check_numbers(found, place, table, column, s, usable, today) -> None:
             found.add(place, name, is_number & (number < 0), f"negative {name.lower()}", "enter 0 or more")
 
 
-def _check_choice(found, place, name, s, usable, choices, strict, words) -> None:
-    text = pd.Series(_text(s)).str.casefold()
+def _check_choice(found, place, name, cells, usable, choices, strict, words) -> None:
+    text = pd.Series(cells.text).str.casefold()
     allowed = {c.casefold() for c in choices}
-    values = s.to_numpy(dtype=object)
+    values = cells.values
     boolean = np.array([isinstance(v, (bool, np.bool_)) for v in values], dtype=bool)
     outside = usable & ~text.isin(allowed).to_numpy() & ~(boolean & (allowed == _TRUE_FALSE))
     kind = "not yes or no" if allowed == _TRUE_FALSE else f"not in the {name} list"

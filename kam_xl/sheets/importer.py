@@ -14,8 +14,8 @@ holds: importing the same export twice adds nothing, and two equal lines of one 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,9 +121,10 @@ def table_rows(lines: pd.DataFrame) -> pd.DataFrame:
 def import_file(book: str | os.PathLike, export: str | os.PathLike, **options) -> ImportReport:
     """Add the export's new lines to the workbook file's transactions table (ours, or the user's table the
     workbook reads) and write the Data check table (the export's rejected rows, then the workbook's own
-    problems), recalculated, in one atomic swap: any failure leaves the workbook as it was."""
+    problems, checked on the table as it will be), with the recalculation, in one atomic write under the
+    workbook's lock: any failure leaves the workbook as it was."""
     from kam_xl.book import FileBook
-    from kam_xl.book.file import require_current
+    from kam_xl.book.file import require_current, write_tables
     from kam_xl.package import workbook_lock
     from kam_xl.sheets.checkbook import file_check
 
@@ -132,16 +133,39 @@ def import_file(book: str | os.PathLike, export: str | os.PathLike, **options) -
     refuse_plain_range(FileBook(target, recalc=False))
     lines, rejected = read_export(export, **options)
     with workbook_lock(target):
-        copy = target.with_name(f".~kam-xl-import.{target.name}.{os.getpid()}{target.suffix}")
-        try:
-            shutil.copy2(target, copy)
-            added, skipped = add_lines(FileBook(copy, recalc=False), lines)
-            found = pd.concat([rejected, file_check(copy)], ignore_index=True)
-            FileBook(copy).write_table("DataCheck", found)
-            os.replace(copy, target)
-        finally:
-            copy.unlink(missing_ok=True)
-    return ImportReport(Path(export).name, added, skipped, rejected)
+        files = FileBook(target, recalc=False)
+        fresh, skipped, grown = _with_new_lines(files, lines)
+        found = pd.concat([rejected, file_check(target, files, {TABLE: grown.ours} if grown else None)],
+                          ignore_index=True)
+        write_tables(target, ({grown.name: grown.body} if grown else {}) | {"DataCheck": found})
+    return ImportReport(Path(export).name, len(fresh), skipped, rejected)
+
+
+@dataclass(frozen=True)
+class _Grown:
+    """The transactions table's new body: its name, the body under its headers, and under ours."""
+
+    name: str
+    body: pd.DataFrame
+    ours: pd.DataFrame
+
+
+def _with_new_lines(book, lines: pd.DataFrame) -> tuple[pd.DataFrame, int, _Grown | None]:
+    """The lines the transactions table does not hold yet, how many were skipped, and the grown table (None
+    when nothing is new)."""
+    from kam_xl.sheets.inputs import our_headers, read_input
+
+    sources = book.read_sources()
+    source = sources[TABLE]
+    table = book.read_table(source.where)
+    fresh, skipped = new_lines(read_input(book, TABLE, sources), lines)
+    if not len(fresh):
+        return fresh, skipped, None
+    theirs = our_headers(list(table.columns), source)
+    rows = table_rows(fresh)
+    rows = rows[[c for c in rows.columns if c in theirs]].rename(columns=theirs)
+    body = pd.concat([_typed(table), rows], ignore_index=True)
+    return fresh, skipped, _Grown(source.where, body, body.rename(columns={v: k for k, v in theirs.items()}))
 
 
 def refuse_plain_range(book) -> None:
@@ -156,20 +180,28 @@ def refuse_plain_range(book) -> None:
 
 def add_lines(book, lines: pd.DataFrame) -> tuple[int, int]:
     """Add the lines the workbook's transactions table does not hold yet (ours, or the user's table under
-    their headers; a column it lacks is left out): (lines added, lines skipped)."""
-    from kam_xl.sheets.inputs import our_headers, read_input
-
+    their headers; a column it lacks is left out), through ``book``: (lines added, lines skipped)."""
     refuse_plain_range(book)
-    sources = book.read_sources()
-    source = sources[TABLE]
-    table = book.read_table(source.where)
-    fresh, skipped = new_lines(read_input(book, TABLE, sources), lines)
-    if len(fresh):
-        theirs = our_headers(list(table.columns), source)
-        rows = table_rows(fresh)
-        rows = rows[[c for c in rows.columns if c in theirs]].rename(columns=theirs)
-        book.write_table(source.where, pd.concat([table, rows], ignore_index=True))
+    fresh, skipped, grown = _with_new_lines(book, lines)
+    if grown:
+        book.write_table(grown.name, grown.body)
     return len(fresh), skipped
+
+
+def _typed(table: pd.DataFrame) -> pd.DataFrame:
+    """The table's cells with each column of only dates (or only numbers) and blanks as a typed column, so
+    the table writer encodes it a column at a time; a column holding anything else stays as it is."""
+    typed = {}
+    for name in table.columns:
+        values = table[name].to_numpy(dtype=object)
+        kinds = {type(v) for v in values} - {type(None)}
+        if kinds and kinds <= {float, int}:
+            typed[name] = pd.Series(values, dtype=object).astype(float)
+        elif kinds and kinds <= {dt.datetime, pd.Timestamp}:
+            typed[name] = pd.to_datetime(pd.Series(values, dtype=object))
+        else:
+            typed[name] = table[name]
+    return pd.DataFrame(typed, index=table.index)
 
 
 def _find(raw: pd.DataFrame, label: str, given: str | None, aliases: tuple[str, ...], option: str) -> int | None:

@@ -4,9 +4,9 @@ with the same checks and messages as ``kam-xl analyze`` (:mod:`kam_xl.readers`).
 from __future__ import annotations
 
 import datetime as dt
-
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from kam_xl import readers
@@ -68,7 +68,17 @@ def our_headers(headers: list, source) -> dict[str, str]:
 
 
 def _raw(book, table: str, sources: Sources) -> tuple[pd.DataFrame, str]:
-    """An input's cells as the readers take them (:func:`read_input`) and how messages name it."""
+    """An input's cells as the readers take them (:func:`read_input`) and how messages name it. Our own table
+    in a FileBook comes from the file's reading shared by all steps of a refresh (``sheet_table``: the file's
+    own sheet rows)."""
+    sheet_table = getattr(book, "sheet_table", None)
+    raw = sheet_table(table) if sheet_table is not None and sources[table].kind == "ours" else None
+    if raw is not None:  # rows entirely blank left out, as read_table leaves them out
+        cells = raw.to_numpy(dtype=object)
+        blank = (np.equal(cells, None) | (cells == "")).all(axis=1) if cells.size else np.zeros(len(raw), bool)
+        kept = raw[~blank]
+        kept.attrs = dict(raw.attrs)
+        return kept, f"table {table}"
     raw = read_input(book, table, sources)
     where = raw.attrs["where"]
     return raw, f"table {table}" if where == table else f"{table} ({where})"

@@ -124,6 +124,20 @@ def write_dossier_sheet(workbook: Workbook, formats: Formats, tables: dict[str, 
     headers as columns), if any. ``copy`` names a print copy instead: a sheet of that name holding the values only (no formula, no
     selector, no names), for a workbook of its own. ``sources`` say where the inputs live. Returns the number
     format of every cell written."""
+    return _write_sheet(workbook, formats, tables, analysis, language, snapshot, customer, copy, sources).kinds
+
+
+def spill_anchors(sources: Sources = Sources()) -> list[tuple[tuple[int, int], str, int, int]]:
+    """Each cell function's spill on the Dossier sheet, as the builder lays it out: (anchor cell (row,
+    column, 1-based), formula, rows reserved, columns)."""
+    import io
+
+    book = Workbook(io.BytesIO(), {"in_memory": True})
+    return _write_sheet(book, Formats.of(book), None, None, "EN", False, None, None, sources).spills
+
+
+def _write_sheet(workbook: Workbook, formats: Formats, tables, analysis, language: str, snapshot: bool,
+                 customer: str | None, copy: str | None, sources: Sources) -> _View:
     sheet = workbook.add_worksheet(copy or SHEET)
     if copy is None:
         sheet.set_vba_name(SHEETS[SHEET])
@@ -167,7 +181,7 @@ def write_dossier_sheet(workbook: Workbook, formats: Formats, tables: dict[str, 
     sheet.hide_gridlines(2)
     if copy is None:
         _selector(workbook, sheet)
-    return view.kinds
+    return view
 
 
 def _selector(workbook: Workbook, sheet) -> None:
@@ -268,6 +282,7 @@ class _View:
         self.sources = sources
         self.values_only = values_only
         self.kinds: dict[tuple[int, int], str] = {}   # the number format of each cell written
+        self.spills: list[tuple[tuple[int, int], str, int, int]] = []   # (cell, formula, rows, columns)
         base = {"font_name": "Calibri", "font_size": 10, "valign": "top", "align": "left"}
 
         def fmt(**props):
@@ -338,6 +353,7 @@ class _View:
             for j, fmt in enumerate(cell_formats):
                 self.sheet.write_blank(row + offset, col + j, None, fmt)
         rows = values if isinstance(values, list) else [[values]]
+        self.spills.append(((row + 1, col + 1), formula, max(reserve, len(rows)), len(cell_formats)))
         first = cell_values(pd.Series([rows[0][0]]))[0]
         if self.snapshot:
             write_value(self.sheet, row, col, first, cell_formats[0])

@@ -43,6 +43,9 @@ STRATEGY_HEIGHT = 50
 MIGRATION_ROW = KEY_ROW + 20   # heading of the class-migration block
 WATCH_ROW = MIGRATION_ROW + 12  # heading of the watch list; the spill starts two rows below
 WATCH_COLUMNS = 4              # customer, revenue_12m, trend, reasons
+PARETO_FORMULA = f"=PARETO_CURVE({column_range('revenue')},{PARETO_POINTS})"
+WATCH_FORMULA = "=WATCH_LIST({},kam_watch_list_size)".format(
+    ",".join(column_range(c) for c in ("customer_id", "key_account", "revenue_12m", "trend", "warning")))
 
 
 @dataclass(frozen=True)
@@ -253,13 +256,11 @@ def _watch_list(sheet, formats: Formats, f, figures: MatrixFigures, label, snaps
     for offset in range(Settings().watch_list_size):
         for j, fmt in enumerate(cell_formats):
             sheet.write_blank(first + offset, j, None, fmt)
-    ranges = ",".join(column_range(c) for c in ("customer_id", "key_account", "revenue_12m", "trend", "warning"))
-    formula = f"=WATCH_LIST({ranges},kam_watch_list_size)"
     rows = figures.watch if isinstance(figures.watch, list) else [[figures.watch]]
     if snapshot:
         sheet.write(first, 0, rows[0][0], cell_formats[0])
     else:
-        sheet.write_dynamic_array_formula(first, 0, first + len(rows) - 1, len(rows[0]) - 1, formula,
+        sheet.write_dynamic_array_formula(first, 0, first + len(rows) - 1, len(rows[0]) - 1, WATCH_FORMULA,
                                           cell_formats[0], rows[0][0])
     for offset, values in enumerate(rows):
         for j, value in enumerate(values):
@@ -276,16 +277,15 @@ def _pareto_block(workbook: Workbook, sheet, f, figures: MatrixFigures, label, l
     label(head - 1, PARETO_COL, "matrix.pareto", f.pareto_title)
     label(head, PARETO_COL, "matrix.pareto.customers", f.head)
     label(head, PARETO_COL + 1, "matrix.pareto.revenue", f.head)
-    formula = f"=PARETO_CURVE({column_range('revenue')},{PARETO_POINTS})"
     first, last = PARETO_FIRST_ROW, PARETO_FIRST_ROW + PARETO_POINTS
     if figures.pareto is None:
-        sheet.write_dynamic_array_formula(first, PARETO_COL, first, PARETO_COL, formula, f.share, "")
+        sheet.write_dynamic_array_formula(first, PARETO_COL, first, PARETO_COL, PARETO_FORMULA, f.share, "")
     else:
         points = figures.pareto
         if snapshot:
             sheet.write_number(first, PARETO_COL, points[0][0], f.share)
         else:
-            sheet.write_dynamic_array_formula(first, PARETO_COL, last, PARETO_COL + 1, formula, f.share,
+            sheet.write_dynamic_array_formula(first, PARETO_COL, last, PARETO_COL + 1, PARETO_FORMULA, f.share,
                                               points[0][0])
         for offset, (x, y) in enumerate(points):
             if offset:

@@ -143,10 +143,11 @@ _ATTR = re.compile(rb'(\w+)="([^"]*)"')
 
 
 def merge_names(target_xml: bytes, fresh_xml: bytes, target_sheets: list[str], fresh_sheets: list[str],
-                rebuilt: set[str]) -> bytes:
+                rebuilt: set[str], kept: frozenset[str] = frozenset()) -> bytes:
     """workbook.xml of the target with the fresh build's names of ``rebuilt`` sheets and every ``kam_`` name: a
     name of the same name and scope takes the fresh text in its place, a new one is appended, a ``kam_`` name
-    or sheet-scoped name of a rebuilt sheet the fresh build no longer has is dropped; the user's names stay."""
+    or sheet-scoped name of a rebuilt sheet the fresh build no longer has is dropped; the user's names stay,
+    and so do the workbook-scoped names ``kept`` (the plain ranges of their data, whose end a refresh moves)."""
     def key(match: re.Match, sheets: list[str]) -> tuple[str, str | None]:
         attrs = dict(_ATTR.findall(match.group(1) or b""))
         scope = attrs.get(b"localSheetId")
@@ -158,10 +159,11 @@ def merge_names(target_xml: bytes, fresh_xml: bytes, target_sheets: list[str], f
         return name.startswith("kam_") or scope in rebuilt or any(
             f"{s}!" in text or f"'{s}'!" in text for s in rebuilt)
 
+    kept = {name.casefold() for name in kept}
     fresh = {}
     for match in _NAME.finditer(fresh_xml):
-        if ours(match, fresh_sheets):
-            name, scope = key(match, fresh_sheets)
+        name, scope = key(match, fresh_sheets)
+        if ours(match, fresh_sheets) and not (scope is None and name.casefold() in kept):
             element = match.group(0)
             if scope is not None:
                 element = re.sub(rb'localSheetId="\d+"', b'localSheetId="%d"' % target_sheets.index(scope), element)
@@ -169,6 +171,8 @@ def merge_names(target_xml: bytes, fresh_xml: bytes, target_sheets: list[str], f
 
     def replaced(match: re.Match) -> bytes:
         k = key(match, target_sheets)
+        if k[1] is None and k[0].casefold() in kept:
+            return match.group(0)
         if k in fresh:
             return fresh.pop(k)
         return b"" if ours(match, target_sheets) and (k[0].startswith("kam_") or k[1] in rebuilt) else match.group(0)

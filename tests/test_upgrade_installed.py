@@ -96,6 +96,21 @@ def type_a_row_below(path: Path, sheet: str) -> None:
     write_parts(path, data)
 
 
+def retype_column_map(path: Path) -> str:
+    """The transactions' column map of the Settings table typed anew by the user, in another order and spacing
+    (the same map): an inline string where the install wrote a shared one. Returns the text typed."""
+    sheet = openpyxl.load_workbook(path)["Settings"]
+    cell = next(row[1] for row in sheet.iter_rows(max_col=2) if row[0].value == "transactions_columns")
+    typed = " ; ".join(reversed(str(cell.value).split("; ")))
+    data = parts(path)
+    part = sheets_of(path)["Settings"]
+    data[part] = re.sub(rb'<c r="%s"( s="\d+")?[^>]*?(?:/>|>.*?</c>)' % cell.coordinate.encode(),
+                        lambda m: b'<c r="%s"%s t="inlineStr"><is><t>%s</t></is></c>' % (
+                            cell.coordinate.encode(), m.group(1) or b"", typed.encode()), data[part], count=1)
+    write_parts(path, data)
+    return typed
+
+
 def make_older(path: Path) -> None:
     """Stamp set back a version, a stray cell on About, stale VBA (an old wrapper), an old ribbon label."""
     files = FileBook(path, recalc=False)
@@ -147,6 +162,7 @@ def case(request, tmp_path_factory) -> dict:
     files = FileBook(old, recalc=False)
     for name, value in CHANGED.items():
         files.set_named_cell(name, value)
+    typed = retype_column_map(old)
     if not theirs.is_table:
         type_a_row_below(old, theirs.transactions_sheet)
     assert main(["refresh", str(old)]) == 0
@@ -156,12 +172,17 @@ def case(request, tmp_path_factory) -> dict:
     listed[wb.NOTES] = [f"rang {i}, =not a formula" for i in range(len(listed))]
     files.write_table(wb.TABLE, listed)
     analysis = analysis_values(old)
+    if not theirs.is_table:  # a comment given the name in Excel's Name Manager
+        data = parts(old)
+        data["xl/workbook.xml"] = data["xl/workbook.xml"].replace(
+            b'<definedName name="kam_transactions"', '<definedName name="kam_transactions" comment="Süd"'.encode(), 1)
+        write_parts(old, data)
     make_older(old)
     assert FileBook(old).read_stamp() == stamp.Stamp("0.0.9", stamp.WORKBOOK_FORMAT)
     new = folder / "Upgraded-kam.xlsm"
     shutil.copy(old, new)
     assert main(["install", "--upgrade", str(new)]) == 0
-    return {"theirs": theirs, "old": old, "new": new, "fresh": fresh, "analysis": analysis}
+    return {"theirs": theirs, "old": old, "new": new, "fresh": fresh, "analysis": analysis, "typed": typed}
 
 
 def test_win_back_notes_settings_and_sources_keep_their_bytes(case):
@@ -176,7 +197,8 @@ def test_win_back_notes_settings_and_sources_keep_their_bytes(case):
     for name in [*CHANGED, "kam_b_share", "kam_as_of"]:
         assert named_cell(new, name) == named_cell(old, name), name
     recorded = source_cells(old)
-    assert recorded and source_cells(new) == recorded
+    assert b"<t>%s</t>" % case["typed"].encode() in recorded["transactions_columns"]  # as they typed it
+    assert source_cells(new) == recorded != source_cells(case["fresh"])
     assert FileBook(new).read_sources() == FileBook(old).read_sources()
     settings = FileBook(new).read_settings()
     assert (settings.a_share, settings.winback_at_risk, settings.language) == (0.7, True, "DE")
@@ -188,6 +210,7 @@ def test_the_plain_ranges_keep_the_end_refresh_moved(case):
         pytest.skip("their transactions are a table")
     old, new, fresh = defined(case["old"]), defined(case["new"]), defined(case["fresh"])
     assert new["kam_transactions"] == old["kam_transactions"] != fresh["kam_transactions"]
+    assert 'comment="Süd"'.encode() in new["kam_transactions"]
     assert new["kam_customers"] == old["kam_customers"]
 
 
@@ -230,6 +253,8 @@ def test_the_generated_sheets_equal_a_fresh_installs(case):
             for name in CHANGED:
                 ref = names[name].split("!")[1].replace("$", "")
                 assert (got.pop(ref)[0] == expected.pop(ref)[0]) == (name == "kam_language"), name
+            ref = next(r for r, cell in expected.items() if cell[0] == "transactions_columns").replace("A", "B")
+            assert got.pop(ref)[0] == case["typed"] != expected.pop(ref)[0]  # the map as they typed it
         assert got == expected, sheet
     moved = {"kam_transactions"} if not case["theirs"].is_table else set()
     upgraded = openpyxl.load_workbook(new).defined_names

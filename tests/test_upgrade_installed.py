@@ -295,3 +295,16 @@ def test_upgrade_on_a_current_installed_book_changes_nothing(case, tmp_path, cap
     assert main(["install", "--upgrade", str(book)]) == 0
     assert capsys.readouterr().out == f"Current-kam.xlsm: already current ({stamp.CURRENT}); nothing changed.\n"
     assert Path(book).read_bytes() == before
+
+
+def test_a_second_upgrade_keeps_the_same_and_audits_clean(case, tmp_path):
+    book = shutil.copy(case["new"], tmp_path / "Again-kam.xlsm")
+    FileBook(book, recalc=False).set_named_cell(stamp.VERSION_NAME, "0.0.9")
+    before = parts(book)
+    assert main(["install", "--upgrade", str(book)]) == 0
+    after, where = parts(book), sheets_of(book)
+    for sheet in [*case["theirs"].sheets, "Win-back"]:
+        assert after[where[sheet]] == before[where[sheet]], sheet
+    assert source_cells(book) == source_cells(case["old"])
+    assert cells_of(book, "Analysis") == cells_of(case["new"], "Analysis")
+    assert set(audit_errors(book)) <= set(audit_errors(case["old"]))

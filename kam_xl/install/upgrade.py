@@ -22,7 +22,9 @@ that is the template's default build; for an installed workbook its formulas kee
   calculation chain (calcChain.xml), which lists the old sheets' formula cells, is dropped for Excel to rebuild.
 
 Everything else is the user's and keeps its bytes: the input sheets and tables, Win-back with its notes, Data
-check, xlwings.conf, their own sheets and every other part; styles.xml and sharedStrings.xml only gain entries.
+check, xlwings.conf, their own sheets and every other part; styles.xml and sharedStrings.xml only gain entries
+(appended by install's merges, :mod:`kam_xl.package.styles_merge` and :mod:`kam_xl.package.strings_merge`, so
+the rebuilt sheets look as an install makes them; the replaced sheets' entries stay, unused).
 What upgrade relies on is all a workbook carries: the sheet names above, the defined names, the stamp
 (:mod:`kam_xl.stamp`), sheet code names, and ``ThisWorkbook`` as the workbook's code name. A workbook already
 in this kam_xl's format and version is left alone; one without a kam_xl Settings table is refused, and so is one
@@ -44,10 +46,10 @@ from kam_xl import atomic, stamp
 from kam_xl.errors import InputError
 from kam_xl.install.parts import Package, Rel, rels_part, relative, rels_xml
 from kam_xl.install.sheet_swap import TABLE_TYPE, kept_cell, merge_names, put_cell, replace_sheet
-from kam_xl.install.strings import SharedStrings
-from kam_xl.install.styles import Styles
 from kam_xl.package import check_package, workbook_lock
 from kam_xl.package.limits import Limits, guard
+from kam_xl.package.strings_merge import merge_strings
+from kam_xl.package.styles_merge import merge_styles
 from kam_xl.package.workbook_part import read_workbook
 
 REBUILT = ("About", "Analysis", "Matrix", "Dossier", "Labels", "Settings")
@@ -161,25 +163,29 @@ def upgraded_bytes(data: bytes, fresh_data: bytes, rebuilt: tuple[str, ...] = RE
             _add_sheet(target, theirs, fresh, ours, name)
     old_names, new_names = _names(target.parts[theirs.workbook]), _names(fresh.parts[ours.workbook])
 
-    styles = Styles(target.parts[theirs.part(target, STYLES_REL)], fresh.parts[ours.part(fresh, STYLES_REL)])
-    strings_part = theirs.part(target, STRINGS_REL)
-    strings = SharedStrings(target.parts.get(strings_part) if strings_part else None)
-    fresh_sst = fresh.parts[ours.part(fresh, STRINGS_REL)]
+    styles_part = theirs.part(target, STYLES_REL)
+    merged_styles, styles = merge_styles(target.parts[styles_part].decode("utf-8"),
+                                         fresh.parts[ours.part(fresh, STYLES_REL)].decode("utf-8"))
+    strings_part, fresh_sst = theirs.part(target, STRINGS_REL), fresh.parts[ours.part(fresh, STRINGS_REL)]
+    if strings_part is None:
+        strings_part = _added(target, theirs.workbook, STRINGS_REL, "xl/sharedStrings.xml", fresh,
+                              ours.part(fresh, STRINGS_REL))
+        merged_sst, offset = fresh_sst, 0
+    else:
+        merged, offset = merge_strings(target.parts[strings_part].decode("utf-8"), fresh_sst.decode("utf-8"))
+        merged_sst = merged.encode("utf-8")
     for name in rebuilt:
-        replace_sheet(target, fresh, theirs.parts[name], ours.parts[name], styles, strings, fresh_sst)
+        replace_sheet(target, fresh, theirs.parts[name], ours.parts[name], styles, offset)
     _keep_user_cells(target, theirs, old_sheets, old_names, new_names)
     if "Settings" in old_sheets and "Settings" in rebuilt:
         part = theirs.parts["Settings"]
-        target.parts[part] = _keep_source_rows(old_sheets["Settings"], target.parts[part], strings.items)
+        target.parts[part] = _keep_source_rows(old_sheets["Settings"], target.parts[part], _items(merged_sst))
 
     workbook_xml = merge_names(target.parts[theirs.workbook], fresh.parts[ours.workbook], theirs.order,
                                ours.order, set(rebuilt), kept_names)
     target.parts[theirs.workbook] = _full_calc_on_load(workbook_xml)
-    target.parts[theirs.part(target, STYLES_REL)] = styles.to_bytes() or target.parts[theirs.part(target, STYLES_REL)]
-    if strings.to_bytes() is not None:
-        strings_part = strings_part or _added(target, theirs.workbook, STRINGS_REL, "xl/sharedStrings.xml", fresh,
-                                              ours.part(fresh, STRINGS_REL))
-        target.parts[strings_part] = strings.to_bytes()
+    target.parts[styles_part] = merged_styles.encode("utf-8")
+    target.parts[strings_part] = merged_sst
     if theirs.part(target, METADATA_REL) is None and ours.part(fresh, METADATA_REL) is not None:
         part = _added(target, theirs.workbook, METADATA_REL, "xl/metadata.xml", fresh, ours.part(fresh, METADATA_REL))
         target.parts[part] = fresh.parts[ours.part(fresh, METADATA_REL)]
@@ -286,6 +292,14 @@ def _keep_user_cells(target: Package, theirs: _Book, old_sheets: dict[str, bytes
 
 _LABEL = re.compile(rb'<c\b[^>]*?\sr="A(\d+)"[^>]*?\bt="(s|inlineStr|str)"[^>]*>(.*?)</c>', re.DOTALL)
 _TEXT = re.compile(rb"<t\b[^>]*>([^<]*)</t>")
+
+
+_ITEM = re.compile(rb"<(?:\w+:)?si\b(?:[^>]*/>|.*?</(?:\w+:)?si>)", re.DOTALL)
+
+
+def _items(sst: bytes) -> list[bytes]:
+    """The items (``<si>``) of a shared strings part, in order."""
+    return _ITEM.findall(sst)
 
 
 def _labels(sheet_xml: bytes, strings: list[bytes]) -> dict[str, int]:

@@ -13,9 +13,9 @@
 
     upgrade.py      ``kam-xl install --upgrade BOOK.xlsm``: kam_xl's own parts replaced, the user's kept
     parts.py        a package as named parts, its relationships and content types, written back as a zip
-    styles.py       cell and differential formats of one package added to another's styles.xml
-    strings.py      shared strings of one package added to another's sharedStrings.xml
-    sheet_swap.py   a sheet of a kam_xl workbook replaced by the template's, with everything it owns
+    sheet_swap.py   a sheet of a kam_xl workbook replaced by the template's, with everything it owns (its
+                    formats and strings merged as install's graft merges them: kam_xl.package.styles_merge,
+                    strings_merge)
 
 Nothing is guessed: two candidates for one input, or two headers for one column, stop with one line naming them
 and the option that settles it.

@@ -1,14 +1,15 @@
 """A sheet of a workbook replaced by a sheet of a template build, with everything each owns.
 
-    replace_sheet(target, fresh, target_part, fresh_part, styles, strings, fresh_sst)
+    replace_sheet(target, fresh, target_part, fresh_part, styles, strings)
     kept_cell(sheet_xml, ref) -> bytes | None          # the <c> element of a cell, as written
     put_cell(sheet_xml, ref, cell) -> bytes            # a <c> element in place of the one at ref
-    merge_names(target_workbook_xml, fresh_workbook_xml, target_sheets, fresh_sheets, rebuilt) -> bytes
+    merge_names(target_workbook_xml, fresh_workbook_xml, target_sheets, fresh_sheets, rebuilt, kept) -> bytes
 
 The target's sheet keeps its part name (so workbook.xml and its relationships stay as they are) and its VBA code
 name; the parts the
 old sheet owned (drawings, charts, tables) go, the fresh sheet's come, renamed where a name is taken. The fresh
-sheet's cell formats and shared strings are moved into the target's tables (styles.py, strings.py), and its
+sheet's cell formats and shared strings point into the target's tables, into which the graft's merges
+(:mod:`kam_xl.package.styles_merge`, :mod:`kam_xl.package.strings_merge`) appended the fresh build's, and its
 tables get free ids. The fresh XML is XlsxWriter's, whose regular markup the patterns here rely on; of the
 target's sheets only single ``<c>`` elements are read, by their reference.
 """
@@ -18,14 +19,15 @@ from __future__ import annotations
 import re
 
 from kam_xl.install.parts import Package, Rel, rels_part, relative, rels_xml
-from kam_xl.install.strings import SharedStrings
-from kam_xl.install.styles import Styles
+from kam_xl.package.styles_merge import StyleMaps
 
 TABLE_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
 
 
-def replace_sheet(target: Package, fresh: Package, target_part: str, fresh_part: str, styles: Styles,
-                  strings: SharedStrings, fresh_sst: bytes) -> None:
+def replace_sheet(target: Package, fresh: Package, target_part: str, fresh_part: str, styles: StyleMaps,
+                  strings: int) -> None:
+    """The sheet ``target_part`` replaced by ``fresh_part`` of the fresh build, whose cell formats are at
+    ``styles`` in the target's styles.xml and whose shared strings start at index ``strings`` of its table."""
     old_owned = target.owned(target_part)
     old_ids = {_table_name(target.parts[p]): _table_id(target.parts[p]) for p in old_owned
                if target.content_type(p) == TABLE_TYPE}
@@ -50,7 +52,7 @@ def replace_sheet(target: Package, fresh: Package, target_part: str, fresh_part:
             target.set_content_type(name, content_type)
         _copy_rels(fresh, part, target, name, names)
     _copy_rels(fresh, fresh_part, target, target_part, names)
-    xml = _with_styles(strings.take(fresh.parts[fresh_part], fresh_sst), styles)
+    xml = _with_styles(_with_strings(fresh.parts[fresh_part], strings), styles)
     target.parts[target_part] = _with_code_name(xml, _CODE_NAME.search(target.parts[target_part]))
 
 
@@ -105,17 +107,25 @@ _COL_STYLE = re.compile(rb'(<col\b[^>]*?\sstyle=")(\d+)"')
 _DXF = re.compile(rb'(\s\w*[dD]xfId=")(\d+)"')
 
 
-def _with_styles(xml: bytes, styles: Styles) -> bytes:
+def _with_styles(xml: bytes, styles: StyleMaps) -> bytes:
     def xf(match: re.Match) -> bytes:
-        return match.group(1) + b'%d"' % styles.xf(int(match.group(2)))
+        return match.group(1) + b'%d"' % styles.xf[int(match.group(2))]
 
     for pattern in (_CELL_STYLE, _ROW_STYLE, _COL_STYLE):
         xml = pattern.sub(xf, xml)
     return _with_dxfs(xml, styles)
 
 
-def _with_dxfs(xml: bytes, styles: Styles) -> bytes:
-    return _DXF.sub(lambda m: m.group(1) + b'%d"' % styles.dxf(int(m.group(2))), xml)
+def _with_dxfs(xml: bytes, styles: StyleMaps) -> bytes:
+    return _DXF.sub(lambda m: m.group(1) + b'%d"' % styles.dxf[int(m.group(2))], xml)
+
+
+_STRING_CELL = re.compile(rb'(<c\b[^>]*?\bt="s"[^>]*><v>)(\d+)</v>')
+
+
+def _with_strings(xml: bytes, offset: int) -> bytes:
+    """The shared-string cells of ``xml`` pointing ``offset`` items further."""
+    return _STRING_CELL.sub(lambda m: m.group(1) + b"%d</v>" % (int(m.group(2)) + offset), xml)
 
 
 # ------------------------------------------------------------------------------------------------ cells
@@ -143,10 +153,11 @@ _ATTR = re.compile(rb'(\w+)="([^"]*)"')
 
 
 def merge_names(target_xml: bytes, fresh_xml: bytes, target_sheets: list[str], fresh_sheets: list[str],
-                rebuilt: set[str]) -> bytes:
+                rebuilt: set[str], kept: frozenset[str] = frozenset()) -> bytes:
     """workbook.xml of the target with the fresh build's names of ``rebuilt`` sheets and every ``kam_`` name: a
     name of the same name and scope takes the fresh text in its place, a new one is appended, a ``kam_`` name
-    or sheet-scoped name of a rebuilt sheet the fresh build no longer has is dropped; the user's names stay."""
+    or sheet-scoped name of a rebuilt sheet the fresh build no longer has is dropped; the user's names stay,
+    and so do the workbook-scoped names ``kept`` (the plain ranges of their data, whose end a refresh moves)."""
     def key(match: re.Match, sheets: list[str]) -> tuple[str, str | None]:
         attrs = dict(_ATTR.findall(match.group(1) or b""))
         scope = attrs.get(b"localSheetId")
@@ -158,10 +169,11 @@ def merge_names(target_xml: bytes, fresh_xml: bytes, target_sheets: list[str], f
         return name.startswith("kam_") or scope in rebuilt or any(
             f"{s}!" in text or f"'{s}'!" in text for s in rebuilt)
 
+    kept = {name.casefold() for name in kept}
     fresh = {}
     for match in _NAME.finditer(fresh_xml):
-        if ours(match, fresh_sheets):
-            name, scope = key(match, fresh_sheets)
+        name, scope = key(match, fresh_sheets)
+        if ours(match, fresh_sheets) and not (scope is None and name.casefold() in kept):
             element = match.group(0)
             if scope is not None:
                 element = re.sub(rb'localSheetId="\d+"', b'localSheetId="%d"' % target_sheets.index(scope), element)
@@ -169,6 +181,8 @@ def merge_names(target_xml: bytes, fresh_xml: bytes, target_sheets: list[str], f
 
     def replaced(match: re.Match) -> bytes:
         k = key(match, target_sheets)
+        if k[1] is None and k[0].casefold() in kept:
+            return match.group(0)
         if k in fresh:
             return fresh.pop(k)
         return b"" if ours(match, target_sheets) and (k[0].startswith("kam_") or k[1] in rebuilt) else match.group(0)

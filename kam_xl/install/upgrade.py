@@ -1,23 +1,30 @@
 """``kam-xl install --upgrade BOOK.xlsm``: kam_xl's own parts of a workbook replaced by this kam_xl's, the user's kept.
 
     upgrade(path, *, out=None, build=None, lock_timeout=30.0, limits=Limits()) -> Upgraded
-    upgraded_bytes(data, fresh) -> bytes
+    upgraded_bytes(data, fresh, rebuilt=REBUILT, kept_names=frozenset()) -> bytes
+    fresh_build(book, sheet_names) -> bytes
 
-Replaced, from a template build (``build()``, default :func:`kam_xl.template.workbook.workbook_bytes`):
+Replaced, from a template build (``build()``, default :func:`fresh_build`: the template reading the inputs where
+the workbook records them, in its language, with the kam_xl input sheets it has — for a copy of KeyAccounts.xlsm
+that is the template's default build; for an installed workbook its formulas keep pointing at the user's data):
 
 - the sheets the template writes whole (About, Analysis, Matrix, Dossier, Labels; with Settings ``REBUILT``) with
   what they own (the Matrix chart, the Labels table), their formats and strings moved into the workbook's own
   tables;
 - the Settings sheet, rebuilt (new settings rows come with their defaults, the stamp rows with this kam_xl's),
   each value cell the workbook had (``kam_<setting>``, ``kam_as_of``) put back exactly as it was, and the
-  Dossier's selected customer (``kam_dossier_customer``) likewise;
+  Dossier's selected customer (``kam_dossier_customer``) likewise, and so the rows recording where the inputs
+  live (``transactions_source``, ``transactions_columns`` ...);
 - a sheet of the template the workbook lacks (one a newer kam_xl brings) added where the template has it;
-- the ``kam_`` names and those of the rebuilt sheets, the VBA project (built for the workbook's sheet code names),
+- the ``kam_`` names and those of the rebuilt sheets (but the defined names of the user's plain ranges, whose
+  end a refresh moves, stay as they are), the VBA project (built for the workbook's sheet code names),
   the ribbon (customUI), and ``fullCalcOnLoad`` set, since the rebuilt sheets hold no results yet; Excel's
   calculation chain (calcChain.xml), which lists the old sheets' formula cells, is dropped for Excel to rebuild.
 
 Everything else is the user's and keeps its bytes: the input sheets and tables, Win-back with its notes, Data
-check, xlwings.conf, their own sheets and every other part; styles.xml and sharedStrings.xml only gain entries.
+check, xlwings.conf, their own sheets and every other part; styles.xml and sharedStrings.xml only gain entries
+(appended by install's merges, :mod:`kam_xl.package.styles_merge` and :mod:`kam_xl.package.strings_merge`, so
+the rebuilt sheets look as an install makes them; the replaced sheets' entries stay, unused).
 What upgrade relies on is all a workbook carries: the sheet names above, the defined names, the stamp
 (:mod:`kam_xl.stamp`), sheet code names, and ``ThisWorkbook`` as the workbook's code name. A workbook already
 in this kam_xl's format and version is left alone; one without a kam_xl Settings table is refused, and so is one
@@ -39,10 +46,10 @@ from kam_xl import atomic, stamp
 from kam_xl.errors import InputError
 from kam_xl.install.parts import Package, Rel, rels_part, relative, rels_xml
 from kam_xl.install.sheet_swap import TABLE_TYPE, kept_cell, merge_names, put_cell, replace_sheet
-from kam_xl.install.strings import SharedStrings
-from kam_xl.install.styles import Styles
 from kam_xl.package import check_package, workbook_lock
 from kam_xl.package.limits import Limits, guard
+from kam_xl.package.strings_merge import merge_strings
+from kam_xl.package.styles_merge import merge_styles
 from kam_xl.package.workbook_part import read_workbook
 
 REBUILT = ("About", "Analysis", "Matrix", "Dossier", "Labels", "Settings")
@@ -93,7 +100,8 @@ def upgrade(path: str | os.PathLike, *, out: str | os.PathLike | None = None, bu
         check_package(source)
         from kam_xl.book.file import FileBook
 
-        before = FileBook(source).read_stamp()
+        book = FileBook(source)
+        before = book.read_stamp()
         if before is None:
             raise InputError(f"{source}: not written by kam_xl (it has no kam_xl Settings table); use kam-xl "
                              f"install {source.name} to add kam_xl to it")
@@ -101,18 +109,49 @@ def upgrade(path: str | os.PathLike, *, out: str | os.PathLike | None = None, bu
             raise InputError(f"{source}: {stamp.problem(before)}")
         if before == stamp.CURRENT:
             return Upgraded(source, before, before, changed=False)
-        if build is None:
-            from kam_xl.template.workbook import workbook_bytes as build
-        old, fresh = source.read_bytes(), build()
+        old = source.read_bytes()
+        fresh = build() if build is not None else fresh_build(book, _workbook(old).order)
         new_sheets = [s for s in _workbook(fresh).order if s not in _workbook(old).order]
-        data = upgraded_bytes(old, fresh, REBUILT + tuple(new_sheets))
+        kept = frozenset(book.read_sources().defined_names())
+        data = upgraded_bytes(old, fresh, REBUILT + tuple(new_sheets), kept_names=kept)
         atomic.write_bytes(target, data)
     return Upgraded(target, before, stamp.CURRENT, changed=True)
 
 
-def upgraded_bytes(data: bytes, fresh_data: bytes, rebuilt: tuple[str, ...] = REBUILT) -> bytes:
+def fresh_build(book, sheet_names: list[str]) -> bytes:
+    """The template build to upgrade the workbook ``book`` (a FileBook; its sheets ``sheet_names``) from: reading
+    the inputs where the workbook records them (its Settings rows and defined names), in its language, with the
+    input sheets of kam_xl it has (those install added, or all of a KeyAccounts copy) and every other sheet of the
+    template. For a KeyAccounts copy, the template's own default build."""
+    from kam_xl.template.sheets import SHEETS
+    from kam_xl.template.sheet_inputs import TABLES
+    from kam_xl.template.workbook import workbook_bytes
+
+    sources = book.read_sources()
+    inputs = {t.name for t in TABLES}
+    sheets = [s for s in SHEETS if s not in inputs or (s in sheet_names and sources[s].kind == "ours")]
+    return workbook_bytes(sources=sources, sheets=sheets, language=_language(book))
+
+
+def _language(book) -> str | None:
+    """The workbook's language setting (EN, DE) as its Settings table holds it; None (the template's) when it
+    holds none it knows. Read raw: the settings of an older workbook are refused until it is upgraded."""
+    from kam_xl.book.frames import SETTINGS_TABLE
+    from kam_xl.cells import normalise_header
+    from kam_xl.core.settings import LANGUAGES
+
+    table = book.read_table(SETTINGS_TABLE)
+    keys = {normalise_header(c): c for c in table.columns}
+    rows = zip(table[keys["setting"]], table[keys["value"]]) if {"setting", "value"} <= set(keys) else ()
+    value = next((str(v).strip().upper() for s, v in rows if normalise_header(s) == "language"), None)
+    return value if value in LANGUAGES else None
+
+
+def upgraded_bytes(data: bytes, fresh_data: bytes, rebuilt: tuple[str, ...] = REBUILT,
+                   kept_names: frozenset[str] = frozenset()) -> bytes:
     """The package ``data`` with kam_xl's parts taken from the template package ``fresh_data``: the sheets
-    ``rebuilt``, their names, the VBA project, the ribbon."""
+    ``rebuilt``, their names, the VBA project, the ribbon. The workbook's defined names ``kept_names`` (its plain
+    ranges of data) and the Settings rows recording where its inputs live keep their values exactly."""
     target, fresh = Package.read(data), Package.read(fresh_data)
     ours, theirs = _workbook(fresh_data), _workbook(data)
     unknown = [name for name in rebuilt if name not in ours.parts]
@@ -124,22 +163,29 @@ def upgraded_bytes(data: bytes, fresh_data: bytes, rebuilt: tuple[str, ...] = RE
             _add_sheet(target, theirs, fresh, ours, name)
     old_names, new_names = _names(target.parts[theirs.workbook]), _names(fresh.parts[ours.workbook])
 
-    styles = Styles(target.parts[theirs.part(target, STYLES_REL)], fresh.parts[ours.part(fresh, STYLES_REL)])
-    strings_part = theirs.part(target, STRINGS_REL)
-    strings = SharedStrings(target.parts.get(strings_part) if strings_part else None)
-    fresh_sst = fresh.parts[ours.part(fresh, STRINGS_REL)]
+    styles_part = theirs.part(target, STYLES_REL)
+    merged_styles, styles = merge_styles(target.parts[styles_part].decode("utf-8"),
+                                         fresh.parts[ours.part(fresh, STYLES_REL)].decode("utf-8"))
+    strings_part, fresh_sst = theirs.part(target, STRINGS_REL), fresh.parts[ours.part(fresh, STRINGS_REL)]
+    if strings_part is None:
+        strings_part = _added(target, theirs.workbook, STRINGS_REL, "xl/sharedStrings.xml", fresh,
+                              ours.part(fresh, STRINGS_REL))
+        merged_sst, offset = fresh_sst, 0
+    else:
+        merged, offset = merge_strings(target.parts[strings_part].decode("utf-8"), fresh_sst.decode("utf-8"))
+        merged_sst = merged.encode("utf-8")
     for name in rebuilt:
-        replace_sheet(target, fresh, theirs.parts[name], ours.parts[name], styles, strings, fresh_sst)
+        replace_sheet(target, fresh, theirs.parts[name], ours.parts[name], styles, offset)
     _keep_user_cells(target, theirs, old_sheets, old_names, new_names)
+    if "Settings" in old_sheets and "Settings" in rebuilt:
+        part = theirs.parts["Settings"]
+        target.parts[part] = _keep_source_rows(old_sheets["Settings"], target.parts[part], _items(merged_sst))
 
     workbook_xml = merge_names(target.parts[theirs.workbook], fresh.parts[ours.workbook], theirs.order,
-                               ours.order, set(rebuilt))
+                               ours.order, set(rebuilt), kept_names)
     target.parts[theirs.workbook] = _full_calc_on_load(workbook_xml)
-    target.parts[theirs.part(target, STYLES_REL)] = styles.to_bytes() or target.parts[theirs.part(target, STYLES_REL)]
-    if strings.to_bytes() is not None:
-        strings_part = strings_part or _added(target, theirs.workbook, STRINGS_REL, "xl/sharedStrings.xml", fresh,
-                                              ours.part(fresh, STRINGS_REL))
-        target.parts[strings_part] = strings.to_bytes()
+    target.parts[styles_part] = merged_styles.encode("utf-8")
+    target.parts[strings_part] = merged_sst
     if theirs.part(target, METADATA_REL) is None and ours.part(fresh, METADATA_REL) is not None:
         part = _added(target, theirs.workbook, METADATA_REL, "xl/metadata.xml", fresh, ours.part(fresh, METADATA_REL))
         target.parts[part] = fresh.parts[ours.part(fresh, METADATA_REL)]
@@ -242,6 +288,47 @@ def _keep_user_cells(target: Package, theirs: _Book, old_sheets: dict[str, bytes
         if cell is not None:
             part = theirs.parts[new_sheet]
             target.parts[part] = put_cell(target.parts[part], new_ref, cell, old_ref)
+
+
+_LABEL = re.compile(rb'<c\b[^>]*?\sr="A(\d+)"[^>]*?\bt="(s|inlineStr|str)"[^>]*>(.*?)</c>', re.DOTALL)
+_TEXT = re.compile(rb"<t\b[^>]*>([^<]*)</t>")
+
+
+_ITEM = re.compile(rb"<(?:\w+:)?si\b(?:[^>]*/>|.*?</(?:\w+:)?si>)", re.DOTALL)
+
+
+def _items(sst: bytes) -> list[bytes]:
+    """The items (``<si>``) of a shared strings part, in order."""
+    return _ITEM.findall(sst)
+
+
+def _labels(sheet_xml: bytes, strings: list[bytes]) -> dict[str, int]:
+    """Row of each text label of column A: shared strings (``strings``, the items of the workbook's table) or
+    inline."""
+    found = {}
+    for row, kind, body in _LABEL.findall(sheet_xml):
+        if kind == b"s":
+            value = re.search(rb"<v>(\d+)</v>", body)
+            if value is None or int(value.group(1)) >= len(strings):
+                continue
+            body = strings[int(value.group(1))]
+        text = b"".join(_TEXT.findall(body)) if kind != b"str" else b"".join(re.findall(rb"<v>([^<]*)</v>", body))
+        found.setdefault(text.decode(errors="replace").strip(), int(row))
+    return found
+
+
+def _keep_source_rows(old_xml: bytes, new_xml: bytes, strings: list[bytes]) -> bytes:
+    """The rebuilt Settings sheet ``new_xml`` with the value cell of each row recording a source
+    (``transactions_source``, ``transactions_columns`` ...) as the old sheet had it."""
+    from kam_xl.core.settings import SOURCE_ROWS
+
+    old_rows, new_rows = _labels(old_xml, strings), _labels(new_xml, strings)
+    for label in SOURCE_ROWS:
+        if label in old_rows and label in new_rows:
+            cell = kept_cell(old_xml, f"B{old_rows[label]}")
+            if cell is not None:
+                new_xml = put_cell(new_xml, f"B{new_rows[label]}", cell, f"B{old_rows[label]}")
+    return new_xml
 
 
 _CALC_PR = re.compile(rb"<calcPr\b([^>]*?)(/?)>")

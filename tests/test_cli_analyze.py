@@ -22,7 +22,7 @@ TX = "Customer ID,Date,Amount,Margin\n00042,2024-01-05,100,30\n00042,2024-02-05,
 @pytest.fixture
 def kam(monkeypatch, capsys):
     """Run `kam-xl ARGS` in-process; returns (exit code, stdout, stderr). Only this subcommand is loaded."""
-    monkeypatch.setattr(cli, "COMMANDS", ("analyze",))
+    monkeypatch.setattr(cli, "COMMANDS", {"analyze": "analyze"})
 
     def run(*argv):
         code = cli.main(["analyze", *map(str, argv)])

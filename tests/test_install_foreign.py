@@ -41,6 +41,7 @@ from kam_xl.install.compose import compose
 from kam_xl.install.discover import discover
 from kam_xl.install.plan import plan
 from kam_xl.package.graft import EDITED_PARTS, edited_parts
+from test_libreoffice_vba import code_lines, libreoffice_modules
 from test_vba import run_import_functions
 
 NAMES = list(foreign_books.BUILDERS)
@@ -182,7 +183,8 @@ def test_libreoffice_renders_our_sheets_cleanly_in_a_snapshot_of_the_installed_b
     their = installs.installed(name)[1]
     found = discover(book.path)
     snapshot = tmp_path / (book.path.stem + "-snapshot.xlsm")
-    snapshot.write_bytes(compose(their, found, plan(found), analysis=reference_analysis(book), snapshot=True))
+    snapshot.write_bytes(compose(their, found, plan(found), data=book.inputs, analysis=reference_analysis(book),
+                                 snapshot=True))
     ours = [sheet for sheet in visible_sheets(snapshot) if sheet not in book.sheets]
     assert {"Analysis", "Matrix", "Dossier", "Win-back", "Data check", "Settings"} <= set(ours)
     pages = foreign_checks.render_sheets(snapshot, ours, tmp_path / "ours", ci_fonts_env)
@@ -290,6 +292,7 @@ def test_refresh_lists_exactly_the_lost_key_accounts_open_in_win_back(installs, 
     open_ids = [row["Customer ID"] for row in table if row["Status"] == "open"]
     assert len(open_ids) == len(set(open_ids))
     assert set(open_ids) == set(lost)
+    assert open_ids, "no lost key account: the book should have some"
     assert [row["Flag"] for row in table] == ["lost"] * len(table)
 
 
@@ -313,3 +316,13 @@ def test_the_vba_and_ribbon_checks_of_the_built_workbook_pass(installs, name, xl
     # Every sheet of theirs has its document module, after ThisWorkbook, before ours.
     theirs = installs.installed(name)[0].sheets
     assert list(book.sheet_code_names())[:len(theirs)] == list(theirs)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_libreoffice_lists_every_module_of_the_installed_project_with_the_source_we_built(installs, name):
+    kam = installed_file(installs, name)
+    listed = libreoffice_modules(kam)
+    expected = workbook_checks.Package(kam).expected_modules
+    assert set(listed) == {module for module, _ in expected}
+    for module, source in expected:
+        assert code_lines(listed[module]) == code_lines(source), module

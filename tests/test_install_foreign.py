@@ -64,28 +64,42 @@ def run_cli(*argv: str) -> Run:
     return Run(code, out.getvalue(), err.getvalue())
 
 
+@dataclass
+class Installed:
+    """A foreign book's own copy, its bytes before install, the install run and the file it wrote."""
+
+    book: foreign_books.ForeignBook
+    before: bytes
+    run: Run
+    path: Path
+
+
 class Installs:
     """Each foreign book copied into its own folder, installed and refreshed once, on first use."""
 
     def __init__(self, foreign: dict, folder: Path):
         self.foreign, self.folder = foreign, folder
-        self._installed: dict[str, tuple] = {}
-        self._refreshed: dict[str, tuple] = {}
+        self._installed: dict[str, Installed] = {}
+        self._refreshed: dict[str, tuple[Run, Path]] = {}
 
-    def installed(self, name: str):
-        """(the book's copy, its bytes before install, the install run, the installed file)."""
+    def installed(self, name: str) -> Installed:
         if name not in self._installed:
             book = self.foreign[name].copy_to(self.folder / name)
             before = book.path.read_bytes()
             run = run_cli("install", str(book.path))
-            self._installed[name] = (book, before, run, book.path.with_name(book.path.stem + "-kam.xlsm"))
+            self._installed[name] = Installed(book, before, run, book.path.with_name(book.path.stem + "-kam.xlsm"))
         return self._installed[name]
+
+    def written(self, name: str) -> Installed:
+        """:meth:`installed`, asserting the install succeeded."""
+        done = self.installed(name)
+        assert done.run.code == 0, f"kam-xl install {done.book.path.name}: {done.run.err}"
+        return done
 
     def refreshed(self, name: str) -> tuple[Run, Path]:
         """The refresh run and the refreshed copy of the installed file (the installed file stays as written)."""
         if name not in self._refreshed:
-            book, _, run, kam = self.installed(name)
-            assert run.code == 0, run.err
+            kam = self.written(name).path
             out = self.folder / name / "refreshed"
             out.mkdir()
             run = run_cli("refresh", str(kam), "--out", str(out), "--workers", "1")
@@ -96,12 +110,6 @@ class Installs:
 @pytest.fixture(scope="module")
 def installs(foreign, tmp_path_factory) -> Installs:
     return Installs(foreign, tmp_path_factory.mktemp("install-foreign"))
-
-
-def installed_file(installs: Installs, name: str) -> Path:
-    book, _, run, kam = installs.installed(name)
-    assert run.code == 0, f"kam-xl install {book.path.name}: {run.err}"
-    return kam
 
 
 def reference_analysis(book: foreign_books.ForeignBook) -> pd.DataFrame:
@@ -122,7 +130,8 @@ def sheet_rows(path: Path, sheet: str) -> list[list]:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_install_writes_a_new_xlsm_beside_theirs_and_keeps_every_part_and_entry_of_theirs(installs, name):
-    book, before, run, kam = installs.installed(name)
+    done = installs.installed(name)
+    book, before, run, kam = done.book, done.before, done.run, done.path
     assert run.code == 0, run.err
     assert f"Wrote {kam}" in run.out and f"{book.path.name} is unchanged" in run.out
     assert kam.is_file() and kam.parent == book.path.parent
@@ -139,8 +148,8 @@ def test_install_writes_a_new_xlsm_beside_theirs_and_keeps_every_part_and_entry_
 def test_openxml_audit_finds_no_error_their_file_did_not_have(installs, name):
     # Two makers write files with one error of their own each, which the installed file keeps with the part:
     # openpyxl (its font element) and LibreOffice (no theme part). Those are not ours to fix.
-    kam = installed_file(installs, name)
-    book = installs.installed(name)[0]
+    done = installs.written(name)
+    book, kam = done.book, done.path
     assert foreign_checks.new_audit_errors(book.path, kam) == []
     assert len(foreign_checks.audit_errors(book.path)) == (1 if name in ("openpyxl", "libreoffice") else 0)
 
@@ -149,8 +158,8 @@ def test_openxml_audit_finds_no_error_their_file_did_not_have(installs, name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_libreoffice_renders_their_sheets_as_before(installs, name, tmp_path, ci_fonts_env):
-    kam = installed_file(installs, name)
-    book = installs.installed(name)[0]
+    done = installs.written(name)
+    book, kam = done.book, done.path
     sheets = book.visible_sheets
     pages_before = foreign_checks.render_sheets(book.path, sheets, tmp_path / "before", ci_fonts_env)
     pages_after = foreign_checks.render_sheets(kam, sheets, tmp_path / "after", ci_fonts_env)
@@ -179,8 +188,8 @@ def test_libreoffice_renders_our_sheets_cleanly_in_a_snapshot_of_the_installed_b
                                                                                    ci_fonts_env):
     # LibreOffice cannot run kam_xl's cell functions and recalculates array formulas on load (#NAME?), so our
     # sheets are rendered from the snapshot build of the same install: the analysis of their data as values.
-    book = installs.installed(name)[0]
-    their = installs.installed(name)[1]
+    done = installs.installed(name)
+    book, their = done.book, done.before
     found = discover(book.path)
     snapshot = tmp_path / (book.path.stem + "-snapshot.xlsm")
     snapshot.write_bytes(compose(their, found, plan(found), data=book.inputs, analysis=reference_analysis(book),
@@ -223,7 +232,7 @@ def same_value(expected, got) -> bool:
 def test_refresh_fills_analysis_equal_to_analyze_on_their_data(installs, name):
     run, refreshed = installs.refreshed(name)
     assert run.code == 0, run.out + run.err  # a data-check note is fine
-    expected = reference_analysis(installs.installed(name)[0])
+    expected = reference_analysis(installs.installed(name).book)
     got = read_analysis(refreshed)
     assert list(got.columns) == list(schema.ANALYSIS_COLUMNS)
     assert list(got["customer_id"]) == list(expected["customer_id"])
@@ -269,7 +278,7 @@ def crosstab(analysis: pd.DataFrame, rows: str, columns: str, totals: tuple[str,
 def test_refresh_fills_the_matrix_with_the_counts_the_analysis_implies(installs, name):
     run, refreshed = installs.refreshed(name)
     assert run.code == 0, run.out + run.err
-    analysis = reference_analysis(installs.installed(name)[0])
+    analysis = reference_analysis(installs.installed(name).book)
     got = matrix_counts(refreshed)
     assert got["Class"] == crosstab(analysis, "abc", "xyz", ("Total",))
     assert got["Class"][("Total", "Total")] == len(analysis) > 0
@@ -281,7 +290,7 @@ def test_refresh_fills_the_matrix_with_the_counts_the_analysis_implies(installs,
 def test_refresh_lists_exactly_the_lost_key_accounts_open_in_win_back(installs, name):
     run, refreshed = installs.refreshed(name)
     assert run.code == 0, run.out + run.err
-    analysis = reference_analysis(installs.installed(name)[0])
+    analysis = reference_analysis(installs.installed(name).book)
     settings = Settings()
     flags = {schema.LOST, schema.AT_RISK} if settings.winback_at_risk else {schema.LOST}  # at risk: off by default
     lost = analysis.loc[analysis["key_account"].astype(bool) & analysis["churn"].isin(flags), "customer_id"]
@@ -306,21 +315,20 @@ def xlwings_udf_module(tmp_path_factory) -> str:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_vba_and_ribbon_checks_of_the_built_workbook_pass(installs, name, xlwings_udf_module):
-    kam = installed_file(installs, name)
-    book = workbook_checks.Package(kam)
+    book = workbook_checks.Package(installs.written(name).path)
     workbook_checks.check_vba(book)
     workbook_checks.check_ribbon(book)
     # The wrappers in the file are what xlwings' generator writes (the project stores them with CRLF).
     stored = dict(book.pyopenvba_modules)["xlwings_udfs"]
     assert stored == xlwings_udf_module.replace("\r\n", "\n").replace("\n", "\r\n")
     # Every sheet of theirs has its document module, after ThisWorkbook, before ours.
-    theirs = installs.installed(name)[0].sheets
+    theirs = installs.installed(name).book.sheets
     assert list(book.sheet_code_names())[:len(theirs)] == list(theirs)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_libreoffice_lists_every_module_of_the_installed_project_with_the_source_we_built(installs, name):
-    kam = installed_file(installs, name)
+    kam = installs.written(name).path
     listed = libreoffice_modules(kam)
     expected = workbook_checks.Package(kam).expected_modules
     assert set(listed) == {module for module, _ in expected}

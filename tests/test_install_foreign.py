@@ -216,8 +216,10 @@ def read_analysis(path: Path) -> pd.DataFrame:
 
 def same_value(expected, got) -> bool:
     """Numbers to 1e-9 relative, dates as dates, texts and flags exactly; a missing number is an empty cell."""
-    if isinstance(expected, (bool, type(pd.NA))) or expected is None:
-        return got == ("" if expected is None or expected is pd.NA else expected)
+    if expected is None or expected is pd.NA:
+        return got == ""
+    if isinstance(expected, bool):
+        return isinstance(got, bool) and got == expected
     if isinstance(expected, pd.Timestamp):
         return expected.date() == got
     if isinstance(expected, (int, float)) and not isinstance(expected, bool):

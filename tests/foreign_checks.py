@@ -1,7 +1,7 @@
 """Checks for a workbook kam_xl changed that was not its own: parts kept, audit errors, rendered pixels.
 
     changed_parts(before, after) -> {"added": [...], "removed": [...], "changed": [...]}
-    assert_parts_kept(before, after, allowed=INSTALL_EDITS)   every other part of ``before`` byte-identical
+    assert_parts_kept(before, after, allowed=EDITED_PARTS)    every other part of ``before`` byte-identical
     only_code_name_added(before_xml, after_xml) -> bool        a sheet part that gained sheetPr/@codeName only
     entries_kept(before, after) -> list[str]                   what the shared parts lost or moved of theirs
     audit_errors(path) -> list[str]                            openxml-audit's errors, one line each
@@ -10,6 +10,10 @@
     rendered_errors(pdf) -> list[str]                          lines of the render showing #NAME? and the like
     same_pixels(pngs_a, pngs_b) -> PixelReport                 truthy when every page has the same pixels
     assert_theirs_kept(before, after, sheets, out_dir, env)    all of the above at once, for an installed file
+
+The parts an install may rewrite are :data:`kam_xl.package.graft.EDITED_PARTS` (the workbook, its
+relationships, content types, styles, shared strings, dynamic-array metadata; the package relationships for the
+ribbon); everything else of theirs must stay byte-identical, but a sheet that gains only a code name.
 
 Rendering goes through LibreOffice (tests/tools/uno_export_sheets.py, Debian's python3 with python3-uno):
 the book is loaded hidden, the sheets not asked for are hidden in the loaded copy with their print areas
@@ -41,17 +45,12 @@ from typing import Iterable
 
 import numpy as np
 
+from kam_xl.package.graft import EDITED_PARTS
+
 TOOLS = Path(__file__).with_name("tools")
 SYSTEM_PYTHON = "/usr/bin/python3"
 AUDIT = Path(sys.executable).parent / "openxml-audit"
 
-#: The parts install may edit (the issue: workbook, its relationships, content types, styles, shared
-#: strings; the package relationships for the ribbon; the document properties). Everything else of theirs
-#: must stay byte-identical, except a sheet that gains only a code name (see only_code_name_added).
-INSTALL_EDITS = frozenset({
-    "[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
-    "xl/sharedStrings.xml", "docProps/app.xml", "docProps/core.xml", "docProps/custom.xml",
-})
 
 
 # ------------------------------------------------------------------------------------------------ parts
@@ -77,7 +76,7 @@ def _allowed(name: str, allowed: tuple[str, ...]) -> bool:
     return name in allowed or any(fnmatch.fnmatchcase(name, pattern) for pattern in allowed)
 
 
-def assert_parts_kept(before: str | Path, after: str | Path, allowed: Iterable[str] = INSTALL_EDITS, *,
+def assert_parts_kept(before: str | Path, after: str | Path, allowed: Iterable[str] = EDITED_PARTS, *,
                       code_name_sheets: bool = True) -> dict[str, list[str]]:
     """Every part of ``before`` is in ``after``; those outside ``allowed`` (names or fnmatch patterns) are
     byte-identical, or, with ``code_name_sheets``, worksheets that gained only a sheetPr/@codeName.
@@ -318,7 +317,7 @@ def same_pixels(pngs_a: Iterable[str | Path], pngs_b: Iterable[str | Path]) -> P
 
 def assert_theirs_kept(before: str | Path, after: str | Path, sheets: Iterable[str], out_dir: str | Path,
                        env: dict[str, str] | None = None, *,
-                       allowed: Iterable[str] = INSTALL_EDITS) -> dict[str, list[str]]:
+                       allowed: Iterable[str] = EDITED_PARTS) -> dict[str, list[str]]:
     """Everything of theirs survived the change from ``before`` to ``after``: parts byte-identical outside
     ``allowed`` (sheets may gain a code name), entries of the shared parts kept in place, no new openxml-audit
     error, and ``sheets`` (their visible sheets) rendered by LibreOffice to the same pixels.

@@ -170,8 +170,8 @@ def _sheets(sheets: Sequence[str] | None, sources: Sources) -> list[str]:
 
 
 def _winback(tables: dict[str, pd.DataFrame] | None, analysis: pd.DataFrame | None) -> pd.DataFrame | None:
-    """The Win-back table a first refresh of the data writes (none without data)."""
-    if tables is None or analysis is None:
+    """The Win-back table a first refresh of the data writes (none without data, or without transactions)."""
+    if tables is None or analysis is None or "transactions" not in tables:
         return None
     from kam_xl.sheets.winback import COLUMNS, winback_table
 

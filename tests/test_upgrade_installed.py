@@ -19,10 +19,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from oletools.olevba import VBA_Parser
-from pyopenvba import ExcelFile
 
 import foreign_books
+from test_upgrade import vba_modules
 from kam_xl import stamp
 from kam_xl.book import FileBook
 from kam_xl.cli import main
@@ -130,17 +129,6 @@ def make_older(path: Path) -> None:
 def analysis_values(path: Path) -> list[tuple]:
     sheet = openpyxl.load_workbook(path, data_only=True)["Analysis"]
     return [tuple(c.value for c in row) for row in sheet.iter_rows()]
-
-
-def vba_modules(path: Path) -> tuple[dict[str, str], dict[str, str]]:
-    parser = VBA_Parser(str(path), relaxed=False)
-    try:
-        olevba = {name.rsplit(".", 1)[0]: code for _, _, name, code in parser.extract_macros()}
-    finally:
-        parser.close()
-    with ExcelFile(path) as book:
-        assert book.validate() == []
-        return olevba, book.vba_modules()
 
 
 def audit_errors(path: Path) -> list[str]:

@@ -158,10 +158,7 @@ class FileBook:
 
     def read_stamp(self) -> Stamp | None:
         """The workbook's stamp (kam_xl.stamp); None without a kam_xl Settings table."""
-        try:
-            return frames.stamp(self.read_table(frames.SETTINGS_TABLE))
-        except InputError:
-            return None
+        return frames.read_stamp(self)
 
     def read_as_of(self) -> dt.date | None:
         return self._read()["as_of"]

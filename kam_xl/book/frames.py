@@ -121,6 +121,14 @@ def stamp(frame: pd.DataFrame) -> Stamp | None:
                           if s is not None})
 
 
+def read_stamp(book) -> Stamp | None:
+    """The stamp of a Book's Settings table; None without a kam_xl Settings table."""
+    try:
+        return stamp(book.read_table(SETTINGS_TABLE))
+    except InputError:
+        return None
+
+
 def customer_column(header: Sequence) -> int | None:
     """Position of the Customer ID column in a header row, or None."""
     names = [normalise_header(h) for h in header]

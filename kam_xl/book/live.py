@@ -113,10 +113,7 @@ class LiveBook:
 
     def read_stamp(self) -> Stamp | None:
         """The workbook's stamp (kam_xl.stamp); None without a kam_xl Settings table."""
-        try:
-            return frames.stamp(self.read_table(frames.SETTINGS_TABLE))
-        except InputError:
-            return None
+        return frames.read_stamp(self)
 
     def read_as_of(self) -> dt.date | None:
         value = self.book.names["kam_as_of"].refers_to_range.value

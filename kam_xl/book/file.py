@@ -196,12 +196,13 @@ class FileBook:
                              "on it", source=str(self.path))
 
 
-def require_current(path: str | os.PathLike) -> None:
+def require_current(path: str | os.PathLike, book: FileBook | None = None) -> None:
     """InputError with the upgrade line when the kam_xl workbook ``path`` was written in another workbook format
-    (kam_xl.stamp): commands that compute on its formulas stop before they start."""
+    (kam_xl.stamp): commands that compute on its formulas stop before they start. ``book``, a FileBook of
+    ``path``, lends its reading of the file."""
     from kam_xl import stamp
 
-    outdated = stamp.problem(FileBook(path).read_stamp(), str(path))
+    outdated = stamp.problem((book or FileBook(path)).read_stamp(), str(path))
     if outdated:
         raise InputError(f"{path}: {outdated}")
 

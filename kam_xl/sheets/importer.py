@@ -134,11 +134,11 @@ def import_file(book: str | os.PathLike, export: str | os.PathLike, **options) -
     from kam_xl.sheets.checkbook import file_check
 
     target = Path(book)
-    require_current(target)
-    refuse_plain_range(FileBook(target, recalc=False))
+    files = FileBook(target, recalc=False)  # one reading of the workbook, again only if it changes meanwhile
+    require_current(target, files)
+    refuse_plain_range(files)
     lines, rejected = read_export(export, **options)
     with workbook_lock(target):
-        files = FileBook(target, recalc=False)
         fresh, skipped, grown = _with_new_lines(files, lines)
         found = pd.concat([rejected, file_check(target, files, {TABLE: grown.ours} if grown else None)],
                           ignore_index=True)

@@ -3,14 +3,15 @@
     lines, rejected = read_export("export.csv", decimal=",")      # good lines; bad rows as Data check rows
     added, skipped = new_lines(table, lines)                        # what the table does not hold yet
     report = import_file("KeyAccounts.xlsm", "export.csv")         # both, written all or nothing
-                                                                    # (the new lines appended, the held ones kept)
 
 The export is read by the shared reader (:mod:`kam_xl.readers`) as it is: the same columns by name, number and
 date rules and messages as ``kam-xl analyze``. Its bad rows are collected by reading again without them (the
 reader names up to 50 per pass; an export with a few bad rows takes one or two passes). A line's key is
 (document no., customer, date, amount, margin); where the export has a line no., lines of one key with the same
 line no. are one line. For each key only as many lines are added as the export has beyond those the table
-holds: importing the same export twice adds nothing, and two equal lines of one invoice are both kept.
+holds: importing the same export twice adds nothing, and two equal lines of one invoice are both kept. The
+new lines are appended (the table writer's ``Appended``): the rows the table holds stay in the sheet as they
+are.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from kam_xl.core import schema
-from kam_xl.package.table_writer import Appended
 from kam_xl.errors import InputError
+from kam_xl.package.table_writer import Appended
 from kam_xl.readers import BadRowsError, TableError, read_table, transaction_headers, transactions_frame
 from kam_xl.readers.frames import _AMOUNT, _CUSTOMER, _DATE, _locate
 from kam_xl.readers.headers import DOCUMENT, LINE

@@ -9,8 +9,10 @@ memory (its maximum resident set, from wait4). Best of ``--repeat`` runs each.
 - **import beyond the refresh**: `kam-xl import BOOK EXPORT` reads the export, adds its new lines to the
   Transactions table, checks the data and recalculates, in one atomic write — a refresh's work (less the
   Win-back list) plus reading and appending the export, on a workbook that ends up 100,000 lines larger. Its
-  cost *beyond the refresh* is defined as ``time(import) - time(refresh)``, both on copies of the same
-  200,000-line workbook. The export is 100,000 new lines (a second demo world over the same customer ids,
+  cost *beyond the refresh* is printed two ways: ``time(import) - time(refresh)``, both on copies of the same
+  200,000-line workbook (the target's definition; it charges the import with recalculating 100,000 more
+  lines), and ``time(import) - time(refresh of the imported workbook)`` (a copy of the import's own result,
+  300,000 lines: the work import does beyond the refresh it contains). The export is 100,000 new lines (a second demo world over the same customer ids,
   document numbers prefixed ``ERP-`` so none is held yet) written as a German ERP export: ``;``-separated,
   decimal comma, dd.mm.yyyy, UTF-8 with BOM. Target: <= 2 s beyond the refresh.
 
@@ -87,26 +89,35 @@ def main() -> None:
               f"{book.stat().st_size / 2**20:.1f} MB; export: ~{args.export_lines:,} lines, "
               f"{export.stat().st_size / 2**20:.1f} MB")
         print(f"  load average (1, 5, 15 min) before: {load()}")
-        commands = {"recalc": lambda copy: [*cli, "recalc", "--as-of", AS_OF, str(copy)],
-                    "refresh": lambda copy: [*cli, "refresh", "--as-of", AS_OF, str(copy)],
-                    "import": lambda copy: [*cli, "import", str(copy), str(export)]}
+        imported = folder / "imported.xlsm"  # the import's result: the refresh it contains runs on this size
+        commands = {"recalc": (book, lambda copy: [*cli, "recalc", "--as-of", AS_OF, str(copy)]),
+                    "refresh": (book, lambda copy: [*cli, "refresh", "--as-of", AS_OF, str(copy)]),
+                    "import": (book, lambda copy: [*cli, "import", str(copy), str(export)]),
+                    "refresh+": (imported, lambda copy: [*cli, "refresh", "--as-of", AS_OF, str(copy)])}
         best = {}
-        for name, command in commands.items():
+        for name, (source, command) in commands.items():
             runs = []
             for i in range(args.repeat):
                 copy = folder / f"{name}-{i}.xlsm"
-                shutil.copy(book, copy)
+                shutil.copy(source, copy)
                 runs.append(measured(command(copy)))
-                copy.unlink()
+                if name == "import" and not imported.exists():
+                    copy.rename(imported)
+                else:
+                    copy.unlink()
             best[name] = min(runs)
             print(f"  kam-xl {name:8s} {best[name][0]:7.2f} s  CPU {best[name][1]:6.2f} s  peak memory "
                   f"{best[name][2]:5.0f} MiB   (runs: {', '.join(f'{s:.2f}' for s, _, _ in runs)} s)")
+        print("  (refresh+: refresh of the imported workbook, ~"
+              f"{args.transactions + args.export_lines:,} lines)")
         for what, at in (("wall", 0), ("CPU", 1)):
             ratio = best["refresh"][at] / best["recalc"][at]
             beyond = best["import"][at] - best["refresh"][at]
+            contained = best["import"][at] - best["refresh+"][at]
             print(f"  {what:4s} ratio refresh / recalc {ratio:5.2f}   target <= {TARGET}: "
                   f"{'met' if ratio <= TARGET else 'NOT met'};  import beyond refresh {beyond:5.2f} s   target "
-                  f"<= {IMPORT_BUDGET:g} s: {'met' if beyond <= IMPORT_BUDGET else 'NOT met'}")
+                  f"<= {IMPORT_BUDGET:g} s: {'met' if beyond <= IMPORT_BUDGET else 'NOT met'};  import beyond "
+                  f"refresh of its result {contained:5.2f} s")
         print(f"  load average (1, 5, 15 min) after:  {load()}")
 
 

@@ -63,6 +63,23 @@ def test_two_equal_lines_without_line_numbers_are_both_kept_and_a_longer_export_
     assert len(FileBook(book).read_table("Transactions")) == 3
 
 
+def test_two_equal_export_lines_against_one_held_add_one_and_equal_line_numbers_are_one_line(book, tmp_path, capsys):
+    header = "Belegnummer;Pos;Kunde;Datum;Betrag;Deckungsbeitrag\r\n"
+    held, other = "R-7;;C1;02.01.2024;10,00;1,00\r\n", "R-8;1;C1;03.01.2024;20,00;2,00\r\n"
+    assert cli.main(["import", str(book), str(export(tmp_path, header + held, name="one.csv"))]) == 0
+    with zipfile.ZipFile(book) as archive:
+        before = archive.read("xl/worksheets/sheet3.xml").decode()  # About, Customers, Transactions
+    assert cli.main(["import", str(book), str(export(tmp_path, header + held * 2 + other * 2, name="two.csv"))]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == ("Import from two.csv: 2 lines added, 2 already in the table "
+                                                        "skipped, 0 rejected.")
+    rows = FileBook(book).read_table("Transactions")
+    assert rows[["Document no", "Amount"]].values.tolist() == [["R-7", 10.0], ["R-7", 10.0], ["R-8", 20.0]]
+    with zipfile.ZipFile(book) as archive:  # the line held is appended to, its row kept as it was
+        after = archive.read("xl/worksheets/sheet3.xml").decode()
+    row = re.search(r'<row r="2"[ >].*?</row>', before).group(0)
+    assert "R-7" in row and row in after
+
+
 def test_rejected_rows_reach_the_data_check_table_with_row_column_and_reason(book, tmp_path):
     cli.main(["import", str(book), str(export(tmp_path))])
     found = FileBook(book).read_table("DataCheck")

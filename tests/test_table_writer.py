@@ -1,11 +1,13 @@
 """The table writer on workbooks from four writers (XlsxWriter, openpyxl, LibreOffice, the committed
 KeyAccounts.xlsm): a table grown and shrunk, every part it does not own byte-identical, openxml-audit clean,
-validations, conditional formats and names following the body, LibreOffice reading the rows back."""
+validations, conditional formats and names following the body, LibreOffice reading the rows back; rows
+appended (``Appended``) keep the table's rows byte for byte and write what a full rewrite writes."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import shutil
 import subprocess
 import zipfile
@@ -22,8 +24,12 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table
 
+from kam_xl import demo
+from kam_xl.book import FileBook
 from kam_xl.package import PackageError
-from kam_xl.package.table_writer import write_table
+from kam_xl.package.table_writer import Appended, write_table
+from kam_xl.sheets.importer import _typed
+from kam_xl.template.workbook import build_workbook
 from test_package import audit_errors, raw_entries
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -201,3 +207,95 @@ def test_a_frame_that_does_not_fit_the_table_is_refused_by_name(tmp_path):
         write_table(book, "Sales", frame(2).drop(columns="Status"))
     with pytest.raises(PackageError, match=r"no table named 'Orders' \(the workbook's tables: Sales\)"):
         write_table(book, "Orders", frame(2))
+
+
+def rows_markup(xml: str, first: int, last: int) -> str:
+    """The ``<row>`` elements numbered ``first`` to ``last``, as they stand in the sheet's markup."""
+    start = re.search(rf'<row r="{first}"[ >]', xml).start()
+    end = xml.index("</row>", re.search(rf'<row r="{last}"[ >]', xml).start()) + len("</row>")
+    return xml[start:end]
+
+
+def appended_both_ways(source: Path, folder: Path, table: str, new: pd.DataFrame,
+                       calculated: tuple[str, ...] = ()) -> tuple[Path, Path, set[str]]:
+    """Copies of ``source`` with ``new`` appended to ``table`` (its ``calculated`` columns left out): once as
+    ``Appended`` (the rows kept), once as the whole frame (every row written); and the entries written."""
+    held = _typed(FileBook(source).read_table(table).drop(columns=list(calculated)))
+    append, full = folder / f"append{source.suffix}", folder / f"full{source.suffix}"
+    shutil.copyfile(source, append)
+    shutil.copyfile(source, full)
+    kept = write_table(append, table, Appended(held, new))
+    whole = write_table(full, table, Appended(held, new).frame)
+    assert (kept.kept, whole.kept) == (len(held), 0) and kept.ref == whole.ref and kept.parts == whole.parts
+    return append, full, set(kept.parts)
+
+
+def test_appended_rows_keep_the_table_rows_and_give_the_bytes_of_a_full_rewrite_on_the_demo_workbook(tmp_path):
+    book = build_workbook(tmp_path / "demo.xlsm", demo.generate(20, seed=3))
+    held = _typed(FileBook(book).read_table("Transactions"))
+    new = held.iloc[:7].assign(**{"Document no": ["=1+2", "N-2", None, "N-4", "N-5", "N-6", "<&>"],
+                                  "Margin": [1.5, None, 3.0, 4.0, 5.0, 6.0, 7.0]})
+    append, full, parts = appended_both_ways(book, tmp_path, "Transactions", new)
+    sheet = "xl/worksheets/sheet3.xml"
+    assert sheet in parts
+    assert_untouched_but(book, append, parts)
+    assert_untouched_but(full, append, {sheet})  # XlsxWriter's rows (shared strings) stay; the rewrite re-encodes
+    last, n = len(held) + 1, len(held) + len(new) + 1
+    assert rows_markup(sheet_xml(append, sheet), 2, last) == rows_markup(sheet_xml(book, sheet), 2, last)
+    assert rows_markup(sheet_xml(append, sheet), last + 1, n) == rows_markup(sheet_xml(full, sheet), last + 1, n)
+    assert FileBook(append).read_table("Transactions").equals(FileBook(full).read_table("Transactions"))
+    assert audit_errors(append) == 0
+    rewritten = tmp_path / "rewritten.xlsm"  # once the table's rows are in the writer's markup, every byte agrees
+    shutil.copyfile(book, rewritten)
+    write_table(rewritten, "Transactions", held)
+    append, full, _ = appended_both_ways(rewritten, tmp_path, "Transactions", new)
+    assert raw_entries(append) == raw_entries(full) and append.read_bytes() == full.read_bytes()
+
+
+def test_appended_rows_follow_validations_formats_names_and_calculated_columns_as_a_full_rewrite(tmp_path):
+    source = xlsxwriter_book(tmp_path / "source.xlsx")
+    append, full, _ = appended_both_ways(source, tmp_path, "Sales", frame(38))
+    assert_untouched_but(full, append, {"xl/worksheets/sheet1.xml"})
+    appended, rewritten = sheet_xml(append), sheet_xml(full)
+    assert rows_markup(appended, 2, 3) == rows_markup(sheet_xml(source), 2, 3)
+    assert rows_markup(appended, 4, 41) == rows_markup(rewritten, 4, 41)
+    assert appended[appended.index("</sheetData>"):] == rewritten[rewritten.index("</sheetData>"):]
+    assert 'sqref="D2:D41"' in appended and 'sqref="C2:C41"' in appended
+    assert audit_errors(append) <= audit_errors(source)
+    committed = tmp_path / "KeyAccounts.xlsm"
+    shutil.copyfile(COMMITTED, committed)
+    prospects = pd.DataFrame({"Prospect ID": ["P1", "P2"], "Name": ["Acme", "=cmd|x"], "Industry": ["a", "b"],
+                              "Need": ["yes", "no"], "Ability to pay": ["yes", "yes"], "Authority": ["no", "yes"],
+                              "Budget": [60000, None], "Notes": [None, "@home"]})
+    write_table(committed, "Prospects", prospects)
+    (tmp_path / "more").mkdir()
+    append, full, _ = appended_both_ways(committed, tmp_path / "more", "Prospects", prospects.assign(Budget=[1.5, 2]),
+                                         ("Potential key customer",))
+    assert append.read_bytes() == full.read_bytes()  # the calculated column's formula in the new rows too
+    assert "<f>THREE_P(" in rows_markup(sheet_xml(append, "xl/worksheets/sheet8.xml"), 5, 5)
+    assert audit_errors(append) == 0
+
+
+def test_an_append_to_a_table_with_a_blank_row_writes_every_row(tmp_path):
+    source = xlsxwriter_book(tmp_path / "source.xlsx")
+    write_table(source, "Sales", pd.concat([frame(2), pd.DataFrame({c: [None] for c in HEADER})], ignore_index=True))
+    held = FileBook(source).read_table("Sales")
+    assert len(held) == 2  # the reader leaves the blank row out: the rows read are not the table's rows
+    report = write_table(source, "Sales", Appended(held, frame(1)))
+    assert report.kept == 0 and report.ref == "A1:D4"
+    assert FileBook(source).read_table("Sales")["Customer ID"].tolist() == ["C000", "C001", "C000"]
+
+
+def test_libreoffice_reads_the_rows_appended_to_a_table_of_its_workbook(tmp_path, libreoffice_book):
+    book = tmp_path / "book.xlsx"
+    shutil.copyfile(libreoffice_book, book)
+    held = FileBook(book).read_table("Sales")
+    report = write_table(book, "Sales", Appended(held, frame(12)))
+    assert report.kept == 2 and report.ref == "A1:D15"
+    assert audit_errors(book) <= audit_errors(libreoffice_book)
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "csv", "--outdir", str(tmp_path / "csv"), str(book)],
+                   check=True, capture_output=True, timeout=180)
+    rows = list(csv.reader((tmp_path / "csv" / "book.csv").open(encoding="utf-8")))
+    assert [r[0] for r in rows[1:15]] == ["C1", "C2", *frame(12)["Customer ID"]]
+    assert rows[4][3] == '=HYPERLINK("x")'  # text that looks like a formula stays text

@@ -25,7 +25,7 @@ from kam_xl.stamp import Stamp
 from kam_xl.package import PackageError, workbook_lock, zipcopy
 from kam_xl.package.defined_names import Area, defined_names, parse_area, with_defined_name
 from kam_xl.package.named_cell import set_named_cell
-from kam_xl.package.table_writer import TableWrite, table_parts
+from kam_xl.package.table_writer import Appended, TableWrite, table_parts
 from kam_xl.package.workbook_part import read_workbook
 from kam_xl.package.writer import WriteReport, replace_parts, value_parts
 from kam_xl.template.sources import Sources
@@ -193,12 +193,13 @@ class FileBook:
                              "on it", source=str(self.path))
 
 
-def require_current(path: str | os.PathLike) -> None:
+def require_current(path: str | os.PathLike, book: FileBook | None = None) -> None:
     """InputError with the upgrade line when the kam_xl workbook ``path`` was written in another workbook format
-    (kam_xl.stamp): commands that compute on its formulas stop before they start."""
+    (kam_xl.stamp): commands that compute on its formulas stop before they start. ``book``, a FileBook of
+    ``path``, lends its reading of the file."""
     from kam_xl import stamp
 
-    outdated = stamp.problem(FileBook(path).read_stamp(), str(path))
+    outdated = stamp.problem((book or FileBook(path)).read_stamp(), str(path))
     if outdated:
         raise InputError(f"{path}: {outdated}")
 
@@ -213,7 +214,7 @@ class Written:
     changed: bool = False          # the file (or ``out``) was written
 
 
-def write_tables(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame], *, recalc: bool = True,
+def write_tables(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame | Appended], *, recalc: bool = True,
                  as_of: dt.date | None = None, out: str | os.PathLike | None = None,
                  lock_timeout: float = 30.0, names: Mapping[str, str] | None = None) -> Written:
     """Make each frame the body of its table and recalculate, in one atomic write of ``path`` (or a new file

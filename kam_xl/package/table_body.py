@@ -7,6 +7,9 @@ after those rows stays byte for byte, but for ``<dimension ref>`` (the used rang
 validations and conditional formats that follow the table (table_ranges.py).
 
 A grown table must not run over cells that hold something: the write is refused and names the first one.
+
+With ``keep`` (an append: the new body's first ``keep`` rows are the table's current rows), those rows stay
+byte for byte and only the rows below them are written, with the same markup a full rewrite gives them.
 """
 
 from __future__ import annotations
@@ -23,10 +26,14 @@ _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["']([0-9]+)["']""")
 _DROPPED_ROW_ATTRS = re.compile(rb"""\s(?:r|spans|hidden)\s*=\s*("[^"]*"|'[^']*')""")
 
 
-def rewrite_body(xml: bytes, table: Table, rows: Sequence[str]) -> bytes:
-    """The sheet part with the table's body replaced by ``rows`` (the table cells of each row, as markup)."""
+def rewrite_body(xml: bytes, table: Table, rows: Sequence[str], keep: int = 0) -> bytes:
+    """The sheet part with the table's body replaced by ``rows`` (the table cells of each row, as markup), or
+    with ``keep`` of its rows (at most all of them) left as they are and ``rows`` written below them."""
+    if not 0 <= keep <= table.body_rows:
+        raise ValueError(f"keep={keep}: the table has {table.body_rows} body rows")
     p = prefix(xml)
-    new_last = table.body_row + len(rows) - 1
+    first = table.body_row + keep  # the first row written
+    new_last = first + len(rows) - 1
     limit = max(table.last_row, new_last)
     open_tag = re.compile(rb"<" + p + rb"sheetData\b[^>]*?(/?)>").search(xml)
     if open_tag is None:
@@ -39,7 +46,7 @@ def rewrite_body(xml: bytes, table: Table, rows: Sequence[str]) -> bytes:
     found: dict[int, tuple[bytes, bytes]] = {}  # row -> (start tag attributes, content)
     row_tag = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>")
     close = b"</" + p + b"row>"
-    position = data_start
+    position = _first_row_from(xml, p, data_start, data_end, first) if keep else data_start
     while True:
         m = row_tag.search(xml, position, data_end)
         if m is None:
@@ -49,12 +56,12 @@ def rewrite_body(xml: bytes, table: Table, rows: Sequence[str]) -> bytes:
             raise TableError("its rows carry no row numbers (r), so the table's rows cannot be found")
         r = int(number.group(1))
         end = m.end() if m.group(2) else xml.index(close, m.end()) + len(close)
-        if r >= table.body_row and region_start is None:
+        if r >= first and region_start is None:
             region_start = m.start()
         if r > limit:
             region_end = m.start()
             break
-        if r >= table.body_row:
+        if r >= first:
             found[r] = (m.group(1), b"" if m.group(2) else xml[m.end():end - len(close)])
         position = end
     if region_start is None:
@@ -62,7 +69,8 @@ def rewrite_body(xml: bytes, table: Table, rows: Sequence[str]) -> bytes:
     if region_end is None:
         region_end = data_end
     outside = _cells_outside(xml[region_start:region_end], table)  # nearly always False: one scan settles it
-    new_rows, last_new = _rows(found, table, rows, new_last, p, outside)
+    new_rows, last_new = _rows(found, _first_row_attrs(xml, p, data_start, data_end, table, found, first), table, rows,
+                               first, new_last, p, outside)
     last_present = _last_row(xml, p, region_end, data_end) or last_new
     head = _dimension(xml[:data_start], table, limit, last_present)
     tail = xml[region_end:]
@@ -96,11 +104,10 @@ def prefix(xml: bytes) -> bytes:
     return (m.group(1) + b":") if m.group(1) else b""
 
 
-def _rows(found: dict[int, tuple[bytes, bytes]], table: Table, rows: Sequence[str], new_last: int,
-          p: bytes, outside: bool) -> tuple[bytes, int]:
-    """The new rows' markup, and the number of the last of them."""
-    first = found.get(table.body_row)
-    attrs = _DROPPED_ROW_ATTRS.sub(b"", first[0]).decode("utf-8") if first else ""
+def _rows(found: dict[int, tuple[bytes, bytes]], attrs: str, table: Table, rows: Sequence[str], first: int,
+          new_last: int, p: bytes, outside: bool) -> tuple[bytes, int]:
+    """The new rows' markup (rows ``first`` to ``new_last``, each with the attributes ``attrs``), and the number
+    of the last of them."""
     pre = "<" + p.decode() + "row r=\""
     end = "</" + p.decode() + "row>"
     extras = {r: _outside(content, table) for r, (_, content) in found.items()} if outside else {}
@@ -109,11 +116,11 @@ def _rows(found: dict[int, tuple[bytes, bytes]], table: Table, rows: Sequence[st
         if table.last_row < r <= new_last:
             _refuse_filled(content, table, r)
     if not extras:
-        out = [f'{pre}{r}"{attrs}>{cells}{end}' for r, cells in zip(range(table.body_row, new_last + 1), rows)]
+        out = [f'{pre}{r}"{attrs}>{cells}{end}' for r, cells in zip(range(first, new_last + 1), rows)]
         return "".join(out).encode("utf-8"), new_last
     out = []
     if extras:
-        for r, cells in zip(range(table.body_row, new_last + 1), rows):
+        for r, cells in zip(range(first, new_last + 1), rows):
             left, right = extras.get(r, ([], []))
             out.append(f'{pre}{r}"{attrs}>{"".join(left)}{cells}{"".join(right)}{end}')
         for r in sorted(r for r in extras if r > new_last):  # rows left by a shrunk table keep their other cells
@@ -167,6 +174,38 @@ def _refuse_filled(content: bytes, table: Table, row: int) -> None:
         if table.first_col <= col <= table.last_col and _FILLED.search(m.group(0)):
             raise TableError(f"cell {column_letters(col)}{row} below table {table.name!r} holds a value, and the "
                              "table would grow over it; move or delete that cell and try again")
+
+
+def _first_row_attrs(xml: bytes, p: bytes, start: int, end: int, table: Table,
+                     found: dict[int, tuple[bytes, bytes]], first: int) -> str:
+    """The attributes every written row gets: the first body row's, less ``r``, ``spans`` and ``hidden``."""
+    if table.body_row >= first:  # among the rows read (or missing)
+        attrs = found.get(table.body_row, (b"",))[0]
+    else:
+        m = re.compile(rb"<" + p + rb"row\b([^>]*?\sr\s*=\s*[\"']" + str(table.body_row).encode()
+                       + rb"[\"'][^>]*?)/?>").search(xml, start, end)
+        attrs = m.group(1) if m else b""
+    return _DROPPED_ROW_ATTRS.sub(b"", attrs).decode("utf-8")
+
+
+def _first_row_from(xml: bytes, p: bytes, start: int, end: int, number: int) -> int:
+    """The offset of the first row element in ``xml[start:end]`` numbered ``number`` or more (``end`` when
+    there is none), found from the end: rows come in ascending order, and those below an appended table are
+    few."""
+    tag, found = b"<" + p + b"row", end
+    at = end
+    while True:
+        at = xml.rfind(tag, start, at)
+        if at < 0:
+            return found
+        if xml[at + len(tag):at + len(tag) + 1] not in (b" ", b"\t", b"\r", b"\n", b">", b"/"):
+            continue
+        m = _ROW_NUMBER.search(xml, at, xml.index(b">", at))
+        if m is None:
+            raise TableError("its rows carry no row numbers (r), so the table's rows cannot be found")
+        if int(m.group(1)) < number:
+            return found
+        found = at
 
 
 def _last_row(xml: bytes, p: bytes, start: int, end: int) -> int | None:

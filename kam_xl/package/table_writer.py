@@ -1,6 +1,7 @@
 """``write_table``: a DataFrame as the body of an Excel table in a workbook file.
 
     write_table("Book.xlsm", "Customers", frame) -> TableWrite
+    write_table("Book.xlsm", "Transactions", Appended(held, new))     # rows added below the table's own
 
 The parts it owns: the table's sheet (body rows, ``<dimension>``, the ranges of validations and conditional
 formats that follow the table), the table part (``ref``, ``autoFilter``, ``sortState``) and, when a defined
@@ -8,6 +9,11 @@ name covers the table's columns, workbook.xml. Every other entry is copied byte 
 swapped in atomically under the kam-xl lock (writer.replace_parts). Each column keeps the style of its first
 body row (number format, font, fill); calculated columns get their formula in every row, with no cached value:
 run the recalculation afterwards (the book's file adapter does).
+
+An :class:`Appended` body (the table as read, and rows to add below it) is written as their concatenation;
+when the rows read are all the table's body rows (none was blank and left out by the reader), those rows stay
+in the sheet byte for byte and only the new rows are encoded — an import into a 200,000-line table encodes its
+new lines, not 300,000.
 """
 
 from __future__ import annotations
@@ -35,9 +41,25 @@ class TableWrite:
     rows_after: int
     ref: str            # the table's new range, e.g. "A1:L201"
     parts: tuple[str, ...]  # the entries rewritten
+    kept: int = 0       # body rows left as they were (an append)
 
 
-def write_table(path: str | os.PathLike, name: str, frame: pd.DataFrame, *, lock_timeout: float = 10.0) -> TableWrite:
+@dataclass(frozen=True)
+class Appended:
+    """A table's body as read (``held``, unchanged: the writer may keep those rows' cells as they are in the
+    sheet rather than write ``held`` again) and the rows to add below it (``new``; a column it lacks is blank)."""
+
+    held: pd.DataFrame
+    new: pd.DataFrame
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The whole new body."""
+        return pd.concat([self.held, self.new], ignore_index=True)
+
+
+def write_table(path: str | os.PathLike, name: str, frame: pd.DataFrame | Appended, *,
+                lock_timeout: float = 10.0) -> TableWrite:
     """Replace the body of table ``name`` by ``frame``, whose columns are the table's (any order, matched by
     name ignoring case); a calculated column is left out of the frame and gets its formula. An empty frame
     leaves one empty row (a table has at least one)."""
@@ -53,7 +75,8 @@ def write_table(path: str | os.PathLike, name: str, frame: pd.DataFrame, *, lock
     return done[0]
 
 
-def table_parts(source: Path, archive, workbook, name: str, frame: pd.DataFrame) -> tuple[dict[str, bytes], TableWrite]:
+def table_parts(source: Path, archive, workbook, name: str,
+                frame: pd.DataFrame | Appended) -> tuple[dict[str, bytes], TableWrite]:
     """The entries :func:`write_table` rewrites, {name: new bytes}, computed on an open package (``archive``,
     its ``workbook`` part), without writing anything; ``source`` names the file in messages."""
     try:
@@ -61,7 +84,8 @@ def table_parts(source: Path, archive, workbook, name: str, frame: pd.DataFrame)
     except table_part.TableError as exc:
         raise PackageError(source, f"{source}: {exc}") from None
     where = f"{source}: table {table.name!r} (sheet {table.sheet.name!r})"
-    body = aligned(frame, table.name, [c.name for c in table.columns],
+    keep = len(frame.held) if isinstance(frame, Appended) and len(frame.held) == table.body_rows else 0
+    body = aligned(frame.frame if isinstance(frame, Appended) else frame, table.name, [c.name for c in table.columns],
                    {c.name for c in table.columns if c.formula is not None}, where)
     rows = max(len(body), 1)
     new_last = table.body_row + rows - 1
@@ -69,8 +93,9 @@ def table_parts(source: Path, archive, workbook, name: str, frame: pd.DataFrame)
     sheet_xml = archive.read(table.sheet.part)
     try:
         styles = table_body.body_styles(sheet_xml, table)
-        markup = _rows(body, table, styles, rows, table_body.prefix(sheet_xml).decode(), workbook.date1904, where)
-        new_sheet = table_body.rewrite_body(sheet_xml, table, markup)
+        markup = _rows(body.iloc[keep:], table, styles, table.body_row + keep, rows - keep,
+                       table_body.prefix(sheet_xml).decode(), workbook.date1904, where)
+        new_sheet = table_body.rewrite_body(sheet_xml, table, markup, keep)
     except table_part.TableError as exc:
         raise PackageError(source, f"{where}: {exc}") from None
     replaced = {table.sheet.part: new_sheet}
@@ -82,7 +107,7 @@ def table_parts(source: Path, archive, workbook, name: str, frame: pd.DataFrame)
     if names is not None:
         replaced[workbook.part] = names
     return replaced, TableWrite(table.name, table.sheet.name, table.body_rows, rows, table.ref(new_last),
-                                tuple(n for n in archive.namelist() if n in replaced))
+                                tuple(n for n in archive.namelist() if n in replaced), keep)
 
 
 def aligned(frame: pd.DataFrame, table: str, columns: list[str], calculated: set[str], where: str) -> pd.DataFrame:
@@ -118,10 +143,10 @@ def _refuse_overlap(table: table_part.Table, tables: list[table_part.Table], new
                                       f"({other.ref()}); move that table and try again")
 
 
-def _rows(body: pd.DataFrame, table: table_part.Table, styles: dict[int, str], rows: int, prefix: str,
+def _rows(body: pd.DataFrame, table: table_part.Table, styles: dict[int, str], first: int, rows: int, prefix: str,
           date1904: bool, where: str) -> list[str]:
-    """The markup of the table's cells, row by row."""
-    numbers = np.arange(table.body_row, table.body_row + rows).astype(str)
+    """The markup of the table's cells, row by row, for sheet rows ``first`` on (``body`` holds those rows)."""
+    numbers = np.arange(first, first + rows).astype(str)
     markup = np.full(rows, "", dtype=object)
     for offset, column in enumerate(table.columns):
         col = table.first_col + offset
@@ -130,9 +155,10 @@ def _rows(body: pd.DataFrame, table: table_part.Table, styles: dict[int, str], r
         if column.formula is not None:
             markup = markup + formula_cells(column.formula.decode("utf-8"), refs, style, prefix)
             continue
-        values = body[column.name] if len(body) else pd.Series([None], dtype=object)
+        values = body[column.name] if len(body) or not rows else pd.Series([None], dtype=object)
         try:
             markup = markup + column_cells(values, refs, style, prefix, date1904=date1904)
         except CellValueError as exc:
-            raise PackageError(where, f"{where}: data row {exc.row + 1}, column {column.name!r}: {exc}") from None
+            raise PackageError(where, f"{where}: data row {first - table.body_row + exc.row + 1}, column "
+                                      f"{column.name!r}: {exc}") from None
     return markup.tolist()

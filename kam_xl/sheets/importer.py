@@ -9,7 +9,9 @@ date rules and messages as ``kam-xl analyze``. Its bad rows are collected by rea
 reader names up to 50 per pass; an export with a few bad rows takes one or two passes). A line's key is
 (document no., customer, date, amount, margin); where the export has a line no., lines of one key with the same
 line no. are one line. For each key only as many lines are added as the export has beyond those the table
-holds: importing the same export twice adds nothing, and two equal lines of one invoice are both kept.
+holds: importing the same export twice adds nothing, and two equal lines of one invoice are both kept. The
+new lines are appended (the table writer's ``Appended``): the rows the table holds stay in the sheet as they
+are.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import pandas as pd
 
 from kam_xl.core import schema
 from kam_xl.errors import InputError
+from kam_xl.package.table_writer import Appended
 from kam_xl.readers import BadRowsError, TableError, read_table, transaction_headers, transactions_frame
 from kam_xl.readers.frames import _AMOUNT, _CUSTOMER, _DATE, _locate
 from kam_xl.readers.headers import DOCUMENT, LINE
@@ -95,17 +98,20 @@ def read_export(path: str | os.PathLike, *, sheet: str | None = None, sep: str |
 def new_lines(table: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The export lines the Transactions table (its cells, headers as in the workbook) does not hold yet, and
     how many were skipped: the multiset difference by key, in one pass."""
-    held = pd.Series(_keys(pd.DataFrame({
+    held = pd.DataFrame({
         "document_no": _texts(_column(table, "Document no")), schema.CUSTOMER_ID: _texts(_column(table, "Customer ID")),
         schema.TX_DATE: pd.to_datetime(_column(table, "Date"), errors="coerce"),
         schema.TX_AMOUNT: pd.to_numeric(_column(table, "Amount"), errors="coerce"),
-        schema.TX_MARGIN: pd.to_numeric(_column(table, "Margin"), errors="coerce")}))).value_counts()
-    keys = pd.Series(_keys(lines))
-    distinct = ~pd.DataFrame({"k": keys, "l": lines["line_no"].to_numpy()}).duplicated().to_numpy() | \
+        schema.TX_MARGIN: pd.to_numeric(_column(table, "Margin"), errors="coerce")})
+    key = _keys(held, lines)
+    held_count = np.bincount(key[:len(held)], minlength=key.max(initial=-1) + 1)
+    keys = key[len(held):]
+    line_no = pd.factorize(lines["line_no"].to_numpy(dtype=object))[0]
+    distinct = ~pd.Series(keys * (line_no.max(initial=0) + 1) + line_no).duplicated().to_numpy() | \
         (lines["line_no"] == "").to_numpy()
-    rank = keys[distinct].groupby(keys[distinct]).cumcount()
+    rank = pd.Series(keys[distinct]).groupby(keys[distinct]).cumcount().to_numpy()
     take = np.zeros(len(lines), dtype=bool)
-    take[np.flatnonzero(distinct)] = (rank >= keys[distinct].map(held).fillna(0)).to_numpy()
+    take[np.flatnonzero(distinct)] = rank >= held_count[keys[distinct]]
     return lines[take].reset_index(drop=True), int(len(lines) - take.sum())
 
 
@@ -129,23 +135,25 @@ def import_file(book: str | os.PathLike, export: str | os.PathLike, **options) -
     from kam_xl.sheets.checkbook import file_check
 
     target = Path(book)
-    require_current(target)
-    refuse_plain_range(FileBook(target, recalc=False))
+    files = FileBook(target, recalc=False)  # one reading of the workbook, again only if it changes meanwhile
+    require_current(target, files)
+    refuse_plain_range(files)
     lines, rejected = read_export(export, **options)
     with workbook_lock(target):
-        files = FileBook(target, recalc=False)
         fresh, skipped, grown = _with_new_lines(files, lines)
         found = pd.concat([rejected, file_check(target, files, {TABLE: grown.ours} if grown else None)],
                           ignore_index=True)
-        write_tables(target, ({grown.name: grown.body} if grown else {}) | {"DataCheck": found})
+        write_tables(target, ({grown.name: grown.appended} if grown else {}) | {"DataCheck": found})
     return ImportReport(Path(export).name, len(fresh), skipped, rejected)
 
 
 @dataclass(frozen=True)
 class _Grown:
-    """The transactions table's new body: its name, the body under its headers, and under ours."""
+    """The transactions table's new body: its name, the table as read with the new rows (under its headers),
+    the whole body under its headers, and under ours."""
 
     name: str
+    appended: Appended
     body: pd.DataFrame
     ours: pd.DataFrame
 
@@ -164,8 +172,9 @@ def _with_new_lines(book, lines: pd.DataFrame) -> tuple[pd.DataFrame, int, _Grow
     theirs = our_headers(list(table.columns), source)
     rows = table_rows(fresh)
     rows = rows[[c for c in rows.columns if c in theirs]].rename(columns=theirs)
-    body = pd.concat([_typed(table), rows], ignore_index=True)
-    return fresh, skipped, _Grown(source.where, body, body.rename(columns={v: k for k, v in theirs.items()}))
+    appended = Appended(_typed(table), rows)
+    body = appended.frame
+    return fresh, skipped, _Grown(source.where, appended, body, body.rename(columns={v: k for k, v in theirs.items()}))
 
 
 def refuse_plain_range(book) -> None:
@@ -234,12 +243,19 @@ def _texts(col: pd.Series) -> np.ndarray:
     return text.to_numpy(dtype=object)
 
 
-def _keys(lines: pd.DataFrame) -> np.ndarray:
-    day = pd.to_datetime(lines[schema.TX_DATE]).dt.strftime("%Y-%m-%d").fillna("")
-    money = [pd.Series(lines[c], dtype=float).round(2).map("{:.2f}".format).replace("nan", "")
-             for c in (schema.TX_AMOUNT, schema.TX_MARGIN)]
-    return (pd.Series(lines["document_no"], dtype=object).astype(str).str.cat(
-        [pd.Series(lines[schema.CUSTOMER_ID], dtype=object).astype(str), day, *money], sep="\x1f")).to_numpy()
+def _keys(held: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
+    """One integer per line of ``held`` then of ``lines``, equal where their keys are: the text of document no.
+    and customer, the day, amount and margin to the cent (blank equal to blank), each column factorised and
+    the codes combined a column at a time."""
+    both = pd.concat([held[KEY], lines[KEY]], ignore_index=True)
+    parts = [both["document_no"].astype(object).astype(str), both[schema.CUSTOMER_ID].astype(object).astype(str),
+             pd.to_datetime(both[schema.TX_DATE]).dt.normalize(),
+             *(pd.Series(both[c], dtype=float).round(2) for c in (schema.TX_AMOUNT, schema.TX_MARGIN))]
+    key = np.zeros(len(both), dtype=np.int64)
+    for part in parts:
+        codes, uniques = pd.factorize(part, use_na_sentinel=False)
+        key = pd.factorize(key * (len(uniques) + 1) + codes)[0]
+    return key
 
 
 def _rejected(raw: pd.DataFrame, errors: list[TableError], name: str) -> pd.DataFrame:

@@ -157,8 +157,23 @@ class FileBook:
         return frames.settings(self.read_table(frames.SETTINGS_TABLE), f"{self.path}, table Settings")
 
     def read_stamp(self) -> Stamp | None:
-        """The workbook's stamp (kam_xl.stamp); None without a kam_xl Settings table."""
-        return frames.read_stamp(self)
+        """The workbook's stamp (kam_xl.stamp); None without a kam_xl Settings table. Reads the Settings table
+        alone unless the file's tables are read already: ``kam-xl recalc`` asks it of every workbook, and a
+        workbook's other tables may hold hundreds of thousands of rows."""
+        if self._cache is not None:
+            return frames.read_stamp(self)
+        import python_calamine as pc
+
+        try:
+            with pc.CalamineWorkbook.from_path(self.path, load_tables=True) as book:
+                name = next((t for t in book.table_names or [] if t.casefold() == frames.SETTINGS_TABLE.casefold()),
+                            None)
+                if name is None:
+                    return None
+                table = book.get_table_by_name(name)
+                return frames.stamp(frames.table_frame(table.columns, table.to_python()))
+        except (pc.CalamineError, OSError, ValueError):
+            return None
 
     def read_as_of(self) -> dt.date | None:
         return self._read()["as_of"]

@@ -204,3 +204,25 @@ def test_on_a_mac_the_dossier_button_writes_the_lists_of_the_selected_row(demo, 
         want = [row[c0 - 1:c0 - 1 + cols] for row in dossier[r0 - 1:r0 - 1 + rows]]
         assert all(same(v, w) for g, r in zip(got, want) for v, w in zip(g, r)), (anchor.formula, got, want)
     assert block(recorder, sheet_dossier.SHEET, *dossier_anchors()[1].cell, 1, 2)[0][1] > 0   # a year's revenue
+
+
+def test_on_a_mac_refresh_of_an_installed_workbook_reads_their_table_through_the_recorded_sources(tmp_path):
+    """A workbook kam-xl install wrote into a team's own file (transactions in their table Sales, their
+    headers): the Mac refresh computes the Analysis from their table, as the headless refresh does."""
+    import foreign_books
+
+    their = foreign_books.xlsxwriter_book(tmp_path).path
+    installed = tmp_path / "installed.xlsm"
+    assert cli.main(["install", str(their), "--out", str(installed)]) == 0
+    assert cli.main(["refresh", str(installed)]) in (0, 1)
+    recorder = live_copy_of(installed)
+    recorder.sheets[sheet_analysis.SHEET].formulas.clear()
+    macros._refresh_live(recorder, platform="darwin")
+
+    expected = sheet_cells(installed, sheet_analysis.SHEET)
+    customers = len(expected) - 1
+    got = block(recorder, sheet_analysis.SHEET, 1, 1, customers + 1, WIDTH)
+    assert customers > 10 and got[0] == list(schema.ANALYSIS_COLUMNS)
+    wrong = [(r + 1, schema.ANALYSIS_COLUMNS[c], got[r][c], expected[r][c]) for r in range(1, customers + 1)
+             for c in range(WIDTH) if not same(got[r][c], expected[r][c])]
+    assert wrong == []

@@ -27,7 +27,7 @@ from kam_xl import udfs
 from kam_xl.book.frames import SETTINGS_TABLE
 from kam_xl.cells import normalise_header
 from kam_xl.core import schema
-from kam_xl.core.settings import Settings
+from kam_xl.core.settings import SOURCE_INPUTS, Settings
 from kam_xl.errors import InputError
 from kam_xl.template import sheet_analysis, sheet_dossier, sheet_matrix
 from kam_xl.template.labels import caption
@@ -85,7 +85,8 @@ def spills(book) -> list[Spill]:
     """The Analysis spill, the Matrix's Pareto curve and watch list and the Dossier's drop-down of ``book``,
     as values."""
     settings = book.read_settings()
-    raw = {name: _raw(book.read_table(name)) for name in ("Customers", "Transactions", "Complaints")}
+    sources = book.read_sources()
+    raw = {name: _block(book, sources, name) for name in ("Customers", "Transactions", "Complaints")}
     pairs = _settings_range(book.read_table(SETTINGS_TABLE))
     result = udfs.CUSTOMER_ANALYSIS(raw["Customers"], raw["Transactions"], raw["Complaints"], pairs,
                                     book.read_as_of())
@@ -108,7 +109,9 @@ def dossier_spills(book, customer) -> list[Spill]:
     function with the arguments of the Dossier's formulas (the as-of day as the Dossier's B2 computes it, the
     "none" caption in the Settings' language, the complaint window of the Settings)."""
     settings = book.read_settings()
-    as_of = book.read_as_of() or _last_day(book.read_table("Transactions"))
+    sources = book.read_sources()
+    pairs = _settings_range(book.read_table(SETTINGS_TABLE))
+    as_of = book.read_as_of() or _last_day(book, sources)
     blocks = {b.function: b for b in (*sheet_dossier.HISTORY, sheet_dossier.CONTACTS, sheet_dossier.COMPETITORS,
                                       sheet_dossier.WINBACK)}
     raw: dict[str, list[list]] = {}
@@ -116,17 +119,32 @@ def dossier_spills(book, customer) -> list[Spill]:
     for anchor in dossier_anchors()[1:]:
         block = blocks[anchor.formula[1:anchor.formula.index("(")]]
         if block.table not in raw:
-            raw[block.table] = _raw(book.read_table(block.table))
+            raw[block.table] = _block(book, sources, block.table)
+        theirs = block.table.lower() in SOURCE_INPUTS and sources[block.table].kind != "ours"  # the Dossier passes the map too
         args = [customer, raw[block.table], *([as_of] if block.as_of else []), block.rows,
-                caption("dossier.none", settings.language), *([settings.complaint_days] if block.window else [])]
+                caption("dossier.none", settings.language), *([settings.complaint_days] if block.window else []),
+                *([pairs] if theirs else [])]
         found.append(Spill(anchor, _grid(getattr(udfs, block.function)(*args))))
     return found
 
 
-def _last_day(transactions: pd.DataFrame):
-    """MAX(Transactions[Date]): the latest date cell, None without one."""
+def _last_day(book, sources):
+    """MAX(Transactions[Date]) (their date column where the transactions are theirs): the latest date cell,
+    None without one."""
+    from kam_xl.sheets.inputs import read_input
+
+    transactions = read_input(book, "Transactions", sources)
     days = [v for v in (transactions["Date"] if "Date" in transactions else []) if isinstance(v, dt.date)]
     return max(days, default=None)
+
+
+def _block(book, sources, table: str) -> list[list]:
+    """A table as its formula reads it; an input where the workbook's sources say it lives (``Sales[#All]``,
+    ``kam_transactions``): their headers, then the rows."""
+    if table.lower() not in SOURCE_INPUTS:  # a table of ours (Winback)
+        return _raw(book.read_table(table))
+    source = sources[table]
+    return _raw(book.read_range(source.name) if source.kind == "range" else book.read_table(source.where))
 
 
 def _raw(frame: pd.DataFrame) -> list[list]:

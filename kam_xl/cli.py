@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from kam_xl import __version__
@@ -41,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kam-xl: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the output went into a pipe that closed early (| head): nothing more to say
+        sys.stdout = open(os.devnull, "w")
+        return 141
 
 
 if __name__ == "__main__":

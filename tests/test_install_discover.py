@@ -137,9 +137,21 @@ def test_no_transactions_anywhere_lists_sheets_and_tables(tmp_path):
                                  "transactions with --transactions and its columns with --map")
 
 
-def test_a_workbook_with_a_vba_project_is_refused():
-    with pytest.raises(InstallError, match=r"^KeyAccounts.xlsm holds a VBA project, and install does not merge "
+def test_a_workbook_with_a_vba_project_is_refused(tmp_path):
+    import zipfile
+
+    book = tmp_path / "Macros.xlsm"
+    books.english_table(book)  # a workbook of theirs, then a VBA project of theirs added to it
+    with zipfile.ZipFile(book, "a") as package:
+        package.writestr("xl/vbaProject.bin", b"their macros")
+    with pytest.raises(InstallError, match=r"^Macros.xlsm holds a VBA project, and install does not merge "
                                            r"macros — save a copy without macros"):
+        discover(book)
+
+
+def test_a_workbook_holding_kam_xl_already_is_sent_to_upgrade():
+    with pytest.raises(InstallError, match=r"^KeyAccounts.xlsm holds kam_xl already — to bring it up to this "
+                                           r"kam_xl: kam-xl install --upgrade KeyAccounts.xlsm$"):
         discover(ROOT / "workbook" / "KeyAccounts.xlsm")
 
 

@@ -60,11 +60,14 @@ class _Book:
         guard(path)  # a zip bomb or hostile XML is refused before anything parses it
         try:
             with zipfile.ZipFile(path) as archive:
+                workbook = workbook_part.read_workbook(archive)
+                if "kam_settings" in {n.casefold() for n in table_create.defined_names(archive, workbook.part)}:
+                    raise InstallError(f"{path.name} holds kam_xl already — to bring it up to this kam_xl: kam-xl "
+                                       f"install --upgrade {path.name}")
                 if any(n.lower() == "xl/vbaproject.bin" for n in archive.namelist()):
                     raise InstallError(f"{path.name} holds a VBA project, and install does not merge macros — save a "
                                        "copy without macros (File > Save As > Excel Workbook .xlsx) and install into "
                                        "that, or keep your macros in a separate add-in")
-                workbook = workbook_part.read_workbook(archive)
                 every = table_part.find_tables(archive, workbook)
                 self.tables = [t for t in every if t.header]
                 self.all_tables = [t.name for t in every]

@@ -1,9 +1,8 @@
 """Compose the installed workbook: our sheets, built by the template reading their data, grafted onto theirs.
 
-Written against the interfaces of the issue-12 parts built alongside this one (not yet in this branch):
-:mod:`kam_xl.template.sources` (``Source``/``Sources``: where the template's formulas and Python steps read each
-input) and :func:`kam_xl.package.graft.graft` (our package's sheets, tables, names, styles, VBA project and
-ribbon put after their sheets).
+Two parts do the work: :mod:`kam_xl.template.sources` (``Source``/``Sources``: where the template's formulas and
+Python steps read each input) and :func:`kam_xl.package.graft.graft` (our package's sheets, tables, names,
+styles, VBA project and ribbon put after their sheets).
 """
 
 from __future__ import annotations

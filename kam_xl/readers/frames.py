@@ -47,18 +47,8 @@ _OVERRIDE = _Role(schema.KEY_OVERRIDE, "key account override", "", headers.KEY_O
 _COMPLAINT_DATE = _Role(schema.COMPLAINT_DATE, "date", "--date-col", headers.COMPLAINT_DATE)
 _CATEGORY = _Role(schema.COMPLAINT_CATEGORY, "category", "", headers.CATEGORY)
 _SEVERITY = _Role(schema.COMPLAINT_SEVERITY, "severity", "", headers.SEVERITY)
-
-
-def _positions(raw: pd.DataFrame, name: str) -> list[int]:
-    headers = [str(h) for h in raw.columns]
-    exact = [i for i, h in enumerate(headers) if h == name]
-    return exact or [i for i, h in enumerate(headers) if _key(h) and _key(h) == _key(name)]
-
-_DOCUMENT = _Role(schema.TX_DOCUMENT, "document number", "", (
-    "Document no", "Document number", "Document", "Invoice no", "Invoice number", "Invoice", "Belegnummer",
-    "Beleg-Nr", "Belegnr", "Beleg", "Rechnungsnummer", "Rechnungs-Nr", "Rechnung"))
-_NAME = _Role("name", "customer name", "", (
-    "Name", "Customer Name", "Company", "Kundenname", "Firma", "Firmenname", "Name 1"))
+_DOCUMENT = _Role(schema.TX_DOCUMENT, "document number", "", headers.DOCUMENT)
+_NAME = _Role("name", "customer name", "", headers.NAME)
 #: The columns of each input kam_xl can read from a workbook it did not write, as (role, required) pairs:
 #: ``kam-xl install`` finds them by these headers.
 INPUT_ROLES: dict[str, tuple[tuple[_Role, bool], ...]] = {
@@ -67,6 +57,12 @@ INPUT_ROLES: dict[str, tuple[tuple[_Role, bool], ...]] = {
                   (_BUDGET, False), (_OVERRIDE, False)),
     "complaints": ((_CUSTOMER, True), (_COMPLAINT_DATE, True), (_CATEGORY, False), (_SEVERITY, False)),
 }
+
+
+def _positions(raw: pd.DataFrame, name: str) -> list[int]:
+    headers = [str(h) for h in raw.columns]
+    exact = [i for i, h in enumerate(headers) if h == name]
+    return exact or [i for i, h in enumerate(headers) if _key(h) and _key(h) == _key(name)]
 
 
 def transaction_headers(customer_col: str | None = None, date_col: str | None = None,

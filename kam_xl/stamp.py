@@ -21,6 +21,7 @@ import kam_xl
 
 #: The workbook format this kam_xl writes and reads (0: the workbooks written before the stamp).
 WORKBOOK_FORMAT = 1
+SETTINGS_TABLE = "Settings"  # the table the stamp rows end
 FORMAT_ROW, VERSION_ROW = "workbook_format", "kam_xl_version"
 FORMAT_NAME, VERSION_NAME = "kam_workbook_format", "kam_version"
 ROWS = (FORMAT_ROW, VERSION_ROW)

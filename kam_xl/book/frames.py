@@ -11,10 +11,8 @@ import pandas as pd
 from kam_xl.cells import normalise_header, settings_from_range, to_cell
 from kam_xl.core.settings import Settings
 from kam_xl.errors import InputError
-from kam_xl.stamp import Stamp
+from kam_xl.stamp import SETTINGS_TABLE, Stamp
 from kam_xl.stamp import of_rows as stamp_of_rows
-
-SETTINGS_TABLE = "Settings"
 CUSTOMER_ID = "customer_id"  # a header, normalised ("Customer ID")
 
 

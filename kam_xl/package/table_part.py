@@ -73,8 +73,24 @@ def parse_range(text: str) -> tuple[int, int, int, int]:
 
 def find_tables(archive: zipfile.ZipFile, workbook: workbook_part.Workbook) -> list[Table]:
     """Every table of every worksheet, in sheet order."""
-    names = workbook_part._entry_names(archive)
     tables = []
+    for sheet, target, part in _table_parts(archive, workbook):
+        if part is None:
+            raise TableError(f"sheet {sheet.name!r} points to the table part {target}, which is missing")
+        tables.append(_table(archive, part, sheet))
+    return tables
+
+
+def table_names(archive: zipfile.ZipFile, workbook: workbook_part.Workbook) -> list[str]:
+    """The name of every table of every worksheet, in sheet order: cheaper and laxer than :func:`find_tables`
+    (a table part is only asked its name; a missing one is skipped)."""
+    roots = (workbook_part._parse(archive, part) for _, _, part in _table_parts(archive, workbook) if part)
+    return [name for root in roots if (name := root.get("displayName") or root.get("name"))]
+
+
+def _table_parts(archive: zipfile.ZipFile, workbook: workbook_part.Workbook):
+    """(sheet, relationship target, part name or None when missing) of every table, in sheet order."""
+    names = workbook_part._entry_names(archive)
     for sheet in workbook.sheets:
         if sheet.kind != "worksheet" or sheet.part is None:
             continue
@@ -84,11 +100,7 @@ def find_tables(archive: zipfile.ZipFile, workbook: workbook_part.Workbook) -> l
             continue
         for kind, target, external in workbook_part._relationships(archive, names, rels_part).values():
             if kind in REL_TABLE and not external:
-                part = workbook_part._resolve(names, folder, target)
-                if part is None:
-                    raise TableError(f"sheet {sheet.name!r} points to the table part {target}, which is missing")
-                tables.append(_table(archive, part, sheet))
-    return tables
+                yield sheet, target, workbook_part._resolve(names, folder, target)
 
 
 def find_table(archive: zipfile.ZipFile, workbook: workbook_part.Workbook, name: str) -> tuple[Table, list[Table]]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,10 @@ from kam_xl.package import ErrorValue, check_package, workbook_lock, write_value
 from kam_xl.package.cell_values import MAX_TEXT
 from kam_xl.package.limits import Limits, guard
 from kam_xl.package.names import WORKBOOK_SUFFIXES
+from kam_xl.package.table_part import table_names
+from kam_xl.package.workbook_part import read_workbook
 from kam_xl.recalc.engine import RecalcResult, recalculate
+from kam_xl.stamp import SETTINGS_TABLE
 
 #: Cells a report names, per kind (formula errors of our functions, cells not computed); the counts say the rest.
 LISTED = 20
@@ -110,6 +114,8 @@ def recalc_file(path: Path, out_dir: Path | None = None, as_of: dt.date | None =
 def _check_stamp(path: Path) -> None:
     """InputError when a kam_xl workbook was written in another workbook format: its formulas would be computed
     by functions of another contract (kam_xl.stamp); other workbooks pass."""
+    if not _holds_settings_table(path):
+        return  # not a kam_xl workbook: no stamp to read (and no pandas to import for it)
     from kam_xl.book.file import require_current
 
     try:
@@ -118,6 +124,17 @@ def _check_stamp(path: Path) -> None:
         raise InputError(f"{exc}; not recalculated, left as it was") from None
     except Exception:  # a file calamine cannot read: the recalculation itself names what is wrong with it
         return
+
+
+def _holds_settings_table(path: Path) -> bool:
+    """Whether the workbook has a table named like kam_xl's Settings table (where its stamp lives); True when
+    that cannot be told, so that the stamp reader decides."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = table_names(archive, read_workbook(archive))
+    except Exception:  # a damaged part: the stamp reader and the recalculation say what is wrong
+        return True
+    return any(name.casefold() == SETTINGS_TABLE.casefold() for name in names)
 
 
 def _too_long_as_errors(result: RecalcResult) -> None:

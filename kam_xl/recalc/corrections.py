@@ -525,7 +525,7 @@ def divergent_forms(text: str, names: frozenset[str] | None = None) -> set[str]:
 
     ``names``, the functions the formula calls (upper case, when known), lets a formula that calls none of
     the functions with a divergent form, or only criteria functions without an error literal, go unparsed."""
-    if names is not None and not _may_diverge(text, names):
+    if names is not None and not may_diverge(text, names):
         return set()
     try:
         root = fz.parse("=" + text)
@@ -543,7 +543,9 @@ def divergent_forms(text: str, names: frozenset[str] | None = None) -> set[str]:
     return found
 
 
-def _may_diverge(text: str, names: frozenset[str]) -> bool:
+def may_diverge(text: str, names: frozenset[str]) -> bool:
+    """Whether formula ``text``, calling ``names``, may hold a divergent form (the same for every text of one
+    shape: digits change neither)."""
     if names & _PARSED_FORMS:
         return True
     return bool(names & _CRITERIA.keys()) and "#" in text
@@ -558,20 +560,9 @@ _NUMBER_RUN = re.compile(r"\d+(?:\.\d+)?")
 
 def may_be_suspect(text: str) -> bool:
     """Whether :func:`suspect_result` can find anything in formula ``text``: it has a whole-column or
-    whole-row reference or joins text. Decided once per shape (digits as 0: they change neither)."""
-    shape = text.encode().translate(DIGITS_AS_ZERO)
-    found = _SUSPECT_BY_SHAPE.get(shape)
-    if found is None:
-        code = _STRING.sub('""', text)
-        found = bool(_WHOLE.search(code) or _TEXT_JOIN.search(code))
-        if len(_SUSPECT_BY_SHAPE) >= 4096:
-            _SUSPECT_BY_SHAPE.clear()
-        _SUSPECT_BY_SHAPE[shape] = found
-    return found
-
-
-DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_SUSPECT_BY_SHAPE: dict[bytes, bool] = {}
+    whole-row reference or joins text (the same for every text of one shape: digits change neither)."""
+    code = _STRING.sub('""', text)
+    return bool(_WHOLE.search(code) or _TEXT_JOIN.search(code))
 
 
 def suspect_result(text: str, value, spilled: bool) -> str | None:

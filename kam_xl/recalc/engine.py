@@ -45,10 +45,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import formualizer as fz
-from formualizer.visitor import collect_function_names
+import numpy as np
 
 from kam_xl.recalc import corrections, dependents, functions, xlsx_view
 from kam_xl.recalc.row_pins import RowPins
+from kam_xl.recalc.shapes import Shapes
 from kam_xl.recalc.values import (
     KAM_ERROR,
     ErrorValue,
@@ -61,9 +62,6 @@ BACKEND = "native"
 #: Python). Excel spills up to the sheet's edge: 10,000 customers x 22 analysis columns is 220,000 cells.
 ENGINE_SPILL_LIMIT = 10_000
 
-_FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
-_STRING = re.compile(r'"(?:[^"]|"")*"')
-_NAMES_BY_SHAPE: dict[bytes, frozenset[str]] = {}  # formula text, digits as 0 -> the functions it calls
 
 
 @dataclass
@@ -155,9 +153,11 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None,
         row, col = xlsx_view.a1_to_rc(ref)
         book.set_value(sheet, row, col, value)
     log = functions.CallLog(large=ENGINE_SPILL_LIMIT)
-    calls = [_function_names(text) for text in view.texts]  # text index -> the functions it calls
+    shapes = Shapes(view.texts)
+    calls = shapes.function_names()  # text index -> the functions it calls
+    called = set().union(*set(calls))
     # Our cell functions are registered when a formula calls a function the engine lacks (theirs may not).
-    unknown = functions.missing_functions(set().union(*calls)) if calls else set()
+    unknown = functions.missing_functions(called)
     registered = functions.register_udfs(book, log) if unknown else []
     uncovered: set[str] = set()
     corrected = corrections.register_corrections(book, uncovered)
@@ -166,7 +166,7 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None,
         clock = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.UTC)
         book.set_deterministic_clock(clock, "utc")
     book.set_changelog_enabled(False)
-    _pin_table_formulas(book, view)
+    _pin_table_formulas(book, view, shapes)
     ours = set(registered)
     expected = _recorded_large_spills(view, ours)
     placed = _place_large_spills(book, view, expected, log, evaluated=False)
@@ -179,8 +179,8 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None,
 
     result = RecalcResult(formulas=view.formula_count, clock=clock)
     _read_back(book, view, result, placed)
-    missing = _unsupported(view, calls, registered + corrected)
-    checked = set(missing) | {i for i, text in enumerate(view.texts) if corrections.may_be_suspect(text)}
+    missing = _unsupported(view, shapes, calls, registered + corrected)
+    checked = set(missing) | shapes.texts_where(corrections.may_be_suspect)
     for sheet in view.sheets:
         values = result.values[sheet.name]
         for (row, col), text_id in zip(sheet.cells, sheet.text_of):
@@ -254,7 +254,7 @@ def _cell_function_errors(view: xlsx_view.XlsxView, calls: list[frozenset[str]],
                     result.errors["#KAM"] += 1
 
 
-def _pin_table_formulas(book: fz.Workbook, view: xlsx_view.XlsxView) -> None:
+def _pin_table_formulas(book: fz.Workbook, view: xlsx_view.XlsxView, shapes: Shapes) -> None:
     """Rewrite the structured references formualizer gets wrong (see :mod:`kam_xl.recalc.structured`).
 
     Before evaluation, formualizer 0.13 finds a formula's text by a search through all of them (``get_formula``
@@ -265,8 +265,13 @@ def _pin_table_formulas(book: fz.Workbook, view: xlsx_view.XlsxView) -> None:
     if not tables:
         return
     names = re.compile(rf"(?<![\w.])(?:{'|'.join(map(re.escape, tables))})(?![\w.(!])", re.IGNORECASE)
-    candidates = {i for i, text in enumerate(view.texts)
-                  if "[" in text or (any(name in text.lower() for name in tables) and names.search(text))}
+    def names_a_table(text: str) -> bool:
+        return "[" in text or (any(name in text.lower() for name in tables) and names.search(text) is not None)
+
+    if any(ch.isdigit() for name in tables for ch in name):  # "Table1", "Table2": one shape, not one answer
+        candidates = {i for i, text in enumerate(view.texts) if names_a_table(text)}
+    else:
+        candidates = shapes.texts_where(names_a_table)
     pins = RowPins(tables)
     for sheet in view.sheets:
         changed = []
@@ -398,13 +403,14 @@ def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult
         formulas = set(sheet.cells)
         failed: dict[tuple[int, int], str] = {}
         areas: dict[tuple[int, int], Area] = {}
+        inspect, prefix = book.inspect_cell, _quoted(sheet.name) + "!"
         for col, r1, r2 in _column_runs(sheet.cells):
             letters = xlsx_view.column_letters(col)
             block = book.sheet(sheet.name).get_values(fz.RangeAddress(sheet.name, r1, col, r2, col))
             raws = [line[0] for line in block]
             cells = from_engine_values(raws)
             values.update(zip([f"{letters}{row}" for row in range(r1, r2 + 1)], cells))
-            for row, raw, value in zip(range(r1, r2 + 1), raws, cells):
+            for row, raw, value in zip(range(r1, r2 + 1), raws, cells) if ErrorValue in set(map(type, cells)) else ():
                 if type(value) is ErrorValue:
                     failure = engine_failure(raw) or ("#NAME?" if value.code == "#NAME?" else None)
                     if failure:
@@ -412,8 +418,7 @@ def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult
             for row in [r for r in range(r1, r2) if (r, col + 1) not in formulas] + [r2]:
                 area = placed.get((sheet.name, row, col))
                 if area is None:
-                    address = xlsx_view.rc_to_a1(row, col)
-                    spill = book.inspect_cell(f"{_quoted(sheet.name)}!{address}", include_values=False).cell.spill
+                    spill = inspect(f"{prefix}{letters}{row}", include_values=False).cell.spill
                     if spill is not None and spill.extent:
                         area = xlsx_view.range_to_rc(spill.extent.rsplit("!", 1)[-1].replace("$", ""))
                 if area is not None:
@@ -437,54 +442,32 @@ def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult
 
 
 def _column_runs(cells: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
-    """(column, first row, last row) of each run of adjacent cells in a column."""
-    runs: list[tuple[int, int, int]] = []
-    for col, row in sorted((col, row) for row, col in cells):
-        if runs and runs[-1][0] == col and runs[-1][2] == row - 1:
-            runs[-1] = (col, runs[-1][1], row)
-        else:
-            runs.append((col, row, row))
-    return runs
+    """(column, first row, last row) of each run of adjacent cells in a column, by column and row."""
+    if not cells:
+        return []
+    at = np.array(cells, dtype=np.int64)
+    order = np.lexsort((at[:, 0], at[:, 1]))
+    rows, cols = at[order, 0], at[order, 1]
+    breaks = np.flatnonzero((np.diff(cols) != 0) | (np.diff(rows) != 1)) + 1
+    starts, ends = np.r_[0, breaks], np.r_[breaks, len(rows)] - 1
+    return list(zip(cols[starts].tolist(), rows[starts].tolist(), rows[ends].tolist()))
 
 
-def _unsupported(view: xlsx_view.XlsxView, calls: list[frozenset[str]], registered: list[str]) -> dict[int, set[str]]:
+def _unsupported(view: xlsx_view.XlsxView, shapes: Shapes, calls: list[frozenset[str]],
+                 registered: list[str]) -> dict[int, set[str]]:
     """Text index -> the functions in that formula text the engine lacks (each cell shows #NAME?) and the
-    argument forms it computes differently from Excel (:func:`corrections.divergent_forms`)."""
-    missing = functions.missing_functions(set().union(*calls) if calls else set(), registered)
-    out = {i: (names & missing) | corrections.divergent_forms(view.texts[i], names) for i, names in enumerate(calls)}
-    return {i: names for i, names in out.items() if names}
-
-
-def _function_names(text: str) -> frozenset[str]:
-    """Upper-case function names a formula calls, without Excel's _xlfn./_xlws. storage prefixes.
-
-    Formulas that differ only in their digits (``VLOOKUP(B2,…)``, ``VLOOKUP(B3,…)``) call the same functions
-    unless a name holds a digit (``LOG10``): the others are parsed once per such shape."""
-    if "(" not in text:
-        return frozenset()
-    shape = text.encode().translate(corrections.DIGITS_AS_ZERO)
-    names = _NAMES_BY_SHAPE.get(shape)
-    if names is None:
-        names = _parsed_function_names(text)
-        if not any(ch.isdigit() for name in names for ch in name):
-            if len(_NAMES_BY_SHAPE) >= 4096:
-                _NAMES_BY_SHAPE.clear()
-            _NAMES_BY_SHAPE[shape] = names
-    return names
-
-
-def _parsed_function_names(text: str) -> frozenset[str]:
-    try:
-        names = collect_function_names(fz.parse("=" + text))
-    except (fz.ParserError, fz.TokenizerError):  # the engine cannot parse it either: a plain scan
-        names = _FUNCTION_CALL.findall(_STRING.sub('""', text))
-    out = set()
-    for name in names:
-        name = name.upper()
-        while name.startswith(("_XLFN.", "_XLWS.")):
-            name = name[6:]
-        out.add(name)
-    return frozenset(out)
+    argument forms it computes differently from Excel (:func:`corrections.divergent_forms`; only texts of a
+    shape that may diverge are parsed)."""
+    missing = functions.missing_functions(set().union(*set(calls)), registered)
+    lacking = {i for i, names in enumerate(calls) if names & missing} if missing else set()
+    diverging = {s for s, (text, names) in enumerate(zip(shapes.first, shapes.names))
+                 if corrections.may_diverge(text, names)}
+    out = {}
+    for i in lacking | ({i for i, s in enumerate(shapes.of) if s in diverging} if diverging else set()):
+        names = (calls[i] & missing) | corrections.divergent_forms(view.texts[i], calls[i])
+        if names:
+            out[i] = names
+    return out
 
 
 def _quoted(sheet: str) -> str:

@@ -60,7 +60,7 @@ class SheetError(ValueError):
 @dataclass
 class SheetResult:
     data: bytes | None                      # the new part, None when no byte changed
-    written: list[str] = field(default_factory=list)     # existing cells whose value changed
+    written: int = 0                        # existing cells whose value changed
     created: list[str] = field(default_factory=list)     # cells (and rows) that did not exist
     unchanged: int = 0                      # cells that already held the value
     conflicts: list[tuple[str, str]] = field(default_factory=list)  # (cell, reason)
@@ -342,7 +342,6 @@ class _Editor:
         self.targets = targets
         self.by_row: dict[int, list[tuple[int, Cached]]] = {}  # what the row walk has to do, in order
         self._col_styles: list[tuple[int, int, bytes]] | None = None
-        self._written: list[bytes] = []
         self._created_box: tuple[int, int, int, int] | None = None  # rows and columns of created cells
 
     # -- the story of the part, in document order
@@ -374,7 +373,6 @@ class _Editor:
         self._write_dimension()
         changed = self.edits or self.xml is not self.original
         self.result.data = self._joined() if changed else None
-        self.result.written = [ref.decode() for ref in self._written]
         return self.result
 
     def _write_dimension(self) -> None:
@@ -411,9 +409,9 @@ class _Editor:
         the row walk (cells to create, other shapes, conflicts)."""
         xml, mk = self.xml, self.mk
         pending = dict(self.targets)
-        pop, column_of, columns_in, written = pending.pop, _column_of, self.footprints.columns, self._written.append
+        pop, column_of, columns_in = pending.pop, _column_of, self.footprints.columns
         c_open, v_open, v_close, cell_end = mk.c_open, mk.v_open, mk.v_close + mk.cell_end, mk.cell_end
-        pieces, pos, unchanged, row_digits, covered = [], 0, 0, None, ()
+        pieces, pos, unchanged, written, row_digits, covered = [], 0, 0, 0, None, ()
         pattern = mk.simple_cell if self.footprints.any else mk.simple_formula_cell
         for m in pattern.finditer(xml, self.sd_start, self.sd_end):
             if not pending:
@@ -435,8 +433,14 @@ class _Editor:
             new_t, new_v, _ = value
             if old_text is None and v_element:
                 old_text = b""  # <v/>
-            if (None if old_t == b"n" else old_t) == new_t and old_text == new_v:
+            same_t = (None if old_t == b"n" else old_t) == new_t
+            if same_t and old_text == new_v:
                 unchanged += 1
+                continue
+            if same_t and new_v is not None and (text_start := m.start(8)) >= 0:  # only the text of <v> changes
+                pieces += (xml[pos:text_start], new_v)
+                pos = m.end(8)
+                written += 1
                 continue
             # The cell again, t and <v> rebuilt around the untouched r, s and <f> (inline: this runs per cell).
             start, end = m.span()
@@ -451,8 +455,9 @@ class _Editor:
             else:  # an empty result: no <v>
                 pieces += (xml[pos:start], c_open, head, t, b">", formula or b"", cell_end)
             pos = end
-            written(ref)
+            written += 1
         self.result.unchanged += unchanged
+        self.result.written += written
         if pieces:
             pieces.append(xml[pos:])
             self.xml = b"".join(pieces)
@@ -606,7 +611,7 @@ class _Editor:
             new = (b"<" + mk.prefix + b"c" + new_tag + b">"
                    + self._content(tag.end(), content_end, children, value.v) + mk.cell_end)
         self.edits.append((start, end, new))
-        self._written.append(ref)
+        self.result.written += 1
 
     def _children(self, start: int, end: int) -> dict[bytes, tuple[int, int, int, int]]:
         """Top-level children of a cell: qname -> (start, end, text start, text end)."""

@@ -265,7 +265,7 @@ def _edits(source: Path, archive: zipfile.ZipFile, requests, spills, all_compute
             result = sheet_part.write_cached(xml, targets, spills.get(name))
         except sheet_part.SheetError as exc:
             raise PackageError(source, f"{source}: sheet {sheet.name!r} ({sheet.part}): {exc}") from None
-        report.cells_written += len(result.written)
+        report.cells_written += result.written
         report.cells_created += len(result.created)
         report.cells_unchanged += result.unchanged
         report.conflicts += [Conflict(sheet.name, cell, reason) for cell, reason in result.conflicts]

@@ -400,11 +400,11 @@ def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult
     (#SPILL!), so only cells with no formula right of them or below them are asked about one."""
     for sheet in view.sheets:
         values = result.values.setdefault(sheet.name, {})
-        formulas = set(sheet.cells)
         failed: dict[tuple[int, int], str] = {}
         areas: dict[tuple[int, int], Area] = {}
         inspect, prefix = book.inspect_cell, _quoted(sheet.name) + "!"
-        for col, r1, r2 in _column_runs(sheet.cells):
+        runs, rows_in = _column_runs(sheet.cells)
+        for col, r1, r2 in runs:
             letters = xlsx_view.column_letters(col)
             block = book.sheet(sheet.name).get_values(fz.RangeAddress(sheet.name, r1, col, r2, col))
             raws = [line[0] for line in block]
@@ -415,7 +415,9 @@ def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult
                     failure = engine_failure(raw) or ("#NAME?" if value.code == "#NAME?" else None)
                     if failure:
                         failed[(row, col)] = failure
-            for row in [r for r in range(r1, r2) if (r, col + 1) not in formulas] + [r2]:
+            right = rows_in.get(col + 1)  # the formula rows of the next column: nothing spills into them
+            ends = range(r1, r2) if right is None else np.setdiff1d(np.arange(r1, r2), right, True).tolist()
+            for row in [*ends, r2]:
                 area = placed.get((sheet.name, row, col))
                 if area is None:
                     spill = inspect(f"{prefix}{letters}{row}", include_values=False).cell.spill
@@ -436,21 +438,26 @@ def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult
                 for number, line in enumerate(block, start=r1):  # a row at a time: 220,000 cells in ~0.1 s
                     values.update(zip([f"{x}{number}" for x in letters], from_engine_values(line)))
     for name, values in result.values.items():
+        if ErrorValue not in set(map(type, values.values())):
+            continue
         for address in [a for a, v in values.items() if type(v) is ErrorValue]:
             failure = result.failures.get((name, address), "")
             result.errors[failure if failure.startswith("#") else values[address].code] += 1
 
 
-def _column_runs(cells: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
-    """(column, first row, last row) of each run of adjacent cells in a column, by column and row."""
+def _column_runs(cells: list[tuple[int, int]]) -> tuple[list[tuple[int, int, int]], dict[int, np.ndarray]]:
+    """(column, first row, last row) of each run of adjacent cells in a column, by column and row; and the
+    rows of each column's cells, ascending."""
     if not cells:
-        return []
+        return [], {}
     at = np.array(cells, dtype=np.int64)
     order = np.lexsort((at[:, 0], at[:, 1]))
     rows, cols = at[order, 0], at[order, 1]
+    column_starts = np.r_[0, np.flatnonzero(np.diff(cols)) + 1, len(cols)]
+    rows_in = {int(cols[a]): rows[a:b] for a, b in zip(column_starts[:-1], column_starts[1:])}
     breaks = np.flatnonzero((np.diff(cols) != 0) | (np.diff(rows) != 1)) + 1
     starts, ends = np.r_[0, breaks], np.r_[breaks, len(rows)] - 1
-    return list(zip(cols[starts].tolist(), rows[starts].tolist(), rows[ends].tolist()))
+    return list(zip(cols[starts].tolist(), rows[starts].tolist(), rows[ends].tolist())), rows_in
 
 
 def _unsupported(view: xlsx_view.XlsxView, shapes: Shapes, calls: list[frozenset[str]],

@@ -112,7 +112,7 @@ class Table:
 class XlsxView:
     data: bytes                     # the package the engine loads
     sheets: list[SheetFormulas]     # in workbook order
-    texts: list[str]                # distinct formula texts (without "=")
+    texts: list[str]                # the formula texts (without "="), each spelling once
     tables: list[Table] = field(default_factory=list)
 
     @property
@@ -130,7 +130,7 @@ def present(data: bytes) -> XlsxView:
         raise InputError(f"{hostile} declares a DTD (<!DOCTYPE or <!ENTITY); kam_xl does not parse it")
     sheet_parts = _worksheet_parts(parts)
     texts: list[str] = []
-    text_index: dict[str, int] = {}
+    text_index: dict[bytes | None, int] = {}  # escaped text as in the file -> its index in texts
     sheets = []
     tables = []
     for name, part in sheet_parts:
@@ -237,19 +237,19 @@ def _zip(parts: dict[str, bytes]) -> bytes:
 # --- sheet XML ----------------------------------------------------------------------------------------------
 
 
-def _scan(xml: bytes, into: SheetFormulas, texts: list[str], text_index: dict[str, int]) -> None:
+def _scan(xml: bytes, into: SheetFormulas, texts: list[str], text_index: dict[bytes | None, int]) -> None:
     head = xml[:xml.find(b"sheetData")]  # a prefixed main namespace is declared on the root element
     found = None if _PREFIXED_MAIN.search(head) else _scan_plain(xml) or _scan_fast(xml)
     if found is None:
         found = _scan_tree(xml)  # prefixed namespaces or cells without r: let a real parser do it
     shared: dict[bytes, int] = {}
     pending: list[tuple[int, bytes]] = []
-    by_body: dict[bytes | None, int] = {}  # the text index of each escaped text met in this sheet
     cells, text_of, arrays = into.cells, into.text_of, into.arrays
     for row, col, f_attrs, body in found:
-        text_id = by_body.get(body)
-        if text_id is None:
-            text_id = by_body[body] = _intern(unescape(body.decode()) if body else "", texts, text_index)
+        text_id = text_index.get(body)
+        if text_id is None:  # (two spellings of one text, "&quot;" and '"', may get two indexes: no harm)
+            text_id = text_index[body] = len(texts)
+            texts.append(unescape(body.decode()) if body else "")
         if f_attrs:
             kind = f_attrs.get(b"t")
             if kind == b"shared":
@@ -332,14 +332,6 @@ def _scan_tree(xml: bytes) -> Found:
 
 def _attrs(raw: bytes) -> dict[bytes, bytes]:
     return {k.rsplit(b":", 1)[-1]: v for k, v in _ATTR.findall(raw)}
-
-
-def _intern(text: str, texts: list[str], index: dict[str, int]) -> int:
-    position = index.get(text)
-    if position is None:
-        position = index[text] = len(texts)
-        texts.append(text)
-    return position
 
 
 def _footprints(arrays: dict[tuple[int, int], tuple[int, int, int, int]]) -> list[tuple[int, int, int, int, int, int]]:

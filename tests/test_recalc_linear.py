@@ -112,6 +112,14 @@ def test_row_templates_pin_exactly_what_pinning_each_cell_gives(formula):
             assert pins.pin(formula, row, col, sheet) == pin_table_references(formula, row, col, sheet, TABLES)
 
 
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_rows_pinned_together_are_pinned_as_each_cell_alone(formula):
+    rows = [1, 2, 3, 5, 6, 9, 10, 11, 12, 13, 14, 15, 40]  # gaps, and across every table edge
+    for sheet, col in (("Sales", 3), ("Sales", 6), ("Elsewhere", 3)):
+        assert row_pins.RowPins(TABLES).pin_rows(formula, rows, col, sheet) == [
+            pin_table_references(formula, row, col, sheet, TABLES) for row in rows]
+
+
 def test_a_calculated_column_is_pinned_twice_whatever_its_length(monkeypatch):
     calls = []
 
@@ -125,6 +133,7 @@ def test_a_calculated_column_is_pinned_twice_whatever_its_length(monkeypatch):
     formula = "=Sales[[#This Row],[Qty]]*Sales[[#This Row],[Price]]"
     assert [pins.pin(formula, row, 3, "Sales") for row in (2, 3, 99_999)] == [
         "=$A2*$B2", "=$A3*$B3", "=$A99999*$B99999"]
+    assert pins.pin_rows(formula, list(range(2, 100_002)), 3, "Sales")[-1] == "=$A100001*$B100001"
     assert len(calls) == 2
 
 

@@ -275,16 +275,22 @@ def _pin_table_formulas(book: fz.Workbook, view: xlsx_view.XlsxView, shapes: Sha
     pins = RowPins(tables)
     for sheet in view.sheets:
         changed = []
+        own: dict[tuple[int, int], list[int]] = {}  # (column, text) -> rows of the cells holding that text
         for i, ((row, col), text_id) in enumerate(zip(sheet.cells, sheet.text_of)):
             if text_id not in candidates:
                 continue
             if i in sheet.inherited:
                 formula = book.get_formula(sheet.name, row, col) or ""
+                pinned = pins.pin(formula, row, col, sheet.name)
+                if pinned != formula:
+                    changed.append((col, row, pinned))
             else:
-                formula = "=" + view.texts[text_id]
-            pinned = pins.pin(formula, row, col, sheet.name)
-            if pinned != formula:
-                changed.append((col, row, pinned))
+                own.setdefault((col, text_id), []).append(row)
+        for (col, text_id), rows in own.items():
+            formula = "=" + view.texts[text_id]
+            rows.sort()
+            changed += [(col, row, pinned) for row, pinned in zip(rows, pins.pin_rows(formula, rows, col, sheet.name))
+                        if pinned != formula]
         _set_formula_runs(book, sheet.name, changed)
 
 

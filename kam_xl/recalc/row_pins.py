@@ -1,6 +1,7 @@
 """Structured references pinned once per formula and placement, not once per cell.
 
     RowPins(tables).pin(formula, row, col, sheet) -> str    # = pin_table_references(...), the same text
+    RowPins(tables).pin_rows(formula, rows, col, sheet) -> list[str]   # the same for many rows of a column
 
 A calculated column repeats one formula down 200,000 rows; pinning each cell's structured references anew
 costs ~0.1 ms a cell. The pinned text depends on the row only through the row numbers a this-row reference
@@ -14,6 +15,7 @@ is pinned cell by cell.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from kam_xl.recalc.structured import pin_table_references
 from kam_xl.recalc.xlsx_view import Table
@@ -27,11 +29,12 @@ class RowPins:
         self._tables = tables
         self._spans = [(t, t.data_rows) for t in tables.values()]
         self._groups: dict[tuple, object] = {}
+        # The rows where a placement can change: where some table's data rows start, and the row after them.
+        self._edges = sorted({row for _, rows in self._spans for row in (rows.start, rows.stop)})
 
     def pin(self, formula: str, row: int, col: int, sheet: str) -> str:
         """``pin_table_references(formula, row, col, sheet, tables)``."""
-        home = next((t.name for t, _ in self._spans if t.holds(sheet, row, col)), None)
-        key = (formula, sheet, home, tuple(row in rows for _, rows in self._spans))
+        key = self._key(formula, row, col, sheet)
         group = self._groups.get(key)
         if isinstance(group, list):  # the template: text pieces and None for the row
             number = str(row)
@@ -42,6 +45,34 @@ class RowPins:
         elif group is not _PER_CELL:
             self._groups[key] = _template(*group, row, pinned) or _PER_CELL
         return pinned
+
+
+    def pin_rows(self, formula: str, rows: list[int], col: int, sheet: str) -> list[str]:
+        """``[self.pin(formula, row, col, sheet) for row in rows]`` for ascending ``rows``: the placement is
+        worked out once per stretch of rows between two table edges, and its template filled for the rest."""
+        out: list[str] = []
+        start = 0
+        while start < len(rows):
+            edge = bisect_right(self._edges, rows[start])
+            stop = len(rows) if edge == len(self._edges) else bisect_left(rows, self._edges[edge], start)
+            out += [self.pin(formula, row, col, sheet) for row in rows[start:min(start + 2, stop)]]
+            group = self._groups.get(self._key(formula, rows[start], col, sheet))
+            if isinstance(group, list):
+                slots = [i for i, piece in enumerate(group) if piece is None]
+                pieces = list(group)
+                for row in rows[start + 2:stop]:
+                    number = str(row)
+                    for i in slots:
+                        pieces[i] = number
+                    out.append("".join(pieces))
+            else:
+                out += [self.pin(formula, row, col, sheet) for row in rows[start + 2:stop]]
+            start = stop
+        return out
+
+    def _key(self, formula: str, row: int, col: int, sheet: str) -> tuple:
+        home = next((t.name for t, _ in self._spans if t.holds(sheet, row, col)), None)
+        return formula, sheet, home, tuple(row in rows for _, rows in self._spans)
 
 
 def _template(row_a: int, text_a: str, row_b: int, text_b: str) -> list[str | None] | None:

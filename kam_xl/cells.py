@@ -159,10 +159,15 @@ def table(raw, what: str, columns: Mapping[str, str] | None = None) -> pd.DataFr
     for canonical, at in found.items():
         headers = [f"{h}_{i}" if h == canonical and i != at else h for i, h in enumerate(headers)]
         headers[at] = canonical
-    width = len(headers)
-    kept = [(n, r) for n, r in enumerate(grid[1:], start=1)
-            if r.count(None) + r.count("") < width and not all(is_blank(c) for c in r)]
-    frame = pd.DataFrame([r for _, r in kept], columns=headers, index=[n for n, _ in kept], dtype=object)
+    body = grid[1:]
+    # A row is left out when all its cells are blank; only rows whose first cell is blank can be.
+    blank = {i for i, r in enumerate(body) if (not r or is_blank(r[0])) and all(is_blank(c) for c in r)}
+    if blank:
+        kept = [i for i in range(len(body)) if i not in blank]
+        body, index = [body[i] for i in kept], [i + 1 for i in kept]
+    else:
+        index = range(1, len(body) + 1)
+    frame = pd.DataFrame(body, columns=headers, index=index, dtype=object)
     frame.attrs.update(table=what, headers={h: str(raw_h or "").strip() for h, raw_h in zip(headers, grid[0])})
     return frame
 

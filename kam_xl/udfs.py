@@ -27,7 +27,7 @@ from kam_xl.core.settings import Settings, SettingsError, field_names
 from kam_xl.errors import InputError
 
 CATEGORY = "Key Accounts"
-_cache = ContentCache(size=16)
+_cache = ContentCache(size=32)
 _DEFAULTS = Settings()
 
 
@@ -470,8 +470,8 @@ def _analysis_from_tables(customers, transactions, complaints, settings, as_of, 
     def compute():
         s = _settings(settings)
         maps = cells.source_columns(settings)
-        cust = cells.table(customers, "Customers", maps.get("customers"))
-        tx_raw = cells.table(transactions, "Transactions", maps.get("transactions"))
+        cust = _input_table(customers, "Customers", maps.get("customers"))
+        tx_raw = _input_table(transactions, "Transactions", maps.get("transactions"))
         for need in ("customer_id", "date", "amount"):
             if need not in tx_raw.columns:
                 raise cells.CellError(f"Transactions: no column {need.replace('_', ' ').title()} in the headers")
@@ -482,7 +482,7 @@ def _analysis_from_tables(customers, transactions, complaints, settings, as_of, 
             tx["margin"] = cells.column_numbers(tx_raw, "margin")
         comp = None
         if complaints is not None:
-            c_raw = cells.table(complaints, "Complaints", maps.get("complaints"))
+            c_raw = _input_table(complaints, "Complaints", maps.get("complaints"))
             if len(c_raw):
                 comp = _frame({"customer_id": cells.texts(c_raw["customer_id"]),
                                "date": cells.column_days(c_raw, "date")})
@@ -499,6 +499,12 @@ def _analysis_from_tables(customers, transactions, complaints, settings, as_of, 
         return analyze(tx_frame, cust_frame, comp, s, day, p_alive=p_alive)
 
     return _cache.get(key, compute)
+
+
+def _input_table(raw, what: str, columns: dict[str, str] | None) -> pd.DataFrame:
+    """:func:`cells.table` of an input range, remembered by content: the analysis and the dossier sections
+    read the same 200,000-line Transactions table. Callers leave the frame as it is (copy or assign)."""
+    return _cache.get(("table", what, raw, tuple((columns or {}).items())), lambda: cells.table(raw, what, columns))
 
 
 def _customer_count(customers) -> int:
@@ -655,7 +661,7 @@ def _dossier_rows(name: str, raw, customer_id, settings=None) -> pd.DataFrame:
 
 
 def _dossier_frame(name: str, raw, columns: dict[str, str] | None = None) -> pd.DataFrame:
-    frame = cells.table(raw, name, columns)
+    frame = _input_table(raw, name, columns)
     if "customer_id" not in frame.columns:
         raise cells.CellError(f"{name}: no column Customer ID in the headers")
     return frame.assign(customer_id=cells.texts(frame["customer_id"]), data_row=frame.index)

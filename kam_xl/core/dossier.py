@@ -33,7 +33,7 @@ class Ledger:
 
     @classmethod
     def of(cls, table: pd.DataFrame, key: str = "customer_id") -> Ledger:
-        ids = table[key].astype(str).to_numpy()
+        ids = table[key].astype(str).to_numpy().astype(str)  # fixed-width text: sorted in C, not by Python compares
         order = np.argsort(ids, kind="stable")
         return cls(table.iloc[order].reset_index(drop=True), ids[order])
 

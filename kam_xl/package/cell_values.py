@@ -69,6 +69,7 @@ class Cached(NamedTuple):
 
 
 EMPTY = Cached(None, None)
+_TRUE, _FALSE = Cached(b"b", b"1"), Cached(b"b", b"0")
 TOO_LONG = Cached(b"e", b"#VALUE!", downgraded=True)
 _new_tuple = tuple.__new__  # _new_tuple(Cached, (t, v, False)) is Cached(t, v), without the cost of its defaults
 
@@ -82,7 +83,7 @@ def cached(value: object, *, date1904: bool = False) -> Cached:
     if type(value).__module__ == "numpy" and hasattr(value, "item"):
         value = value.item()  # numpy.bool_, numpy.int64, numpy.str_ … as the Python value they hold
     if isinstance(value, bool):
-        return Cached(b"b", b"1" if value else b"0")
+        return _TRUE if value else _FALSE
     if isinstance(value, ErrorValue):
         return Cached(b"e", value.stored.encode("ascii"), downgraded=value.code != value.stored)
     if isinstance(value, str):
@@ -117,6 +118,10 @@ def cached_values(values, *, date1904: bool = False) -> list[Cached]:
             known = ints.get(value)
             if known is None:
                 known = ints[value] = _int_cached(value)
+        elif value is None:
+            known = EMPTY
+        elif kind is bool:
+            known = _TRUE if value else _FALSE
         else:
             known = cached(value, date1904=date1904)
         add(known)

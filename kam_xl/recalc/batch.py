@@ -31,7 +31,7 @@ from kam_xl.package.limits import Limits, guard
 from kam_xl.package.names import WORKBOOK_SUFFIXES
 from kam_xl.package.table_part import table_names
 from kam_xl.package.workbook_part import read_workbook
-from kam_xl.recalc.engine import RecalcResult, recalculate
+from kam_xl.recalc.engine import RecalcResult, collector_paused, recalculate
 from kam_xl.stamp import SETTINGS_TABLE
 
 #: Cells a report names, per kind (formula errors of our functions, cells not computed); the counts say the rest.
@@ -77,7 +77,7 @@ def recalc_file(path: Path, out_dir: Path | None = None, as_of: dt.date | None =
         if path.suffix.lower() not in WORKBOOK_SUFFIXES:
             raise InputError(f"{path}: not an .xlsx or .xlsm workbook")
         report.note = check_owner_file(path, owner_file_max_age)
-        with workbook_lock(target, lock_timeout):  # held over read, recalculation and write
+        with workbook_lock(target, lock_timeout), collector_paused():  # held over read, recalculation, write
             guard(path, limits)  # zip bombs, lying directories, DTDs: refused before anything parses the file
             check_package(path)  # a clear reason for a bad file before a long recalculation
             _check_stamp(path)

@@ -26,7 +26,7 @@ The steps, each a few lines below:
 9. A dynamic array the file records over several cells whose result is now one value (an error, a
    ``#KAM:`` text) spills into its anchor only: ``spills`` says so, and the writer empties the rest.
 
-Python's cycle collector is paused meanwhile (see :func:`_collector_paused`).
+Python's cycle collector is paused meanwhile (see :func:`collector_paused`).
 
 ``all_computed`` is True only when every formula got a value Excel would also show, so a writer may then
 drop ``fullCalcOnLoad``; otherwise Excel must recalculate on open.
@@ -118,19 +118,20 @@ def recalculate(source: str | os.PathLike | bytes, *, as_of: dt.date | None = No
     ``inputs`` {(sheet, A1): value} replaces constant cells before the calculation (a what-if: the file keeps
     its own values)."""
     started = time.perf_counter()
-    with _collector_paused():
+    with collector_paused():
         result = _recalculate(source, as_of, inputs or {})
     result.seconds = time.perf_counter() - started
     return result
 
 
 @contextmanager
-def _collector_paused():
+def collector_paused():
     """Python's cycle collector off for the duration (and back on after, if it was on).
 
     A recalculation creates millions of short-lived lists and values (a 200,000-row table handed to a cell
     function, 220,000 spilled cells) and almost no cycles; the collector would scan the growing heap again
-    and again: ~0.8 s of 3.5 s on the 10,000-customer demo workbook."""
+    and again: ~0.8 s of 3.5 s on the 10,000-customer demo workbook. Writing the values back is the same
+    story (:func:`kam_xl.recalc.batch.recalc_file` pauses it over both)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

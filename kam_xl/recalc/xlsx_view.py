@@ -239,7 +239,11 @@ def _zip(parts: dict[str, bytes]) -> bytes:
 
 def _scan(xml: bytes, into: SheetFormulas, texts: list[str], text_index: dict[bytes | None, int]) -> None:
     head = xml[:xml.find(b"sheetData")]  # a prefixed main namespace is declared on the root element
-    found = None if _PREFIXED_MAIN.search(head) else _scan_plain(xml) or _scan_fast(xml)
+    found = None
+    if not _PREFIXED_MAIN.search(head):
+        found = _scan_plain(xml)
+        if found is None:
+            found = _scan_fast(xml)
     if found is None:
         found = _scan_tree(xml)  # prefixed namespaces or cells without r: let a real parser do it
     shared: dict[bytes, int] = {}
@@ -275,8 +279,11 @@ Found = list[tuple[int, int, dict[bytes, bytes], bytes | None]]  # row, column, 
 def _scan_plain(xml: bytes) -> Found | None:
     """Every formula cell when each has the form nearly all writers give it, ``<c r="B7" …><f …>…</f>``
     (``r`` first, the formula its first child, no markup inside): one pass of one pattern. None otherwise."""
+    formulas = len(_ANY_F.findall(xml))
+    if not formulas:  # a data sheet: the cell pattern would try each of its cells
+        return []
     found = _PLAIN_FORMULA.findall(xml)
-    if len(found) != len(_ANY_F.findall(xml)):
+    if len(found) != formulas:
         return None
     column = _column_number
     return [(int(digits), column(letters), _attrs(f_attrs) if f_attrs else _NO_ATTRS, body or None)

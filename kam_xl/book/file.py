@@ -274,7 +274,10 @@ def write_tables(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame | Ap
             replaced.update(parts)
         return replaced
 
-    done.changed = replace_parts(source, edit, lock_timeout=lock_timeout, out=out)
+    from kam_xl.recalc.engine import collector_paused
+
+    with collector_paused():  # table bodies and values are many small objects and no cycles
+        done.changed = replace_parts(source, edit, lock_timeout=lock_timeout, out=out)
     return done
 
 
@@ -288,9 +291,10 @@ def grown_area(area: Area, grid: list[list]) -> Area:
 
 
 def _in_memory(archive: zipfile.ZipFile, replaced: dict[str, bytes]) -> zipfile.ZipFile:
-    """``archive`` with the ``replaced`` entries, as a package in memory."""
+    """``archive`` with the ``replaced`` entries, as a package in memory (they are stored uncompressed: the
+    copy is read once, by the next table's writer or the recalculation)."""
     buffer = io.BytesIO()
-    zipcopy.copy_archive(archive.fp, archive, replaced, buffer)
+    zipcopy.copy_archive(archive.fp, archive, replaced, buffer, store_replaced=True)
     return zipfile.ZipFile(buffer)
 
 

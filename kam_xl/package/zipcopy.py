@@ -42,8 +42,8 @@ CHUNK = 1 << 20
 U32, U16 = 0xFFFFFFFF, 0xFFFF
 
 # Offsets of fields in the two header records.
-L_FLAGS, L_CRC, L_CSIZE, L_USIZE = 6, 14, 18, 22
-C_FLAGS, C_CRC, C_CSIZE, C_USIZE, C_OFFSET = 8, 16, 20, 24, 42
+L_FLAGS, L_METHOD, L_CRC, L_CSIZE, L_USIZE = 6, 8, 14, 18, 22
+C_FLAGS, C_METHOD, C_CRC, C_CSIZE, C_USIZE, C_OFFSET = 8, 10, 16, 20, 24, 42
 
 
 class ZipCopyError(ValueError):
@@ -71,9 +71,10 @@ def central_records(source: BinaryIO, archive: zipfile.ZipFile) -> list[bytes]:
 
 
 def copy_archive(source: BinaryIO, archive: zipfile.ZipFile, replaced: dict[str, bytes], out: BinaryIO,
-                 added: dict[str, bytes] | None = None) -> int:
+                 added: dict[str, bytes] | None = None, *, store_replaced: bool = False) -> int:
     """Write ``archive`` (read from ``source``) to ``out`` with the entries in ``replaced`` given new content,
-    and the entries of ``added`` (new names) after the last one, in their order.
+    and the entries of ``added`` (new names) after the last one, in their order. ``store_replaced``: the new
+    content goes in uncompressed (for a copy in memory that is read once, never for a file).
 
     Returns the number of bytes written.
     """
@@ -90,9 +91,11 @@ def copy_archive(source: BinaryIO, archive: zipfile.ZipFile, replaced: dict[str,
     for info, record in zip(infos, records):
         offset = position
         if info.filename in replaced:
-            local, data, crc, flags = _replaced_entry(source, info, replaced[info.filename])
-            record = _patched(record, {C_FLAGS: ("H", flags), C_CRC: ("L", crc)},
-                              sizes=(len(replaced[info.filename]), len(data)), offset=offset)
+            local, data, crc, flags = _replaced_entry(source, info, replaced[info.filename], store_replaced)
+            fields = {C_FLAGS: ("H", flags), C_CRC: ("L", crc)}
+            if store_replaced:
+                fields[C_METHOD] = ("H", STORED)
+            record = _patched(record, fields, sizes=(len(replaced[info.filename]), len(data)), offset=offset)
             _write(out, local)
             _write(out, data)
             position += len(local) + len(data)
@@ -177,13 +180,18 @@ def _copy_raw(source: BinaryIO, info: zipfile.ZipInfo, out: BinaryIO) -> int:
     return length
 
 
-def _replaced_entry(source: BinaryIO, info: zipfile.ZipInfo, content: bytes) -> tuple[bytes, bytes, int, int]:
-    """(local header, compressed data, CRC, flags) for new content under an existing entry's header."""
+def _replaced_entry(source: BinaryIO, info: zipfile.ZipInfo, content: bytes,
+                    store: bool = False) -> tuple[bytes, bytes, int, int]:
+    """(local header, compressed data, CRC, flags) for new content under an existing entry's header; ``store``:
+    uncompressed, whatever the entry's method was."""
     header, fields = _local_header(source, info)
     flags, method = fields[3], fields[4]
     if flags & FLAG_ENCRYPTED:
         raise ZipCopyError(f"{info.filename} is encrypted inside the zip")
-    if method == STORED:
+    if store:
+        flags &= ~FLAG_LEVEL
+        data = content
+    elif method == STORED:
         data = content
     elif method == DEFLATED:
         if len(content) > FAST_OVER:  # a large sheet: deflate fast, and say so in the flags, as zip tools do
@@ -197,6 +205,8 @@ def _replaced_entry(source: BinaryIO, info: zipfile.ZipInfo, content: bytes) -> 
     crc = zlib.crc32(content)
     header = bytearray(header)
     struct.pack_into("<H", header, L_FLAGS, flags)
+    if store:
+        struct.pack_into("<H", header, L_METHOD, STORED)
     struct.pack_into("<L", header, L_CRC, crc)
     name_end = LOCAL_HEADER.size + fields[10]
     extra = bytearray(header[name_end:])

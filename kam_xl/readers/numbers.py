@@ -18,6 +18,7 @@ a trailing minus (SAP "100,00-") or parentheses make it negative. Unique texts a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -36,6 +37,7 @@ _KINDS = (  # one pass over a column's unique texts sorts each into the first ki
     ("exponent", _SIGNED + r"(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+"),
 )
 _CLASSIFY = "|".join(f"(?P<{name}>{pattern})" for name, pattern in _KINDS)
+_CLASSIFIER = re.compile(f"^(?:{_CLASSIFY})$")  # the named group that matched is the kind
 _READS = {  # (decimal, thousands): the kinds this style reads
     (",", "."): ("whole", "ambiguous", "comma"),
     (".", ","): ("whole", "ambiguous", "point", "exponent"),
@@ -122,9 +124,8 @@ def evidence(text: pd.Series) -> Evidence:
     cleaned = _clean(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
     codes = np.where(cleaned.to_numpy()[codes] == "", -1, codes) if len(codes) else codes
     counts = np.bincount(codes[codes >= 0], minlength=len(cleaned))
-    found = cleaned.str.extract(f"^(?:{_CLASSIFY})$").notna().to_numpy()
-    kind = np.array([name for name, _ in _KINDS] + [""], dtype=object)[
-        np.where(found.any(axis=1), found.argmax(axis=1), len(_KINDS))] if len(cleaned) else np.array([], object)
+    kind = np.array([m.lastgroup if (m := _CLASSIFIER.match(t)) else "" for t in cleaned.to_numpy(dtype=object)],
+                    dtype=object)
     return Evidence(codes, cleaned, kind, counts)
 
 

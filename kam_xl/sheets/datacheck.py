@@ -89,8 +89,8 @@ def data_check(tables: Mapping[str, pd.DataFrame], settings_raw: pd.DataFrame | 
     today = pd.Timestamp(as_of or dt.date.today())
     found = _Found()
     customers = by_name.get("customers")
-    known = None if customers is None or "Customer ID" not in customers else \
-        set(_text(customers["Customer ID"])[~_blank(customers["Customer ID"])])
+    ids = None if customers is None or "Customer ID" not in customers else _Cells(customers["Customer ID"])
+    known = None if ids is None else set(ids.text[~ids.blank])
     for table in TABLES:
         frame = by_name.get(table.name.casefold())
         if frame is None:
@@ -141,7 +141,8 @@ class _Cells:
     @cached_property
     def _stripped(self) -> np.ndarray:
         """The text cells, stripped (one entry per text cell)."""
-        return np.array(list(map(str.strip, self.values[self._strings])), dtype=object)
+        texts = self.values[self._strings]
+        return np.fromiter(map(str.strip, texts), dtype=object, count=len(texts))
 
     @cached_property
     def text(self) -> np.ndarray:
@@ -246,20 +247,12 @@ def _one_text(v) -> str:
     return str(v).strip()
 
 
-def _blank(s: pd.Series) -> np.ndarray:
-    return _Cells(s).blank
-
-
 def _is_text(s: pd.Series) -> np.ndarray:
     return _Cells(s).is_text
 
 
 def _text(s: pd.Series) -> np.ndarray:
     return _Cells(s).text
-
-
-def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    return _Cells(s).numbers
 
 
 def _shown(values: pd.Series) -> pd.Series:
@@ -394,25 +387,25 @@ def _check_choice(found, place, name, cells, usable, choices, strict, words) -> 
 
 
 def _check_rows(found: _Found, place: _Place, table: Table) -> None:
-    """Checks that read several columns of a row."""
-    frame = place.frame.reset_index(drop=True)
+    """Checks that read several columns of a row (their cells as the column checks worked them out)."""
+    frame = place.frame
     if table.name == "Transactions" and {"Amount", "Margin"} <= set(frame.columns):
-        amount, _ = _numbers(frame["Amount"])
-        margin, _ = _numbers(frame["Margin"])
+        amount, _ = place.column("Amount").numbers
+        margin, _ = place.column("Margin").numbers
         with np.errstate(invalid="ignore"):
             found.add(place, "Amount", amount == 0, "amount is 0", "delete the line or enter its amount", WARNING)
             found.add(place, "Margin", (amount > 0) & (margin > amount), "margin larger than the amount",
                       "correct the margin or the amount", WARNING)
     if table.name == "Transactions" and "Document no" in frame.columns:
-        found.add(place, "Document no", _blank(frame["Document no"]), "no document no.",
+        found.add(place, "Document no", place.column("Document no").blank, "no document no.",
                   "fill it in: the import matches lines by document no.", WARNING)
     if table.name == "Tenders" and {"Result", "Reason"} <= set(frame.columns):
-        lost = pd.Series(_text(frame["Result"])).str.casefold().eq("lost").to_numpy()
-        found.add(place, "Reason", lost & _blank(frame["Reason"]), "a lost tender without a reason",
+        lost = pd.Series(place.column("Result").text).str.casefold().eq("lost").to_numpy()
+        found.add(place, "Reason", lost & place.column("Reason").blank, "a lost tender without a reason",
                   "note why it was lost (price, quality, delivery time ...)", WARNING)
     if table.name == "Competitors" and {"Customer ID", "Share of wallet"} <= set(frame.columns):
-        share, _ = _numbers(frame["Share of wallet"])
-        total = pd.Series(np.nan_to_num(share)).groupby(_text(frame["Customer ID"])).transform("sum").to_numpy()
+        share, _ = place.column("Share of wallet").numbers
+        total = pd.Series(np.nan_to_num(share)).groupby(place.column("Customer ID").text).transform("sum").to_numpy()
         found.add(place, "Share of wallet", (total > 1 + 1e-9) & ~np.isnan(share),
                   "the customer's competitors hold more than 100 % together", "correct the shares", WARNING)
 

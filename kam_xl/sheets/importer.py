@@ -68,7 +68,7 @@ def read_export(path: str | os.PathLike, *, sheet: str | None = None, sep: str |
     line = _find(raw, label, line_col, LINE_ALIASES, "--line-col")
     remaining, errors = raw, []
     while True:
-        filled = ~np.logical_and.reduce([_blank(remaining.iloc[:, p]) for p in required])
+        filled = ~_blank_rows(remaining, required)
         if not filled.any():
             good = pd.DataFrame(columns=[schema.CUSTOMER_ID, schema.TX_DATE, schema.TX_AMOUNT])
             break
@@ -224,8 +224,23 @@ def _find(raw: pd.DataFrame, label: str, given: str | None, aliases: tuple[str, 
     return None
 
 
+def _blank_rows(raw: pd.DataFrame, positions: list[int]) -> np.ndarray:
+    """Rows blank in every column at ``positions``: a column at a time, only the rows still blank."""
+    blank = np.ones(len(raw), dtype=bool)
+    for p in positions:
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        blank[rows] = _blank(raw.iloc[rows, p])
+    return blank
+
+
 def _blank(col: pd.Series) -> np.ndarray:
-    return col.isna().to_numpy() | col.astype(str).str.strip().eq("").to_numpy()
+    """Cells missing, or whose text is only spaces."""
+    values = col.to_numpy(dtype=object)
+    blank = pd.isna(values)
+    blank[~blank] = [not str(v).strip() for v in values[~blank]]
+    return blank
 
 
 def _column(table: pd.DataFrame, header: str) -> pd.Series:

@@ -43,7 +43,7 @@ def file_check(path: str | os.PathLike, book=None, replaced: Mapping[str, pd.Dat
 
     tables = {name: table(name) if sources[name].kind == "ours" else read_input(book, name, sources)
               for name in present}
-    _with_error_cells(path, tables)
+    _with_error_cells(path, {name: frame for name, frame in tables.items() if name.casefold() not in replaced})
     for name, frame in tables.items():
         if name.casefold() in replaced:
             tables[name] = _as_read(replaced[name.casefold()], frame)
@@ -73,7 +73,7 @@ def _with_error_cells(path, tables: dict[str, pd.DataFrame]) -> None:
         sheets: dict[str, bytes] = {}
         for name, frame in tables.items():
             table = found.get(name)
-            if table is None or frame.attrs.get("row_word") != "row":
+            if table is None or frame.attrs.get("row_word") != "row" or not _has_blank_cells(frame):
                 continue
             xml = sheets.get(table.sheet.part) or sheets.setdefault(table.sheet.part, archive.read(table.sheet.part))
             if b't="e"' not in xml:  # no error cell in the sheet: nothing to scan for
@@ -87,6 +87,20 @@ def _with_error_cells(path, tables: dict[str, pd.DataFrame]) -> None:
                     if frame[column].dtype != object:
                         frame[column] = frame[column].astype(object)
                     frame.loc[row, column] = match[3].decode()
+
+
+_NOT_TEXT = ("floating", "integer", "mixed-integer-float", "date", "datetime", "datetime64", "boolean")
+
+
+def _has_blank_cells(frame: pd.DataFrame) -> bool:
+    """Whether a cell of ``frame`` is missing or "", as the reader shows an error cell (a column inferred to
+    hold only numbers, dates or booleans holds no text)."""
+    for i in range(frame.shape[1]):
+        values = frame.iloc[:, i].to_numpy(dtype=object)
+        if pd.isna(values).any() or (pd.api.types.infer_dtype(values, skipna=False) not in _NOT_TEXT
+                                     and (values == "").any()):
+            return True
+    return False
 
 
 def book_check(book, as_of: dt.date | None) -> pd.DataFrame:

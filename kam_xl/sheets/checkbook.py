@@ -12,6 +12,7 @@ import re
 import zipfile
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from kam_xl import a1
@@ -51,11 +52,14 @@ def file_check(path: str | os.PathLike, book=None, replaced: Mapping[str, pd.Dat
 
 
 def _as_read(body: pd.DataFrame, read: pd.DataFrame) -> pd.DataFrame:
-    """A table body about to be written, as the data check reads it: object cells, indexed by sheet row from
-    the first body row of ``read`` (the table as it is now)."""
+    """A table body about to be written, as the data check reads it: object cells (a datetime64[ns] column as it
+    is: the check reads its dates), indexed by sheet row from the first body row of ``read`` (the table as it is
+    now)."""
     first = int(read.attrs.get("header_row", 1)) + 1
-    cells = {c: body[c].to_numpy(dtype=object) for c in body.columns}
-    frame = pd.DataFrame(cells, index=pd.RangeIndex(first, first + len(body)), dtype=object)
+    index = pd.RangeIndex(first, first + len(body))
+    frame = pd.DataFrame({c: pd.Series(cells.to_numpy(), index=index) if cells.dtype == np.dtype("datetime64[ns]")
+                          else pd.Series(cells.to_numpy(dtype=object), index=index, dtype=object)
+                          for c, cells in body.items()})
     frame.attrs.update(read.attrs)
     return frame
 

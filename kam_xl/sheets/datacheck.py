@@ -48,7 +48,7 @@ class _Found:
         if not mask.any():
             return
         source = values if values is not None else place.frame[column]
-        shown = pd.Series(source.to_numpy(dtype=object)[mask], dtype=object)
+        shown = pd.Series(source.iloc[np.flatnonzero(mask)].to_numpy(dtype=object), dtype=object)
         self.parts.append(pd.DataFrame({
             "Level": level, "Table": place.table, "Data row": place.data_rows[mask],
             "Sheet row": place.sheet_rows[mask], "Column": column, "Value": _shown(shown).to_numpy(),
@@ -125,29 +125,37 @@ def summary(found: pd.DataFrame) -> str:
 class _Cells:
     """One column's cells and what they hold, each worked out once and by kind of cell (a column is nearly
     always one kind): plain list comprehensions over the text cells, numpy masks for the rest, so a table of
-    200,000 rows costs a few passes over it."""
+    200,000 rows costs a few passes over it. A column of datetime64[ns] (a table body about to be written) is
+    read as it is: dates, NaT blank, never made cell objects for these checks."""
 
     def __init__(self, s: pd.Series):
-        self.values = s.to_numpy(dtype=object)
+        self.series, self.size = s, len(s)
+        self.stamps = s.dtype == np.dtype("datetime64[ns]")
+
+    @cached_property
+    def values(self) -> np.ndarray:
+        return self.series.to_numpy(dtype=object)
 
     @cached_property
     def _types(self) -> np.ndarray:
-        return _TYPE(self.values) if len(self.values) else np.zeros(0, dtype=object)
+        return _TYPE(self.values) if self.size else np.zeros(0, dtype=object)
 
     @cached_property
     def _strings(self) -> np.ndarray:
-        return (self._types == str).astype(bool)
+        return np.zeros(self.size, dtype=bool) if self.stamps else (self._types == str).astype(bool)
 
     @cached_property
     def _stripped(self) -> np.ndarray:
         """The text cells, stripped (one entry per text cell)."""
+        if not self._strings.any():
+            return np.zeros(0, dtype=object)
         texts = self.values[self._strings]
         return np.fromiter(map(str.strip, texts), dtype=object, count=len(texts))
 
     @cached_property
     def text(self) -> np.ndarray:
         """Each cell as stripped text (numbers like 42.0 as 42), blanks as ""."""
-        out = np.full(len(self.values), "", dtype=object)
+        out = np.full(self.size, "", dtype=object)
         strings = self._strings
         out[strings] = self._stripped
         floats = (self._types == float).astype(bool)
@@ -163,7 +171,7 @@ class _Cells:
 
     @cached_property
     def blank(self) -> np.ndarray:
-        out = pd.isna(self.values).astype(bool)
+        out = (self.series.isna().to_numpy() if self.stamps else pd.isna(self.values)).astype(bool)
         out[self._strings] = self._stripped == ""
         return out
 
@@ -186,7 +194,7 @@ class _Cells:
 
     def _matching(self, test) -> np.ndarray:
         """``test(text)`` over the marked text cells, False elsewhere."""
-        out = np.zeros(len(self.values), dtype=bool)
+        out = np.zeros(self.size, dtype=bool)
         out[np.flatnonzero(self._strings)[self._marked]] = [bool(test(self._stripped[i])) for i in self._marked]
         return out
 
@@ -206,8 +214,10 @@ class _Cells:
     @cached_property
     def numbers(self) -> tuple[np.ndarray, np.ndarray]:
         """Numbers of the cells (NaN where none) and which cells hold a number written as text."""
+        if self.stamps:
+            return np.full(self.size, np.nan), np.zeros(self.size, dtype=bool)
         real = pd.Series(self._types, dtype=object).isin(_NUMBER_TYPES).to_numpy()
-        number = np.full(len(self.values), np.nan)
+        number = np.full(self.size, np.nan)
         number[real] = self.values[real].astype(float)
         text = self.is_text
         number[text] = pd.to_numeric(self._written.str.replace("\u00a0", "").str.replace(" ", ""),
@@ -217,6 +227,8 @@ class _Cells:
     @cached_property
     def dates(self) -> tuple[pd.Series, np.ndarray]:
         """Dates of the cells (NaT where none; numbers taken as Excel serials) and which were text."""
+        if self.stamps:
+            return pd.Series(self.series.to_numpy(), index=range(self.size)), np.zeros(self.size, dtype=bool)
         values = self.values
         when = pd.Series(pd.NaT, index=range(len(values)), dtype="datetime64[ns]")
         stamp = pd.Series(self._types, dtype=object).isin(_DATE_TYPES).to_numpy()

@@ -98,11 +98,12 @@ _NOT_TEXT = ("floating", "integer", "mixed-integer-float", "date", "datetime", "
 
 def _has_blank_cells(frame: pd.DataFrame) -> bool:
     """Whether a cell of ``frame`` is missing or "", as the reader shows an error cell (a column inferred to
-    hold only numbers, dates or booleans holds no text)."""
+    hold only numbers, dates or booleans, NaN or NaT at most, holds neither None nor ""; one of only text no
+    missing cell)."""
     for i in range(frame.shape[1]):
         values = frame.iloc[:, i].to_numpy(dtype=object)
-        if pd.isna(values).any() or (pd.api.types.infer_dtype(values, skipna=False) not in _NOT_TEXT
-                                     and (values == "").any()):
+        kind = pd.api.types.infer_dtype(values, skipna=False)
+        if kind not in _NOT_TEXT and ((kind != "string" and pd.isna(values).any()) or (values == "").any()):
             return True
     return False
 

@@ -141,6 +141,12 @@ class _Cells:
         return _TYPE(self.values) if self.size else np.zeros(0, dtype=object)
 
     @cached_property
+    def booleans(self) -> np.ndarray:
+        """Which cells hold TRUE or FALSE."""
+        return np.zeros(self.size, dtype=bool) if self.stamps else \
+            pd.Series(self._types, dtype=object).isin([bool, np.bool_]).to_numpy()
+
+    @cached_property
     def _strings(self) -> np.ndarray:
         return np.zeros(self.size, dtype=bool) if self.stamps else (self._types == str).astype(bool)
 
@@ -183,14 +189,9 @@ class _Cells:
     @cached_property
     def _marked(self) -> np.ndarray:
         """Positions (among the text cells) of the texts that start with a character an error value or a
-        formula starts with: a rare few, found by one search over all texts joined."""
-        texts = self._stripped
-        if not len(texts):
-            return np.zeros(0, dtype=np.int64)
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        starts = np.cumsum(lengths + 1) - lengths - 1
-        hits = [m.start() for m in _MARK_AT_LINE_START.finditer("\n".join(texts))]
-        return np.unique(np.searchsorted(starts, hits, side="right") - 1)  # a text holding a line break: tested
+        formula starts with: a rare few, found from each text's first character (numpy cuts a text to it)."""
+        first = self._stripped.astype("U1").view(np.uint32)
+        return np.flatnonzero(np.isin(first, _MARKS))
 
     def _matching(self, test) -> np.ndarray:
         """``test(text)`` over the marked text cells, False elsewhere."""
@@ -244,7 +245,7 @@ class _Cells:
 
 
 _TYPE = np.frompyfunc(type, 1, 1)
-_MARK_AT_LINE_START = re.compile(r"^[#=+\-@]", re.MULTILINE)
+_MARKS = [ord(c) for c in "#=+-@"]  # the first characters of error values and formulas
 _FORMULA_LIKE = re.compile(r"^(=|[+\-@]\D)")
 _NUMBER_TYPES = (int, float, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
                  np.float16, np.float32, np.float64)
@@ -391,8 +392,7 @@ def _check_numbers(found, place, table, column, cells, usable, today) -> None:
 def _check_choice(found, place, name, cells, usable, choices, strict, words) -> None:
     text = pd.Series(cells.text).str.casefold()
     allowed = {c.casefold() for c in choices}
-    values = cells.values
-    boolean = np.array([isinstance(v, (bool, np.bool_)) for v in values], dtype=bool)
+    boolean = cells.booleans
     outside = usable & ~text.isin(allowed).to_numpy() & ~(boolean & (allowed == _TRUE_FALSE))
     kind = "not yes or no" if allowed == _TRUE_FALSE else f"not in the {name} list"
     found.add(place, name, outside, kind, f"choose {words}", ERROR if strict else WARNING)

@@ -78,7 +78,8 @@ def _kinds(col: pd.Series) -> _Kinds:
     if kind in ("floating", "integer", "mixed-integer-float"):
         missing = col.isna().to_numpy()  # NaN
         return _Kinds(none, ~missing, none, none, missing, none)
-    codes, types = pd.factorize(_TYPE(col.to_numpy(dtype=object)))  # a column holds a few types
+    values = col.to_numpy(dtype=object)
+    codes, types = pd.factorize(_TYPE(values))  # a column holds a few types
 
     def of(*kinds) -> np.ndarray:
         return np.isin(codes, [i for i, t in enumerate(types) if t in kinds])
@@ -87,12 +88,15 @@ def _kinds(col: pd.Series) -> _Kinds:
     number = of(float, int, np.float64, np.int64)
     when = of(datetime, date, pd.Timestamp)
     boolean = of(bool, np.bool_)
-    missing = col.isna().to_numpy() & ~number
-    other = ~(text | number | when | boolean | missing)
+    rest = ~(text | number | when | boolean)  # text, dates and booleans are never missing: None, NaT, NA ...
+    missing = np.zeros(n, bool)
+    missing[rest] = pd.isna(values[rest])
+    other = rest & ~missing
     return _Kinds(text, number, when, boolean, missing, other)
 
 
 _TYPE = np.frompyfunc(type, 1, 1)
+_NO_TEXT = ("date", "datetime", "datetime64", "floating", "integer", "mixed-integer-float", "boolean", "empty")
 
 
 def _part(col: pd.Series, mask: np.ndarray) -> pd.Series:
@@ -322,6 +326,8 @@ def _without_time(text: pd.Series) -> pd.Series:
 
 def dotted_dates(col: pd.Series) -> bool:
     """Whether most text cells of a date column are written dd.mm.yyyy (a sign of decimal commas)."""
+    if pd.api.types.infer_dtype(col, skipna=False) in _NO_TEXT:
+        return False
     k = _kinds(col)
     if not k.text.any():
         return False

@@ -11,18 +11,20 @@ import pandas as pd
 from kam_xl.cells import normalise_header, settings_from_range, to_cell
 from kam_xl.core.settings import Settings
 from kam_xl.errors import InputError
+from kam_xl.readers.files import cell_grid
 from kam_xl.stamp import SETTINGS_TABLE, Stamp
 from kam_xl.stamp import of_rows as stamp_of_rows
+
 CUSTOMER_ID = "customer_id"  # a header, normalised ("Customer ID")
 
 
 def table_frame(header: Sequence, rows: Sequence[Sequence]) -> pd.DataFrame:
     """A table's cells as a frame: blank text as None, dates as datetimes, whole rows of blanks left out."""
     columns = [str(h) if h is not None else "" for h in header]
-    cells = np.empty((len(rows), len(columns)), dtype=object)
-    if len(rows):
-        cells[:] = [list(row[:len(columns)]) + [None] * (len(columns) - len(row)) for row in rows] \
-            if any(len(row) != len(columns) for row in rows) else rows
+    cells = cell_grid(rows, len(columns))
+    if cells is None:  # rows of other lengths: cut or padded with blanks
+        cells = np.empty((len(rows), len(columns)), dtype=object)
+        cells[:] = [list(row[:len(columns)]) + [None] * (len(columns) - len(row)) for row in rows]
     for j in range(len(columns)):  # a column at a time, by kind of cell
         cells[:, j] = _cells(cells[:, j])
     kept = cells[~np.equal(cells, None).all(axis=1)] if len(columns) else cells[:0]
@@ -36,12 +38,14 @@ def _cells(column: np.ndarray) -> np.ndarray:
     types = _TYPE(column)
     column[(types == str) & (column == "")] = None
     days = types == dt.date
-    column[days] = _AT_MIDNIGHT(column[days], dt.time())
+    if days.any():  # each distinct day converted once: a table holds a few hundred
+        found = column[days]
+        midnight = {day: dt.datetime.combine(day, dt.time()) for day in set(found)}
+        column[days] = np.frompyfunc(midnight.__getitem__, 1, 1)(found)
     return column
 
 
 _TYPE = np.frompyfunc(type, 1, 1)
-_AT_MIDNIGHT = np.frompyfunc(dt.datetime.combine, 2, 1)
 
 
 def _cell(value):

@@ -78,14 +78,25 @@ def _kinds(col: pd.Series) -> _Kinds:
     if kind in ("floating", "integer", "mixed-integer-float"):
         missing = col.isna().to_numpy()  # NaN
         return _Kinds(none, ~missing, none, none, missing, none)
-    types = col.map(type).to_numpy()
-    text = types == str
-    number = np.isin(types, [float, int, np.float64, np.int64])
-    when = np.isin(types, [datetime, date, pd.Timestamp])
-    boolean = np.isin(types, [bool, np.bool_])
-    missing = col.isna().to_numpy() & ~number
-    other = ~(text | number | when | boolean | missing)
+    values = col.to_numpy(dtype=object)
+    codes, types = pd.factorize(_TYPE(values))  # a column holds a few types
+
+    def of(*kinds) -> np.ndarray:
+        return np.isin(codes, [i for i, t in enumerate(types) if t in kinds])
+
+    text = of(str)
+    number = of(float, int, np.float64, np.int64)
+    when = of(datetime, date, pd.Timestamp)
+    boolean = of(bool, np.bool_)
+    rest = ~(text | number | when | boolean)  # text, dates and booleans are never missing: None, NaT, NA ...
+    missing = np.zeros(n, bool)
+    missing[rest] = pd.isna(values[rest])
+    other = rest & ~missing
     return _Kinds(text, number, when, boolean, missing, other)
+
+
+_TYPE = np.frompyfunc(type, 1, 1)
+_NO_TEXT = ("date", "datetime", "datetime64", "floating", "integer", "mixed-integer-float", "boolean", "empty")
 
 
 def _part(col: pd.Series, mask: np.ndarray) -> pd.Series:
@@ -108,12 +119,18 @@ def _show(value) -> str:
     return str(value)
 
 
+def _stripped(text: pd.Series) -> np.ndarray:
+    """Text cells without surrounding spaces ("" for a missing one), as objects."""
+    cells = text.to_numpy(dtype=object, na_value="")
+    return np.fromiter(map(str.strip, cells), dtype=object, count=len(cells))
+
+
 def _ids(col: pd.Series) -> _Parsed:
     """Customer ids as text; numbers from a workbook without ".0"; booleans and dates are errors."""
     k = _kinds(col)
     values = np.full(len(col), "", dtype=object)
     if k.text.any():
-        values[k.text] = _part(col, k.text).str.strip().to_numpy(dtype=object, na_value="")
+        values[k.text] = _stripped(_part(col, k.text))
     if k.number.any():
         numbers = col[k.number].to_numpy(dtype=float)
         whole = np.isfinite(numbers) & (numbers == np.round(numbers)) & (np.abs(numbers) < 2 ** 62)
@@ -309,6 +326,8 @@ def _without_time(text: pd.Series) -> pd.Series:
 
 def dotted_dates(col: pd.Series) -> bool:
     """Whether most text cells of a date column are written dd.mm.yyyy (a sign of decimal commas)."""
+    if pd.api.types.infer_dtype(col, skipna=False) in _NO_TEXT:
+        return False
     k = _kinds(col)
     if not k.text.any():
         return False

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 import os
 import re
 import zipfile
@@ -227,12 +228,22 @@ def _listing(names: Sequence[str]) -> str:
     return ", ".join(names) if names else "none"
 
 
+def cell_grid(rows: Sequence[Sequence], width: int) -> np.ndarray | None:
+    """Rows of cells as a 2-D object array when every row holds ``width`` cells (one pass over the cells,
+    not a row at a time); None when their lengths differ."""
+    if set(map(len, rows)) - {width}:
+        return None
+    return np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * width).reshape(len(rows), width)
+
+
 def _raw_frame(header: Sequence, rows: list, first_row: int) -> pd.DataFrame:
     """Frame of workbook values: one object column per header cell, index = sheet row numbers."""
     labels = [_header_text(h) for h in header]
-    cells = np.empty((len(rows), len(labels)), dtype=object)
-    if rows:
-        cells[:] = [row[:len(labels)] for row in rows] if len(rows[0]) != len(labels) else rows
+    cells = cell_grid(rows, len(labels)) if rows else None
+    if cells is None:
+        cells = np.empty((len(rows), len(labels)), dtype=object)
+        if rows:
+            cells[:] = [row[:len(labels)] for row in rows] if len(rows[0]) != len(labels) else rows
     frame = pd.DataFrame({i: cells[:, i] for i in range(len(labels))},
                          index=pd.RangeIndex(first_row, first_row + len(rows)))
     frame.columns = labels

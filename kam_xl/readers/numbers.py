@@ -18,6 +18,7 @@ a trailing minus (SAP "100,00-") or parentheses make it negative. Unique texts a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -36,6 +37,8 @@ _KINDS = (  # one pass over a column's unique texts sorts each into the first ki
     ("exponent", _SIGNED + r"(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+"),
 )
 _CLASSIFY = "|".join(f"(?P<{name}>{pattern})" for name, pattern in _KINDS)
+_CLASSIFIER = re.compile(f"^(?:{_CLASSIFY})$")  # the named group that matched is the kind
+_PLAIN = re.compile(r"[+-]?[\d.,]+")  # nothing to clean
 _READS = {  # (decimal, thousands): the kinds this style reads
     (",", "."): ("whole", "ambiguous", "comma"),
     (".", ","): ("whole", "ambiguous", "point", "exponent"),
@@ -122,9 +125,8 @@ def evidence(text: pd.Series) -> Evidence:
     cleaned = _clean(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
     codes = np.where(cleaned.to_numpy()[codes] == "", -1, codes) if len(codes) else codes
     counts = np.bincount(codes[codes >= 0], minlength=len(cleaned))
-    found = cleaned.str.extract(f"^(?:{_CLASSIFY})$").notna().to_numpy()
-    kind = np.array([name for name, _ in _KINDS] + [""], dtype=object)[
-        np.where(found.any(axis=1), found.argmax(axis=1), len(_KINDS))] if len(cleaned) else np.array([], object)
+    kind = np.array([m.lastgroup if (m := _CLASSIFIER.match(t)) else "" for t in cleaned.to_numpy(dtype=object)],
+                    dtype=object)
     return Evidence(codes, cleaned, kind, counts)
 
 
@@ -161,8 +163,8 @@ def parse(found: Evidence, decimal: str, thousands: str) -> tuple[np.ndarray, np
     ok = np.isin(found.kind, _READS[decimal, thousands])
     if not thousands:  # no thousands separator: the other character must not appear
         ok &= ~cleaned.str.contains("," if decimal == "." else ".", regex=False).to_numpy(dtype=bool)
-    body = cleaned.str.replace(thousands, "", regex=False) if thousands else cleaned
-    values = _to_float(body.str.replace(decimal, ".", regex=False) if decimal != "." else body)
+    body = [t.replace(thousands, "").replace(decimal, ".") for t in cleaned.to_numpy(dtype=object)]  # "" is no-op
+    values = _to_float(pd.Series(body, dtype=object))
     values[~ok] = np.nan
     blank = found.codes < 0
     cells = np.full(len(found.codes), np.nan)
@@ -172,7 +174,7 @@ def parse(found: Evidence, decimal: str, thousands: str) -> tuple[np.ndarray, np
 
 def _clean(text: pd.Series) -> pd.Series:
     """Texts without noise; a trailing minus or parentheses become a leading minus."""
-    plain = text.str.fullmatch(r"[+-]?[\d.,]+").to_numpy(dtype=bool)  # most cells: nothing to clean
+    plain = np.array([_PLAIN.fullmatch(t) is not None for t in text.to_numpy(dtype=object)], dtype=bool)
     if plain.all():
         return text
     rest = text[~plain].str.replace(_NOISE, "", regex=True)

@@ -12,6 +12,7 @@ import re
 import zipfile
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from kam_xl import a1
@@ -43,7 +44,7 @@ def file_check(path: str | os.PathLike, book=None, replaced: Mapping[str, pd.Dat
 
     tables = {name: table(name) if sources[name].kind == "ours" else read_input(book, name, sources)
               for name in present}
-    _with_error_cells(path, tables)
+    _with_error_cells(path, {name: frame for name, frame in tables.items() if name.casefold() not in replaced})
     for name, frame in tables.items():
         if name.casefold() in replaced:
             tables[name] = _as_read(replaced[name.casefold()], frame)
@@ -51,11 +52,14 @@ def file_check(path: str | os.PathLike, book=None, replaced: Mapping[str, pd.Dat
 
 
 def _as_read(body: pd.DataFrame, read: pd.DataFrame) -> pd.DataFrame:
-    """A table body about to be written, as the data check reads it: object cells, indexed by sheet row from
-    the first body row of ``read`` (the table as it is now)."""
+    """A table body about to be written, as the data check reads it: object cells (a datetime64[ns] column as it
+    is: the check reads its dates), indexed by sheet row from the first body row of ``read`` (the table as it is
+    now)."""
     first = int(read.attrs.get("header_row", 1)) + 1
-    cells = {c: body[c].to_numpy(dtype=object) for c in body.columns}
-    frame = pd.DataFrame(cells, index=pd.RangeIndex(first, first + len(body)), dtype=object)
+    index = pd.RangeIndex(first, first + len(body))
+    frame = pd.DataFrame({c: pd.Series(cells.to_numpy(), index=index) if cells.dtype == np.dtype("datetime64[ns]")
+                          else pd.Series(cells.to_numpy(dtype=object), index=index, dtype=object)
+                          for c, cells in body.items()})
     frame.attrs.update(read.attrs)
     return frame
 
@@ -73,7 +77,7 @@ def _with_error_cells(path, tables: dict[str, pd.DataFrame]) -> None:
         sheets: dict[str, bytes] = {}
         for name, frame in tables.items():
             table = found.get(name)
-            if table is None or frame.attrs.get("row_word") != "row":
+            if table is None or frame.attrs.get("row_word") != "row" or not _has_blank_cells(frame):
                 continue
             xml = sheets.get(table.sheet.part) or sheets.setdefault(table.sheet.part, archive.read(table.sheet.part))
             if b't="e"' not in xml:  # no error cell in the sheet: nothing to scan for
@@ -87,6 +91,21 @@ def _with_error_cells(path, tables: dict[str, pd.DataFrame]) -> None:
                     if frame[column].dtype != object:
                         frame[column] = frame[column].astype(object)
                     frame.loc[row, column] = match[3].decode()
+
+
+_NOT_TEXT = ("floating", "integer", "mixed-integer-float", "date", "datetime", "datetime64", "boolean")
+
+
+def _has_blank_cells(frame: pd.DataFrame) -> bool:
+    """Whether a cell of ``frame`` is missing or "", as the reader shows an error cell (a column inferred to
+    hold only numbers, dates or booleans, NaN or NaT at most, holds neither None nor ""; one of only text no
+    missing cell)."""
+    for i in range(frame.shape[1]):
+        values = frame.iloc[:, i].to_numpy(dtype=object)
+        kind = pd.api.types.infer_dtype(values, skipna=False)
+        if kind not in _NOT_TEXT and ((kind != "string" and pd.isna(values).any()) or (values == "").any()):
+            return True
+    return False
 
 
 def book_check(book, as_of: dt.date | None) -> pd.DataFrame:

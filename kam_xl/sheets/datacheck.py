@@ -48,7 +48,7 @@ class _Found:
         if not mask.any():
             return
         source = values if values is not None else place.frame[column]
-        shown = pd.Series(source.to_numpy(dtype=object)[mask], dtype=object)
+        shown = pd.Series(source.iloc[np.flatnonzero(mask)].to_numpy(dtype=object), dtype=object)
         self.parts.append(pd.DataFrame({
             "Level": level, "Table": place.table, "Data row": place.data_rows[mask],
             "Sheet row": place.sheet_rows[mask], "Column": column, "Value": _shown(shown).to_numpy(),
@@ -89,8 +89,8 @@ def data_check(tables: Mapping[str, pd.DataFrame], settings_raw: pd.DataFrame | 
     today = pd.Timestamp(as_of or dt.date.today())
     found = _Found()
     customers = by_name.get("customers")
-    known = None if customers is None or "Customer ID" not in customers else \
-        set(_text(customers["Customer ID"])[~_blank(customers["Customer ID"])])
+    ids = None if customers is None or "Customer ID" not in customers else _Cells(customers["Customer ID"])
+    known = None if ids is None else set(ids.text[~ids.blank])
     for table in TABLES:
         frame = by_name.get(table.name.casefold())
         if frame is None:
@@ -125,28 +125,43 @@ def summary(found: pd.DataFrame) -> str:
 class _Cells:
     """One column's cells and what they hold, each worked out once and by kind of cell (a column is nearly
     always one kind): plain list comprehensions over the text cells, numpy masks for the rest, so a table of
-    200,000 rows costs a few passes over it."""
+    200,000 rows costs a few passes over it. A column of datetime64[ns] (a table body about to be written) is
+    read as it is: dates, NaT blank, never made cell objects for these checks."""
 
     def __init__(self, s: pd.Series):
-        self.values = s.to_numpy(dtype=object)
+        self.series, self.size = s, len(s)
+        self.stamps = s.dtype == np.dtype("datetime64[ns]")
+
+    @cached_property
+    def values(self) -> np.ndarray:
+        return self.series.to_numpy(dtype=object)
 
     @cached_property
     def _types(self) -> np.ndarray:
-        return _TYPE(self.values) if len(self.values) else np.zeros(0, dtype=object)
+        return _TYPE(self.values) if self.size else np.zeros(0, dtype=object)
+
+    @cached_property
+    def booleans(self) -> np.ndarray:
+        """Which cells hold TRUE or FALSE."""
+        return np.zeros(self.size, dtype=bool) if self.stamps else \
+            pd.Series(self._types, dtype=object).isin([bool, np.bool_]).to_numpy()
 
     @cached_property
     def _strings(self) -> np.ndarray:
-        return (self._types == str).astype(bool)
+        return np.zeros(self.size, dtype=bool) if self.stamps else (self._types == str).astype(bool)
 
     @cached_property
     def _stripped(self) -> np.ndarray:
         """The text cells, stripped (one entry per text cell)."""
-        return np.array(list(map(str.strip, self.values[self._strings])), dtype=object)
+        if not self._strings.any():
+            return np.zeros(0, dtype=object)
+        texts = self.values[self._strings]
+        return np.fromiter(map(str.strip, texts), dtype=object, count=len(texts))
 
     @cached_property
     def text(self) -> np.ndarray:
         """Each cell as stripped text (numbers like 42.0 as 42), blanks as ""."""
-        out = np.full(len(self.values), "", dtype=object)
+        out = np.full(self.size, "", dtype=object)
         strings = self._strings
         out[strings] = self._stripped
         floats = (self._types == float).astype(bool)
@@ -162,7 +177,7 @@ class _Cells:
 
     @cached_property
     def blank(self) -> np.ndarray:
-        out = pd.isna(self.values).astype(bool)
+        out = (self.series.isna().to_numpy() if self.stamps else pd.isna(self.values)).astype(bool)
         out[self._strings] = self._stripped == ""
         return out
 
@@ -174,18 +189,13 @@ class _Cells:
     @cached_property
     def _marked(self) -> np.ndarray:
         """Positions (among the text cells) of the texts that start with a character an error value or a
-        formula starts with: a rare few, found by one search over all texts joined."""
-        texts = self._stripped
-        if not len(texts):
-            return np.zeros(0, dtype=np.int64)
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        starts = np.cumsum(lengths + 1) - lengths - 1
-        hits = [m.start() for m in _MARK_AT_LINE_START.finditer("\n".join(texts))]
-        return np.unique(np.searchsorted(starts, hits, side="right") - 1)  # a text holding a line break: tested
+        formula starts with: a rare few, found from each text's first character (numpy cuts a text to it)."""
+        first = self._stripped.astype("U1").view(np.uint32)
+        return np.flatnonzero(np.isin(first, _MARKS))
 
     def _matching(self, test) -> np.ndarray:
         """``test(text)`` over the marked text cells, False elsewhere."""
-        out = np.zeros(len(self.values), dtype=bool)
+        out = np.zeros(self.size, dtype=bool)
         out[np.flatnonzero(self._strings)[self._marked]] = [bool(test(self._stripped[i])) for i in self._marked]
         return out
 
@@ -205,8 +215,10 @@ class _Cells:
     @cached_property
     def numbers(self) -> tuple[np.ndarray, np.ndarray]:
         """Numbers of the cells (NaN where none) and which cells hold a number written as text."""
+        if self.stamps:
+            return np.full(self.size, np.nan), np.zeros(self.size, dtype=bool)
         real = pd.Series(self._types, dtype=object).isin(_NUMBER_TYPES).to_numpy()
-        number = np.full(len(self.values), np.nan)
+        number = np.full(self.size, np.nan)
         number[real] = self.values[real].astype(float)
         text = self.is_text
         number[text] = pd.to_numeric(self._written.str.replace("\u00a0", "").str.replace(" ", ""),
@@ -216,6 +228,8 @@ class _Cells:
     @cached_property
     def dates(self) -> tuple[pd.Series, np.ndarray]:
         """Dates of the cells (NaT where none; numbers taken as Excel serials) and which were text."""
+        if self.stamps:
+            return pd.Series(self.series.to_numpy(), index=range(self.size)), np.zeros(self.size, dtype=bool)
         values = self.values
         when = pd.Series(pd.NaT, index=range(len(values)), dtype="datetime64[ns]")
         stamp = pd.Series(self._types, dtype=object).isin(_DATE_TYPES).to_numpy()
@@ -231,7 +245,7 @@ class _Cells:
 
 
 _TYPE = np.frompyfunc(type, 1, 1)
-_MARK_AT_LINE_START = re.compile(r"^[#=+\-@]", re.MULTILINE)
+_MARKS = [ord(c) for c in "#=+-@"]  # the first characters of error values and formulas
 _FORMULA_LIKE = re.compile(r"^(=|[+\-@]\D)")
 _NUMBER_TYPES = (int, float, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
                  np.float16, np.float32, np.float64)
@@ -246,20 +260,12 @@ def _one_text(v) -> str:
     return str(v).strip()
 
 
-def _blank(s: pd.Series) -> np.ndarray:
-    return _Cells(s).blank
-
-
 def _is_text(s: pd.Series) -> np.ndarray:
     return _Cells(s).is_text
 
 
 def _text(s: pd.Series) -> np.ndarray:
     return _Cells(s).text
-
-
-def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    return _Cells(s).numbers
 
 
 def _shown(values: pd.Series) -> pd.Series:
@@ -386,33 +392,32 @@ def _check_numbers(found, place, table, column, cells, usable, today) -> None:
 def _check_choice(found, place, name, cells, usable, choices, strict, words) -> None:
     text = pd.Series(cells.text).str.casefold()
     allowed = {c.casefold() for c in choices}
-    values = cells.values
-    boolean = np.array([isinstance(v, (bool, np.bool_)) for v in values], dtype=bool)
+    boolean = cells.booleans
     outside = usable & ~text.isin(allowed).to_numpy() & ~(boolean & (allowed == _TRUE_FALSE))
     kind = "not yes or no" if allowed == _TRUE_FALSE else f"not in the {name} list"
     found.add(place, name, outside, kind, f"choose {words}", ERROR if strict else WARNING)
 
 
 def _check_rows(found: _Found, place: _Place, table: Table) -> None:
-    """Checks that read several columns of a row."""
-    frame = place.frame.reset_index(drop=True)
+    """Checks that read several columns of a row (their cells as the column checks worked them out)."""
+    frame = place.frame
     if table.name == "Transactions" and {"Amount", "Margin"} <= set(frame.columns):
-        amount, _ = _numbers(frame["Amount"])
-        margin, _ = _numbers(frame["Margin"])
+        amount, _ = place.column("Amount").numbers
+        margin, _ = place.column("Margin").numbers
         with np.errstate(invalid="ignore"):
             found.add(place, "Amount", amount == 0, "amount is 0", "delete the line or enter its amount", WARNING)
             found.add(place, "Margin", (amount > 0) & (margin > amount), "margin larger than the amount",
                       "correct the margin or the amount", WARNING)
     if table.name == "Transactions" and "Document no" in frame.columns:
-        found.add(place, "Document no", _blank(frame["Document no"]), "no document no.",
+        found.add(place, "Document no", place.column("Document no").blank, "no document no.",
                   "fill it in: the import matches lines by document no.", WARNING)
     if table.name == "Tenders" and {"Result", "Reason"} <= set(frame.columns):
-        lost = pd.Series(_text(frame["Result"])).str.casefold().eq("lost").to_numpy()
-        found.add(place, "Reason", lost & _blank(frame["Reason"]), "a lost tender without a reason",
+        lost = pd.Series(place.column("Result").text).str.casefold().eq("lost").to_numpy()
+        found.add(place, "Reason", lost & place.column("Reason").blank, "a lost tender without a reason",
                   "note why it was lost (price, quality, delivery time ...)", WARNING)
     if table.name == "Competitors" and {"Customer ID", "Share of wallet"} <= set(frame.columns):
-        share, _ = _numbers(frame["Share of wallet"])
-        total = pd.Series(np.nan_to_num(share)).groupby(_text(frame["Customer ID"])).transform("sum").to_numpy()
+        share, _ = place.column("Share of wallet").numbers
+        total = pd.Series(np.nan_to_num(share)).groupby(place.column("Customer ID").text).transform("sum").to_numpy()
         found.add(place, "Share of wallet", (total > 1 + 1e-9) & ~np.isnan(share),
                   "the customer's competitors hold more than 100 % together", "correct the shares", WARNING)
 

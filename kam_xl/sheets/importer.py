@@ -68,7 +68,7 @@ def read_export(path: str | os.PathLike, *, sheet: str | None = None, sep: str |
     line = _find(raw, label, line_col, LINE_ALIASES, "--line-col")
     remaining, errors = raw, []
     while True:
-        filled = ~np.logical_and.reduce([_blank(remaining.iloc[:, p]) for p in required])
+        filled = ~_blank_rows(remaining, required)
         if not filled.any():
             good = pd.DataFrame(columns=[schema.CUSTOMER_ID, schema.TX_DATE, schema.TX_AMOUNT])
             break
@@ -203,7 +203,7 @@ def _typed(table: pd.DataFrame) -> pd.DataFrame:
     typed = {}
     for name in table.columns:
         values = table[name].to_numpy(dtype=object)
-        kinds = {type(v) for v in values} - {type(None)}
+        kinds = set(map(type, values)) - {type(None)}
         if kinds and kinds <= {float, int}:
             typed[name] = pd.Series(values, dtype=object).astype(float)
         elif kinds and kinds <= {dt.datetime, pd.Timestamp}:
@@ -224,8 +224,26 @@ def _find(raw: pd.DataFrame, label: str, given: str | None, aliases: tuple[str, 
     return None
 
 
+_TYPE = np.frompyfunc(type, 1, 1)
+
+
+def _blank_rows(raw: pd.DataFrame, positions: list[int]) -> np.ndarray:
+    """Rows blank in every column at ``positions``: a column at a time, only the rows still blank."""
+    blank = np.ones(len(raw), dtype=bool)
+    for p in positions:
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        blank[rows] = _blank(raw.iloc[rows, p])
+    return blank
+
+
 def _blank(col: pd.Series) -> np.ndarray:
-    return col.isna().to_numpy() | col.astype(str).str.strip().eq("").to_numpy()
+    """Cells missing, or whose text is only spaces."""
+    values = col.to_numpy(dtype=object)
+    blank = pd.isna(values)
+    blank[~blank] = [not str(v).strip() for v in values[~blank]]
+    return blank
 
 
 def _column(table: pd.DataFrame, header: str) -> pd.Series:
@@ -236,11 +254,16 @@ def _column(table: pd.DataFrame, header: str) -> pd.Series:
 def _texts(col: pd.Series) -> np.ndarray:
     """Cells as stripped text; whole numbers without ".0" (an ERP number read from a workbook)."""
     values = pd.Series(col.to_numpy(dtype=object))
-    number = pd.to_numeric(values.where(values.map(type).isin([int, float])), errors="coerce")
-    whole = number.notna() & (number == np.floor(number))
-    text = values.astype(str).str.strip().where(values.notna(), "")
-    text[whole] = number[whole].astype(np.int64).astype(str)
-    return text.to_numpy(dtype=object)
+    types = _TYPE(values.to_numpy())
+    number = pd.to_numeric(values.where((types == int) | (types == float)), errors="coerce")
+    whole = (number.notna() & (number == np.floor(number))).to_numpy()
+    present = values.notna().to_numpy()
+    strings, other = present & (types == str), present & (types != str)
+    text = np.full(len(values), "", dtype=object)
+    text[strings] = [v.strip() for v in values.to_numpy()[strings]]
+    text[other] = values[other].astype(str).str.strip().to_numpy(dtype=object)
+    text[whole] = number[whole].astype(np.int64).astype(str).to_numpy(dtype=object)
+    return text
 
 
 def _keys(held: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:

@@ -74,11 +74,23 @@ def _raw(book, table: str, sources: Sources) -> tuple[pd.DataFrame, str]:
     sheet_table = getattr(book, "sheet_table", None)
     raw = sheet_table(table) if sheet_table is not None and sources[table].kind == "ours" else None
     if raw is not None:  # rows entirely blank left out, as read_table leaves them out
-        cells = raw.to_numpy(dtype=object)
-        blank = (np.equal(cells, None) | (cells == "")).all(axis=1) if cells.size else np.zeros(len(raw), bool)
+        blank = _blank_rows(raw)
         kept = raw[~blank]
         kept.attrs = dict(raw.attrs)
         return kept, f"table {table}"
     raw = read_input(book, table, sources)
     where = raw.attrs["where"]
     return raw, f"table {table}" if where == table else f"{table} ({where})"
+
+
+def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Which rows hold only empty cells (None or ""), a column at a time, only the rows still blank; done once
+    none is left (nearly always after the first column)."""
+    blank = np.full(len(raw), raw.shape[1] > 0)
+    for i in range(raw.shape[1]):
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        cells = raw.iloc[:, i].to_numpy(dtype=object)[rows]
+        blank[rows] = np.equal(cells, None) | (cells == "")
+    return blank

@@ -17,7 +17,7 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 from test_recalc_engine import _share
 
-from kam_xl.recalc import recalculate, row_pins, xlsx_view
+from kam_xl.recalc import recalculate, row_pins, shapes, xlsx_view
 from kam_xl.recalc.batch import recalc_file
 from kam_xl.recalc.libreoffice import find_soffice, libreoffice_recalculate
 from kam_xl.recalc.structured import pin_table_references
@@ -226,3 +226,29 @@ def test_per_row_workbook_values_equal_libreoffices(tmp_path):
     compared, found = bench.differences(path, theirs, rows)
     assert compared == 5 * rows and found == []
     assert re.fullmatch(r"P\d{5}", _sheet(path, "Sales")[1][1])
+
+
+@pytest.mark.parametrize("text, one", [
+    ("E2+D3", True), ("Sales[[#This Row],[Qty]]*Sales[[#This Row],[Price]]", True), ("[@Qty]*2+11", True),
+    ("Sales[@[Unit Price]]*1.5", True), ('"a"&B2', True), ("'My Sheet'!B2*2", True), ("-$A$1^2%", True),
+    ("A1:A3", False), ("SUM(A1)", False), ("LOG10(A1)", False), ("Sales[Qty]", False), ("[@[Qty]:[Price]]", False),
+    ("A1#", False), ("Price*2", False), ("{1,2}", False), ("TRUE", False), ("(A1,B1)", False), ("#N/A", False),
+    ('"x:y"&A1', True),
+])
+def test_formulas_of_single_cells_and_operators_give_one_value(text, one):
+    """Only such formulas skip the read-back's spill question: a range, name, function or array may spill."""
+    assert shapes.one_value(text) is one
+
+
+def test_a_spill_beside_single_value_formulas_is_still_found(tmp_path):
+    path = tmp_path / "spill.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("S")
+    sheet.write_column("A1", [1, 2, 3])
+    for row in range(3):
+        sheet.write_formula(row, 1, f"=A{row + 1}*2", None, 0)  # one value each
+    sheet.write_dynamic_array_formula("C1:C1", "=_xlfn.SEQUENCE(3)")  # spills down, nothing below it
+    book.close()
+    result = recalculate(path)
+    assert result.spills == {("S", "C1"): "C1:C3"} and result.values["S"]["C3"] == 3
+    assert [result.values["S"][f"B{r}"] for r in (1, 2, 3)] == [2, 4, 6]

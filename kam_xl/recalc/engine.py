@@ -49,7 +49,7 @@ import numpy as np
 
 from kam_xl.recalc import corrections, dependents, functions, xlsx_view
 from kam_xl.recalc.row_pins import RowPins
-from kam_xl.recalc.shapes import Shapes
+from kam_xl.recalc.shapes import Shapes, one_value
 from kam_xl.recalc.values import (
     KAM_ERROR,
     ErrorValue,
@@ -179,7 +179,7 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None,
         book.evaluate_all()  # the cells that read the values placed late
 
     result = RecalcResult(formulas=view.formula_count, clock=clock)
-    _read_back(book, view, result, placed)
+    _read_back(book, view, result, placed, single=shapes.texts_where(one_value))
     missing = _unsupported(view, shapes, calls, registered + corrected)
     checked = set(missing) | shapes.texts_where(corrections.may_be_suspect)
     for sheet in view.sheets:
@@ -400,17 +400,19 @@ def _top_level_function(text: str) -> str | None:
 
 
 def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult,
-               placed: dict[tuple[str, int, int], tuple[int, int, int, int]]) -> None:
+               placed: dict[tuple[str, int, int], tuple[int, int, int, int]], single: set[int]) -> None:
     """Fill ``result.values``, ``spills``, ``errors`` and the engine's ``failures``.
 
     Values are read a run of adjacent formula cells in a column at a time. A formula cell blocks a spill
-    (#SPILL!), so only cells with no formula right of them or below them are asked about one."""
+    (#SPILL!), so only cells with no formula right of them or below them are asked about one, unless every
+    formula of their column can only give one value (``single``: text indexes, :func:`shapes.one_value`)."""
     for sheet in view.sheets:
         values = result.values.setdefault(sheet.name, {})
         failed: dict[tuple[int, int], str] = {}
         areas: dict[tuple[int, int], Area] = {}
         inspect, prefix = book.inspect_cell, _quoted(sheet.name) + "!"
         runs, rows_in = _column_runs(sheet.cells)
+        spilling = _columns_that_may_spill(sheet, single)
         for col, r1, r2 in runs:
             letters = xlsx_view.column_letters(col)
             block = book.sheet(sheet.name).get_values(fz.RangeAddress(sheet.name, r1, col, r2, col))
@@ -424,7 +426,7 @@ def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult
                         failed[(row, col)] = failure
             right = rows_in.get(col + 1)  # the formula rows of the next column: nothing spills into them
             ends = range(r1, r2) if right is None else np.setdiff1d(np.arange(r1, r2), right, True).tolist()
-            for row in [*ends, r2]:
+            for row in [*ends, r2] if col in spilling else ():
                 area = placed.get((sheet.name, row, col))
                 if area is None:
                     spill = inspect(f"{prefix}{letters}{row}", include_values=False).cell.spill
@@ -450,6 +452,13 @@ def _read_back(book: fz.Workbook, view: xlsx_view.XlsxView, result: RecalcResult
         for address in [a for a, v in values.items() if type(v) is ErrorValue]:
             failure = result.failures.get((name, address), "")
             result.errors[failure if failure.startswith("#") else values[address].code] += 1
+
+
+def _columns_that_may_spill(sheet: xlsx_view.SheetFormulas, single: set[int]) -> set[int]:
+    """The columns of ``sheet`` holding a formula whose text is not in ``single`` (one that may spill)."""
+    if not single:
+        return {col for _, col in sheet.cells}
+    return {col for (_, col), text_id in zip(sheet.cells, sheet.text_of) if text_id not in single}
 
 
 def _column_runs(cells: list[tuple[int, int]]) -> tuple[list[tuple[int, int, int]], dict[int, np.ndarray]]:

@@ -64,6 +64,18 @@ class Shapes:
         return calls
 
 
+# A formula made of single cells, this-row table references, numbers, texts and operators only: its result is
+# one value, never an array that spills (no range, no name, no function, no array constant, no spill reference).
+_CELL = r"(?:(?:'[^']+'|[A-Za-z_][\w.]*)!)?\$?[A-Za-z]{1,3}\$?[0-9]+(?![\w.(\[!#:$])"  # not LOG10( nor A1#
+_THIS_ROW = r"(?:[A-Za-z_][\w.]*)?\[(?:@[^\[\]:]+|@\[[^\[\]:]+\]|\[#This Row\],\[[^\[\]:]+\])\]"
+_SCALAR_TOKENS = re.compile(rf"(?:\s+|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+|\"\"|{_THIS_ROW}|{_CELL}|[-+*/^&=<>()%])*")
+
+
+def one_value(text: str) -> bool:
+    """Whether formula ``text`` can only give one value (it cannot spill)."""
+    return _SCALAR_TOKENS.fullmatch(_STRING.sub('""', text)) is not None
+
+
 def function_names(text: str) -> frozenset[str]:
     """The upper-case functions formula ``text`` calls, without the _xlfn./_xlws. prefixes."""
     if "(" not in text:

@@ -205,3 +205,25 @@ def test_text_columns_in_any_string_storage_are_checked_alike():
     typed = pd.Series(["=SUM(A1)", None, "x"], dtype="string")
     assert _is_text(plain).tolist() == [True, False, False]
     assert _is_text(typed).tolist() == [True, False, True]
+
+
+def test_a_body_about_to_be_written_is_checked_alike_with_its_dates_typed():
+    """The import hands the grown Transactions body over with a datetime64 Date column: the check finds the same
+    problems, at the same rows and with the same values, as in the body made of cell objects."""
+    from kam_xl.sheets.checkbook import _as_read
+
+    body = pd.DataFrame({"Date": pd.to_datetime([D(2024, 1, 2), D(2099, 1, 1), D(1985, 1, 1), None]).astype("M8[ns]"),
+                         "Customer ID": ["C1", "C9", "=C1", None], "Document no": ["R-1", None, "#N/A", "R-4"],
+                         "Amount": [100.0, 0.0, 5.0, None], "Margin": [120.0, 1.0, None, 2.0]})
+    read = pd.DataFrame()
+    read.attrs.update(row_word="row", header_row=1)
+    typed = _as_read(body, read)
+    cells = typed.astype(object)
+    assert typed["Date"].dtype == "datetime64[ns]" and cells["Date"].dtype == object
+    check = [data_check({"Transactions": frame, "Customers": CUSTOMERS}, as_of=dt.date(2025, 1, 1)) for frame in
+             (typed, cells)]
+    assert len(check[0]) >= 8 and check[0].equals(check[1])
+    dates = check[0][check[0]["Column"] == "Date"]
+    assert dates[["Sheet row", "Value", "Problem"]].values.tolist() == [
+        [3, "2099-01-01", "date in the future"], [4, "1985-01-01", "date before 1990"],
+        [5, "", "Date is empty"]]

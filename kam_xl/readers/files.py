@@ -233,7 +233,8 @@ def cell_grid(rows: Sequence[Sequence], width: int) -> np.ndarray | None:
     not a row at a time); None when their lengths differ."""
     if set(map(len, rows)) - {width}:
         return None
-    return np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * width).reshape(len(rows), width)
+    cells = np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * width)
+    return cells.reshape(len(rows), width)
 
 
 def _raw_frame(header: Sequence, rows: list, first_row: int) -> pd.DataFrame:

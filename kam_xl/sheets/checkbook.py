@@ -57,11 +57,15 @@ def _as_read(body: pd.DataFrame, read: pd.DataFrame) -> pd.DataFrame:
     now)."""
     first = int(read.attrs.get("header_row", 1)) + 1
     index = pd.RangeIndex(first, first + len(body))
-    frame = pd.DataFrame({c: pd.Series(cells.to_numpy(), index=index) if cells.dtype == np.dtype("datetime64[ns]")
-                          else pd.Series(cells.to_numpy(dtype=object), index=index, dtype=object)
-                          for c, cells in body.items()})
+    frame = pd.DataFrame({c: pd.Series(body[c].to_numpy(), index=index) if _stamps(body[c])
+                          else pd.Series(body[c].to_numpy(dtype=object), index=index, dtype=object)
+                          for c in body.columns})
     frame.attrs.update(read.attrs)
     return frame
+
+
+def _stamps(cells) -> bool:
+    return getattr(cells, "dtype", None) == np.dtype("datetime64[ns]")
 
 
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*?(?:/>|>.*?</f>))?<v>([^<]*)</v>',

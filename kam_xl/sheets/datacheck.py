@@ -130,7 +130,7 @@ class _Cells:
 
     def __init__(self, s: pd.Series):
         self.series, self.size = s, len(s)
-        self.stamps = s.dtype == np.dtype("datetime64[ns]")
+        self.stamps = getattr(s, "dtype", None) == np.dtype("datetime64[ns]")  # (two columns of one header: none)
 
     @cached_property
     def values(self) -> np.ndarray:

@@ -224,9 +224,6 @@ def _find(raw: pd.DataFrame, label: str, given: str | None, aliases: tuple[str, 
     return None
 
 
-_TYPE = np.frompyfunc(type, 1, 1)
-
-
 def _blank_rows(raw: pd.DataFrame, positions: list[int]) -> np.ndarray:
     """Rows blank in every column at ``positions``: a column at a time, only the rows still blank."""
     blank = np.ones(len(raw), dtype=bool)
@@ -254,16 +251,11 @@ def _column(table: pd.DataFrame, header: str) -> pd.Series:
 def _texts(col: pd.Series) -> np.ndarray:
     """Cells as stripped text; whole numbers without ".0" (an ERP number read from a workbook)."""
     values = pd.Series(col.to_numpy(dtype=object))
-    types = _TYPE(values.to_numpy())
-    number = pd.to_numeric(values.where((types == int) | (types == float)), errors="coerce")
-    whole = (number.notna() & (number == np.floor(number))).to_numpy()
-    present = values.notna().to_numpy()
-    strings, other = present & (types == str), present & (types != str)
-    text = np.full(len(values), "", dtype=object)
-    text[strings] = [v.strip() for v in values.to_numpy()[strings]]
-    text[other] = values[other].astype(str).str.strip().to_numpy(dtype=object)
-    text[whole] = number[whole].astype(np.int64).astype(str).to_numpy(dtype=object)
-    return text
+    number = pd.to_numeric(values.where(values.map(type).isin([int, float])), errors="coerce")
+    whole = number.notna() & (number == np.floor(number))
+    text = values.astype(str).str.strip().where(values.notna(), "")
+    text[whole] = number[whole].astype(np.int64).astype(str)
+    return text.to_numpy(dtype=object)
 
 
 def _keys(held: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:

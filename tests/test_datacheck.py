@@ -227,3 +227,16 @@ def test_a_body_about_to_be_written_is_checked_alike_with_its_dates_typed():
     assert dates[["Sheet row", "Value", "Problem"]].values.tolist() == [
         [3, "2099-01-01", "date in the future"], [4, "1985-01-01", "date before 1990"],
         [5, "", "Date is empty"]]
+
+
+def test_dates_a_nanosecond_date_cannot_hold_are_no_dates_not_a_crash():
+    """pandas reads "-5" as the year -5 and keeps 0001-01-01 and 9999-12-31 in microseconds: such a cell is "not
+    a date", never another date by wrapping round, and never stops the check."""
+    body = pd.DataFrame({"Date": ["-5", "0001-01-01", "9999-12-31", "31.12.1850", D(2024, 1, 2)],
+                         "Customer ID": ["C1"] * 5, "Document no": ["R-1", "R-2", "R-3", "R-4", "R-5"],
+                         "Amount": [1.0] * 5, "Margin": [0.5] * 5}, dtype=object)
+    check = data_check({"Transactions": body, "Customers": CUSTOMERS}, as_of=dt.date(2025, 1, 1))
+    errors = check[(check["Column"] == "Date") & (check["Level"] == "error")]
+    assert errors[["Value", "Problem"]].values.tolist() == [
+        ["-5", "not a date"], ["0001-01-01", "not a date"], ["9999-12-31", "not a date"],
+        ["31.12.1850", "date before 1990"]]

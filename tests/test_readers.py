@@ -206,6 +206,14 @@ def test_dates_outside_1900_to_2199_are_errors(tmp_path):
     assert "expected a date from 1900 to 2199" in error_of(lambda: transactions(f))
 
 
+@pytest.mark.parametrize("text", ["-5", "9999-12-31", "0001-01-01"])
+def test_a_date_no_nanosecond_date_holds_is_refused_as_written_not_wrapped_round(tmp_path, text):
+    """pandas parses these beyond datetime64[ns]: cast as they are, they would turn into dates of 1748 or 1816."""
+    f = write(tmp_path / "tx.csv", f"Customer,Date,Amount\n1,2024-01-01,5\n1,{text},5\n")
+    message = error_of(lambda: transactions(f))
+    assert text in message and "1748" not in message and "1816" not in message
+
+
 # --- Numbers ----------------------------------------------------------------------------------------
 
 

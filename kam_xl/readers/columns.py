@@ -354,7 +354,19 @@ def _to_datetime(text: pd.Series, fmt: str) -> np.ndarray:
         parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
-    return np.array(parsed.to_numpy(dtype="datetime64[ns]"))  # writable
+    return np.array(nanosecond_dates(parsed.to_numpy()))  # writable
+
+
+_NS_FIRST, _NS_LAST = pd.Timestamp.min.ceil("D").to_datetime64(), pd.Timestamp.max.floor("D").to_datetime64()
+
+
+def nanosecond_dates(values: np.ndarray) -> np.ndarray:
+    """Parsed dates as datetime64[ns]; one a nanosecond date cannot hold ("-5" read as the year -5, the year 1
+    or 9999) is no date, NaT, instead of wrapping round to another date."""
+    if values.dtype == "datetime64[ns]":
+        return values
+    inside = (values >= _NS_FIRST.astype(values.dtype)) & (values <= _NS_LAST.astype(values.dtype))
+    return np.where(inside, values, np.datetime64("NaT")).astype("datetime64[ns]")
 
 
 def _yes_no(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from kam_xl import stamp
 from kam_xl.core.settings import SOURCE_ROWS, Settings, SettingsError, field_names, parse_columns
+from kam_xl.readers.columns import nanosecond_dates
 from kam_xl.template.sheet_inputs import FIRST_DAY, TABLES, Column, Table
 
 COLUMNS = ["Level", "Table", "Data row", "Sheet row", "Column", "Value", "Problem", "Fix"]
@@ -238,9 +239,9 @@ class _Cells:
         serial = ~stamp & ~self.is_text & ~np.isnan(number) & (number >= 1) & (number < 2_958_466)
         when[serial] = (_EXCEL_EPOCH + pd.to_timedelta(np.floor(number[serial]), unit="D")).to_numpy()
         text = self.is_text
-        iso = pd.to_datetime(self._written, format="ISO8601", errors="coerce")
-        german = pd.to_datetime(self._written, format="%d.%m.%Y", errors="coerce")
-        when[text] = iso.fillna(german).to_numpy()
+        iso = nanosecond_dates(pd.to_datetime(self._written, format="ISO8601", errors="coerce").to_numpy())
+        german = nanosecond_dates(pd.to_datetime(self._written, format="%d.%m.%Y", errors="coerce").to_numpy())
+        when[text] = np.where(np.isnat(iso), german, iso)
         return when, text & when.notna().to_numpy()
 
 

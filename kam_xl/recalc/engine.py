@@ -156,7 +156,7 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None,
     log = functions.CallLog(large=ENGINE_SPILL_LIMIT)
     shapes = Shapes(view.texts)
     calls = shapes.function_names()  # text index -> the functions it calls
-    called = set().union(*set(calls))
+    called = set().union(*set(calls))  # every function called anywhere
     # Our cell functions are registered when a formula calls a function the engine lacks (theirs may not).
     unknown = functions.missing_functions(called)
     registered = functions.register_udfs(book, log) if unknown else []
@@ -180,7 +180,7 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None,
 
     result = RecalcResult(formulas=view.formula_count, clock=clock)
     _read_back(book, view, result, placed, single=shapes.texts_where(one_value))
-    missing = _unsupported(view, shapes, calls, registered + corrected)
+    missing = _unsupported(view, shapes, calls, called, registered + corrected)
     checked = set(missing) | shapes.texts_where(corrections.may_be_suspect)
     for sheet in view.sheets:
         values = result.values[sheet.name]
@@ -266,6 +266,7 @@ def _pin_table_formulas(book: fz.Workbook, view: xlsx_view.XlsxView, shapes: Sha
     if not tables:
         return
     names = re.compile(rf"(?<![\w.])(?:{'|'.join(map(re.escape, tables))})(?![\w.(!])", re.IGNORECASE)
+
     def names_a_table(text: str) -> bool:
         return "[" in text or (any(name in text.lower() for name in tables) and names.search(text) is not None)
 
@@ -476,17 +477,17 @@ def _column_runs(cells: list[tuple[int, int]]) -> tuple[list[tuple[int, int, int
     return list(zip(cols[starts].tolist(), rows[starts].tolist(), rows[ends].tolist())), rows_in
 
 
-def _unsupported(view: xlsx_view.XlsxView, shapes: Shapes, calls: list[frozenset[str]],
+def _unsupported(view: xlsx_view.XlsxView, shapes: Shapes, calls: list[frozenset[str]], called: set[str],
                  registered: list[str]) -> dict[int, set[str]]:
     """Text index -> the functions in that formula text the engine lacks (each cell shows #NAME?) and the
     argument forms it computes differently from Excel (:func:`corrections.divergent_forms`; only texts of a
     shape that may diverge are parsed)."""
-    missing = functions.missing_functions(set().union(*set(calls)), registered)
+    missing = functions.missing_functions(called, registered)
     lacking = {i for i, names in enumerate(calls) if names & missing} if missing else set()
     diverging = {s for s, (text, names) in enumerate(zip(shapes.first, shapes.names))
                  if corrections.may_diverge(text, names)}
     out = {}
-    for i in lacking | ({i for i, s in enumerate(shapes.of) if s in diverging} if diverging else set()):
+    for i in lacking | shapes.texts_of(diverging):
         names = (calls[i] & missing) | corrections.divergent_forms(view.texts[i], calls[i])
         if names:
             out[i] = names

@@ -47,8 +47,11 @@ class Shapes:
 
     def texts_where(self, predicate: Callable[[str], object]) -> set[int]:
         """Indexes of the texts whose shape's first text satisfies ``predicate``."""
-        good = {shape for shape, yes in enumerate(self.decide(predicate)) if yes}
-        return {i for i, shape in enumerate(self.of) if shape in good} if good else set()
+        return self.texts_of({shape for shape, yes in enumerate(self.decide(predicate)) if yes})
+
+    def texts_of(self, shapes: set[int]) -> set[int]:
+        """Indexes of the texts of the given shape ids."""
+        return {i for i, shape in enumerate(self.of) if shape in shapes} if shapes else set()
 
     def function_names(self) -> list[frozenset[str]]:
         """Text index -> the upper-case functions it calls, without Excel's _xlfn./_xlws. storage prefixes.

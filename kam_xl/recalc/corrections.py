@@ -535,23 +535,39 @@ def divergent_forms(text: str, names: frozenset[str] | None = None) -> set[str]:
     while stack:
         node = stack.pop()
         children = node.children()
-        if node.node_type() == "Function":
+        kind = node.node_type()
+        if kind == "Function":
             name = (node.get_function_name() or "").upper().removeprefix("_XLFN.").removeprefix("_XLWS.")
             if form := _form(name, children):
                 found.add(form)
+        elif kind == "BinaryOp" and node.get_operator() == ":" and any(map(_index_of_a_name, children)):
+            found.add(NAMED_INDEX_RANGE)
         stack.extend(children)
     return found
+
+
+NAMED_INDEX_RANGE = "INDEX (a defined name as its argument, as one end of a range)"
+
+
+def _index_of_a_name(node) -> bool:
+    """Whether ``node`` is INDEX(...) with a defined name as one of its arguments: as an end of a range
+    (``A2:INDEX(A2:A99,n)``) formualizer 0.13 answers #REF! for it."""
+    if node.node_type() != "Function" or (node.get_function_name() or "").upper() != "INDEX":
+        return False
+    return any(a.node_type() == "Reference" and isinstance(a.get_reference(), fz.NamedRangeRef)
+               for a in node.children())
 
 
 def may_diverge(text: str, names: frozenset[str]) -> bool:
     """Whether formula ``text``, calling ``names``, may hold a divergent form (the same for every text of one
     shape: digits change neither)."""
-    if names & _PARSED_FORMS:
+    if names & _PARSED_FORMS or ("INDEX" in names and _RANGE_OF_INDEX.search(text)):
         return True
     return bool(names & _CRITERIA.keys()) and "#" in text
 
 
 _PARSED_FORMS = frozenset({"XLOOKUP", "TEXT", *_HOLIDAYS})
+_RANGE_OF_INDEX = re.compile(r":\s*(?:_xlfn\.)?INDEX\s*\(|\)\s*:", re.IGNORECASE)  # INDEX(...) as an end of a range
 _STRING = re.compile(r'"(?:[^"]|"")*"')
 _WHOLE = re.compile(r"(?<![\w.$])\$?(?:[A-Za-z]{1,3}:\$?[A-Za-z]{1,3}|\d+:\$?\d+)(?![\w(])")
 _TEXT_JOIN = re.compile(r"&|\b(?:CONCAT|CONCATENATE|TEXTJOIN)\s*\(", re.IGNORECASE)

@@ -13,7 +13,7 @@ from pathlib import Path
 import xlsxwriter
 
 from conformance_cases import CASES, Case, Err, FullSpill, NOT_COMPUTED, Spill
-from conformance_inputs import DATA, Date
+from conformance_inputs import DATA, NAMES, Date
 from kam_xl.recalc import ErrorValue, RecalcResult
 
 PREVIOUS = "previous"
@@ -63,6 +63,8 @@ def write(path: Path, placed: list[Placed]) -> Path:
             else:
                 target.write(address, value)
     sheet("Ag").write_formula("B3", "=NA()", None, "#N/A")
+    for name, refers_to in NAMES.items():
+        book.define_name(name, refers_to)
     for p in placed:
         target = sheet(p.sheet)
         for address, formula in p.case.setup:

@@ -140,6 +140,13 @@ _lookup = [
     ("=INDEX(Lk!$A$2:$C$2,2)", "one"), (f"=INDEX({LK},6,1)", Err("#REF!")), ("=INDEX({1,2;3,4},2,1)", 3.0),
     (f"=INDEX({LK},MATCH(5,{LKA},0),2)", "five"), (f"=SUM(INDEX({LK},0,3))", 21.5),
     (f"=SUM(INDEX({LK},2,0))", 4.5), (f'=INDEX({SOI},MATCH("melon",{SOH},0))', 5.0),
+    # INDEX as an end of a range (a reference), its arguments plain or defined names (lk_two = 2, lk_cell =
+    # Lk!I3 holding 2, lk_keys = Lk!A2:A6)
+    (f"=ROWS(Lk!$A$2:INDEX({LKA},3))", 3.0), (f"=SUM(Lk!$A$2:INDEX({LKA},MAX(1,COUNTA({LKA}))))", 19.0),
+    (f"=SUM(Lk!$A$2:INDEX({LKA},0))", 19.0), (f"=SUM(INDEX({LKA},2):Lk!$A$5)", 10.0),
+    (f"=INDEX({LKA},lk_two)", 2.0), (f"=ROWS(Lk!$A$2:INDEX({LKA},lk_two))", 2.0),
+    (f"=SUM(Lk!$A$2:INDEX({LKA},lk_cell))", 3.0), ("=ROWS(Lk!$A$2:INDEX(lk_keys,4))", 4.0),
+    (f"=SUM(INDEX({LK},lk_two,1):Lk!$C$3)", 9.0),
 ]
 
 _rounding = [

@@ -31,7 +31,8 @@ LEFT_TO_EXCEL = {
     '=TEXT(1234.5678,"0.00E+00")', '=VALUE("abc")', "=CONCAT(0.1+0.2)", '=TEXTJOIN(",",TRUE,0.1+0.2)',
     '="x"&(1/3)', '="a"&1E+20', "=AGGREGATE(14,6,Ag!$B$2:$B$4,1)", '=COUNTIF(Ag!$B$2:$B$4,"#N/A")',
     "=B1+1", "=C2", "=SUM(D1:D3)", "=SORT(FILTER(Cr!A:A,ISNUMBER(Cr!A:A)),,-1)", "=Cr!A:A", "=Cr!1:1",
-    '=Cr!B:B&""',
+    '=Cr!B:B&""', "=ROWS(Lk!$A$2:INDEX(Lk!$A$2:$A$6,lk_two))", "=SUM(Lk!$A$2:INDEX(Lk!$A$2:$A$6,lk_cell))",
+    "=ROWS(Lk!$A$2:INDEX(lk_keys,4))", "=SUM(INDEX(Lk!$A$2:$C$6,lk_two,1):Lk!$C$3)",
 }
 
 
@@ -73,7 +74,7 @@ DIVERGENT = [
     ("=DB(1000000,100000,6,7,7)", 15845.10, 0.005), ("=VDB(2400,300,10*12,6,18)", 396.31, 0.005),
     ("=SUMPRODUCT(--ISNUMBER(Data!A1:A6))", 3.0, 0), ("=SUMPRODUCT(Data!A3:A6,Data!A3:A6)", 409.0, 0),
     ('=COUNTIF(Data!A1:A6,"#N/A")', 1.0, 0), ('=ROWS(UNIQUE({"a";"A";"b"}))', 2.0, 0),
-    ("=AGGREGATE(14,6,Data!A1:A3,1)", 3.0, 0), ("=D23", 0.0, 0),
+    ("=AGGREGATE(14,6,Data!A1:A3,1)", 3.0, 0), ("=D23", 0.0, 0), ("=SUM(Data!A3:INDEX(Data!A3:A6,data_two))", 3.0, 0),
 ]
 
 
@@ -85,6 +86,7 @@ def test_divergent_families_come_out_of_kam_xl_recalc_as_excel_documents_or_unto
         data.write(row, 0, value)
     data.write_formula("A2", "=NA()", None, "#N/A")
     data.write_number("B1", 41235)  # 2012-11-22
+    workbook.define_name("data_two", "=2")
     for row, (formula, expected, _) in enumerate(DIVERGENT):
         sheet.write_formula(row, 3, formula, None, expected)
     workbook.close()

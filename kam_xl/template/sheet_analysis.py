@@ -59,6 +59,17 @@ def column_range(column: str) -> str:
     return f"{SHEET}!${letter}$2:${letter}${ANALYSIS_LAST_ROW}"
 
 
+def column_rows(column: str) -> str:
+    """Reference to the filled rows of one column of the spill (at least one), e.g.
+    Analysis!$B$2:INDEX(Analysis!$B$2:$B$200001,MAX(1,COUNTA(Analysis!$A$2:$A$200001))): what a cell function is
+    handed (every analysis row has an id). Given the whole :func:`column_range`, a function is handed 200,000
+    cells, nearly all blank, whatever the customers, and Excel and the headless engine spend most of the call
+    on them. The count is written out, not a defined name: formualizer 0.13 answers #REF! for a name inside
+    such a reference (docs/engine-gaps.md)."""
+    whole = column_range(column)
+    return f"{whole.split(':')[0]}:INDEX({whole},MAX(1,COUNTA({column_range(schema.ANALYSIS_COLUMNS[0])})))"
+
+
 def write_analysis_sheet(workbook: Workbook, formats: Formats, analysis: pd.DataFrame | None,
                          snapshot: bool = False, sources: Sources = Sources()) -> None:
     """The Analysis sheet; ``snapshot`` writes the analysis as plain values instead of the formula."""

@@ -27,7 +27,7 @@ from xlsxwriter.workbook import Workbook
 from kam_xl import cells
 from kam_xl.core.settings import Settings
 from kam_xl.template.labels import caption, label_formula
-from kam_xl.template.sheet_analysis import column_range
+from kam_xl.template.sheet_analysis import column_range, column_rows
 from kam_xl.template.sheet_inputs import TABLES
 from kam_xl.template.sources import Sources
 from kam_xl.template.sheets import OUTPUT_TAB, SHEETS, Formats, cell_values, excel_serial, page_setup, write_value
@@ -203,7 +203,7 @@ def _helpers(sheet, view: _View) -> None:
     ids = view.sources["Customers"].column("customer_id")
     sheet.write_formula(0, IDS_COL + 1, f'=IFERROR(MATCH({CUSTOMER_NAME},{ids},0),"")' if ids else '=""', None,
                         view.cached.master_row)
-    ranges = ",".join(column_range(c) for c in ("customer_id", "key_account", "revenue"))
+    ranges = ",".join(column_rows(c) for c in ("customer_id", "key_account", "revenue"))
     view.spill(1, IDS_COL, f"=DOSSIER_CUSTOMERS({ranges})", view.cached.ids, [None])
 
 

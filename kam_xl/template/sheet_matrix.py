@@ -3,12 +3,13 @@
     rows 4..18   the grid: per ABC class (A, B, C, N) three rows: Customers, Revenue share, Strategy;
                  columns X, Y, Z, N, Total; a Total block below
     rows 20..24  key accounts: count, revenue share, the typical band (kam_key_share_low/high), verdict
-    D20          Pareto chart, fed by the block in I4:J105: =PARETO_CURVE(Analysis!$B$2:$B$200001,100)
+    D20          Pareto chart, fed by the block in I4:J105:
+                 =PARETO_CURVE(<the filled rows of Analysis!$B$2:$B$200001>,100)
     rows 40..48  class migration: abc_prev (rows) x abc_12m (columns), customers and revenue of the last 12 months
     rows 51..72  watch list: =WATCH_LIST(...) spills the warned key accounts, largest revenue_12m first
 
 Every number is a COUNTIFS/SUMIFS over bounded columns of the Analysis spill (no whole-column references, no
-formula per customer). Captions and strategies are label formulas (EN/DE). With an analysis DataFrame each
+formula per customer); the cell functions are handed the filled rows only (``column_rows``). Captions and strategies are label formulas (EN/DE). With an analysis DataFrame each
 formula also gets its cached value, computed here the way the formula computes it.
 """
 
@@ -22,7 +23,7 @@ from xlsxwriter.workbook import Workbook
 
 from kam_xl.core.settings import Settings
 from kam_xl.template.labels import caption, label_formula
-from kam_xl.template.sheet_analysis import column_range
+from kam_xl.template.sheet_analysis import column_range, column_rows
 from kam_xl.template.sheets import AMBER, GREEN, GREY, OUTPUT_TAB, SHEETS, Formats, column_letter, page_setup
 
 SHEET = "Matrix"
@@ -43,9 +44,9 @@ STRATEGY_HEIGHT = 50
 MIGRATION_ROW = KEY_ROW + 20   # heading of the class-migration block
 WATCH_ROW = MIGRATION_ROW + 12  # heading of the watch list; the spill starts two rows below
 WATCH_COLUMNS = 4              # customer, revenue_12m, trend, reasons
-PARETO_FORMULA = f"=PARETO_CURVE({column_range('revenue')},{PARETO_POINTS})"
+PARETO_FORMULA = f"=PARETO_CURVE({column_rows('revenue')},{PARETO_POINTS})"
 WATCH_FORMULA = "=WATCH_LIST({},kam_watch_list_size)".format(
-    ",".join(column_range(c) for c in ("customer_id", "key_account", "revenue_12m", "trend", "warning")))
+    ",".join(column_rows(c) for c in ("customer_id", "key_account", "revenue_12m", "trend", "warning")))
 
 
 @dataclass(frozen=True)

@@ -519,12 +519,13 @@ def _form(name: str, args: list) -> str | None:
     return None
 
 
-def divergent_forms(text: str, names: frozenset[str] | None = None) -> set[str]:
+def divergent_forms(text: str, names: frozenset[str] | None = None, ranges: frozenset[str] = frozenset()) -> set[str]:
     """The argument forms in formula ``text`` (without "=") that formualizer 0.13 computes differently from
     Excel, e.g. {"XLOOKUP (match_mode -1 or 1)"}.
 
     ``names``, the functions the formula calls (upper case, when known), lets a formula that calls none of
-    the functions with a divergent form, or only criteria functions without an error literal, go unparsed."""
+    the functions with a divergent form, or only criteria functions without an error literal, go unparsed.
+    ``ranges``: the workbook's defined names (upper case) that stand for a cell or a range."""
     if names is not None and not may_diverge(text, names):
         return set()
     try:
@@ -540,22 +541,26 @@ def divergent_forms(text: str, names: frozenset[str] | None = None) -> set[str]:
             name = (node.get_function_name() or "").upper().removeprefix("_XLFN.").removeprefix("_XLWS.")
             if form := _form(name, children):
                 found.add(form)
-        elif kind == "BinaryOp" and node.get_operator() == ":" and any(map(_index_of_a_name, children)):
+        elif kind == "BinaryOp" and node.get_operator() == ":" and any(_index_of_a_name(c, ranges) for c in children):
             found.add(NAMED_INDEX_RANGE)
         stack.extend(children)
     return found
 
 
-NAMED_INDEX_RANGE = "INDEX (a defined name as its argument, as one end of a range)"
+NAMED_INDEX_RANGE = "INDEX (a defined name as its row or column, as one end of a range)"
 
 
-def _index_of_a_name(node) -> bool:
-    """Whether ``node`` is INDEX(...) with a defined name as one of its arguments: as an end of a range
-    (``A2:INDEX(A2:A99,n)``) formualizer 0.13 answers #REF! for it."""
+def _index_of_a_name(node, ranges: frozenset[str]) -> bool:
+    """Whether ``node`` is INDEX(...) with a defined name as its row or column number, or as its array when
+    the name is no cell or range (``ranges``): as an end of a range (``A2:INDEX(A2:A99,n)``) formualizer 0.13
+    answers #REF! for it."""
     if node.node_type() != "Function" or (node.get_function_name() or "").upper() != "INDEX":
         return False
-    return any(a.node_type() == "Reference" and isinstance(a.get_reference(), fz.NamedRangeRef)
-               for a in node.children())
+    for position, arg in enumerate(node.children()):
+        if arg.node_type() == "Reference" and isinstance(ref := arg.get_reference(), fz.NamedRangeRef):
+            if position or str(ref).upper() not in ranges:
+                return True
+    return False
 
 
 def may_diverge(text: str, names: frozenset[str]) -> bool:

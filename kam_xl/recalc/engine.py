@@ -180,7 +180,7 @@ def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None,
 
     result = RecalcResult(formulas=view.formula_count, clock=clock)
     _read_back(book, view, result, placed, single=shapes.texts_where(one_value))
-    missing = _unsupported(view, shapes, calls, called, registered + corrected)
+    missing = _unsupported(view, shapes, calls, called, registered + corrected, book)
     checked = set(missing) | shapes.texts_where(corrections.may_be_suspect)
     for sheet in view.sheets:
         values = result.values[sheet.name]
@@ -478,7 +478,7 @@ def _column_runs(cells: list[tuple[int, int]]) -> tuple[list[tuple[int, int, int
 
 
 def _unsupported(view: xlsx_view.XlsxView, shapes: Shapes, calls: list[frozenset[str]], called: set[str],
-                 registered: list[str]) -> dict[int, set[str]]:
+                 registered: list[str], book: fz.Workbook) -> dict[int, set[str]]:
     """Text index -> the functions in that formula text the engine lacks (each cell shows #NAME?) and the
     argument forms it computes differently from Excel (:func:`corrections.divergent_forms`; only texts of a
     shape that may diverge are parsed)."""
@@ -487,8 +487,11 @@ def _unsupported(view: xlsx_view.XlsxView, shapes: Shapes, calls: list[frozenset
     diverging = {s for s, (text, names) in enumerate(zip(shapes.first, shapes.names))
                  if corrections.may_diverge(text, names)}
     out = {}
-    for i in lacking | shapes.texts_of(diverging):
-        names = (calls[i] & missing) | corrections.divergent_forms(view.texts[i], calls[i])
+    texts = lacking | shapes.texts_of(diverging)
+    ranges = frozenset(n["name"].upper() for n in book.get_named_ranges() if n["kind"] in ("cell", "range")) \
+        if texts else frozenset()
+    for i in texts:
+        names = (calls[i] & missing) | corrections.divergent_forms(view.texts[i], calls[i], ranges)
         if names:
             out[i] = names
     return out

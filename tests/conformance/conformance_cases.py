@@ -141,12 +141,13 @@ _lookup = [
     (f"=INDEX({LK},MATCH(5,{LKA},0),2)", "five"), (f"=SUM(INDEX({LK},0,3))", 21.5),
     (f"=SUM(INDEX({LK},2,0))", 4.5), (f'=INDEX({SOI},MATCH("melon",{SOH},0))', 5.0),
     # INDEX as an end of a range (a reference), its arguments plain or defined names (lk_two = 2, lk_cell =
-    # Lk!I3 holding 2, lk_keys = Lk!A2:A6)
+    # Lk!I3 holding 2, lk_keys = Lk!A2:A6, lk_dyn = the filled rows of Lk!A2:A99; Lk!A2:I3 sums to 40)
     (f"=ROWS(Lk!$A$2:INDEX({LKA},3))", 3.0), (f"=SUM(Lk!$A$2:INDEX({LKA},MAX(1,COUNTA({LKA}))))", 19.0),
     (f"=SUM(Lk!$A$2:INDEX({LKA},0))", 19.0), (f"=SUM(INDEX({LKA},2):Lk!$A$5)", 10.0),
     (f"=INDEX({LKA},lk_two)", 2.0), (f"=ROWS(Lk!$A$2:INDEX({LKA},lk_two))", 2.0),
     (f"=SUM(Lk!$A$2:INDEX({LKA},lk_cell))", 3.0), ("=ROWS(Lk!$A$2:INDEX(lk_keys,4))", 4.0),
-    (f"=SUM(INDEX({LK},lk_two,1):Lk!$C$3)", 9.0),
+    (f"=SUM(INDEX({LK},lk_two,1):Lk!$C$3)", 9.0), ("=SUM(INDEX(lk_keys,2):INDEX(lk_keys,4))", 10.0),
+    ("=SUM(Lk!$A$2:INDEX(lk_cell,1))", 40.0), ("=ROWS(Lk!$A$2:INDEX(lk_dyn,3))", 3.0),
 ]
 
 _rounding = [

@@ -71,5 +71,7 @@ def _build() -> dict[str, dict[str, object]]:
 
 
 DATA = _build()
-#: Defined names of the conformance workbook: a constant, a cell and a range (Lk!A2:A6 holds 1, 2, 3, 5, 8).
-NAMES = {"lk_two": "=2", "lk_cell": "=Lk!$I$3", "lk_keys": "=Lk!$A$2:$A$6"}
+#: Defined names of the conformance workbook: a constant, a cell, a range (Lk!A2:A6 holds 1, 2, 3, 5, 8) and
+#: a range worked out by a formula.
+NAMES = {"lk_two": "=2", "lk_cell": "=Lk!$I$3", "lk_keys": "=Lk!$A$2:$A$6",
+         "lk_dyn": "=Lk!$A$2:INDEX(Lk!$A$2:$A$99,MAX(1,COUNTA(Lk!$A$2:$A$99)))"}

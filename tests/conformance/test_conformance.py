@@ -32,7 +32,7 @@ LEFT_TO_EXCEL = {
     '="x"&(1/3)', '="a"&1E+20', "=AGGREGATE(14,6,Ag!$B$2:$B$4,1)", '=COUNTIF(Ag!$B$2:$B$4,"#N/A")',
     "=B1+1", "=C2", "=SUM(D1:D3)", "=SORT(FILTER(Cr!A:A,ISNUMBER(Cr!A:A)),,-1)", "=Cr!A:A", "=Cr!1:1",
     '=Cr!B:B&""', "=ROWS(Lk!$A$2:INDEX(Lk!$A$2:$A$6,lk_two))", "=SUM(Lk!$A$2:INDEX(Lk!$A$2:$A$6,lk_cell))",
-    "=ROWS(Lk!$A$2:INDEX(lk_keys,4))", "=SUM(INDEX(Lk!$A$2:$C$6,lk_two,1):Lk!$C$3)",
+    "=ROWS(Lk!$A$2:INDEX(lk_dyn,3))", "=SUM(INDEX(Lk!$A$2:$C$6,lk_two,1):Lk!$C$3)",
 }
 
 

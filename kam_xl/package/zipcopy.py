@@ -14,6 +14,8 @@
   1980-01-01 00:00, deflated at the normal level (fast over :data:`FAST_OVER`), made on MS-DOS, no extra field,
   so equal content gives equal bytes.
 * the end-of-central-directory record keeps the archive comment.
+* a large part known before the rest of an edit is done can be deflated on a second thread meanwhile
+  (:class:`Ahead`: zlib lets go of the GIL); the copy takes that result instead of deflating it again.
 
 Archives that need ZIP64 records (over 65,535 entries or 4 GiB) and entries compressed with other methods
 than stored/deflate are refused rather than rewritten half-understood.
@@ -24,6 +26,7 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO
 
 LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")      # zipfile.structFileHeader, 30 bytes
@@ -50,6 +53,38 @@ class ZipCopyError(ValueError):
     """The archive cannot be copied faithfully; the message says why."""
 
 
+class Ahead:
+    """Large parts deflated ahead on one worker thread, for a later :func:`copy_archive`: a part over
+    :data:`FAST_OVER` is deflated at the fast level whatever its entry says (:func:`_replaced_entry`), so it
+    can be done before the entry is looked at. Used as a context manager, which waits for the thread."""
+
+    def __init__(self):
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam_xl-deflate")
+        self._jobs: dict[str, tuple[bytes, Future]] = {}
+
+    def start(self, name: str, content: bytes) -> None:
+        """Begin deflating ``content``, the new content of entry ``name``, if it is large."""
+        if len(content) > FAST_OVER:
+            self._jobs[name] = (content, self._pool.submit(_deflated_fast, content))
+
+    def take(self, name: str, content: bytes) -> tuple[bytes, int] | None:
+        """(deflated data, CRC) of ``content`` when it was started for ``name``, else None."""
+        job = self._jobs.pop(name, None)
+        return job[1].result() if job is not None and job[0] is content else None
+
+    def __enter__(self) -> Ahead:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._jobs.clear()
+
+
+def _deflated_fast(content: bytes) -> tuple[bytes, int]:
+    packer = zlib.compressobj(1, zlib.DEFLATED, -15)
+    return packer.compress(content) + packer.flush(), zlib.crc32(content)
+
+
 def _write(out: BinaryIO, data: bytes) -> None:
     """Every byte of the new archive goes through here (tests patch it to fake a full disk or a crash)."""
     out.write(data)
@@ -71,10 +106,12 @@ def central_records(source: BinaryIO, archive: zipfile.ZipFile) -> list[bytes]:
 
 
 def copy_archive(source: BinaryIO, archive: zipfile.ZipFile, replaced: dict[str, bytes], out: BinaryIO,
-                 added: dict[str, bytes] | None = None, *, store_replaced: bool = False) -> int:
+                 added: dict[str, bytes] | None = None, *, store_replaced: bool = False,
+                 ahead: Ahead | None = None) -> int:
     """Write ``archive`` (read from ``source``) to ``out`` with the entries in ``replaced`` given new content,
     and the entries of ``added`` (new names) after the last one, in their order. ``store_replaced``: the new
-    content goes in uncompressed (for a copy in memory that is read once, never for a file).
+    content goes in uncompressed (for a copy in memory that is read once, never for a file). ``ahead``: parts
+    already being deflated.
 
     Returns the number of bytes written.
     """
@@ -91,7 +128,7 @@ def copy_archive(source: BinaryIO, archive: zipfile.ZipFile, replaced: dict[str,
     for info, record in zip(infos, records):
         offset = position
         if info.filename in replaced:
-            local, data, crc, flags = _replaced_entry(source, info, replaced[info.filename], store_replaced)
+            local, data, crc, flags = _replaced_entry(source, info, replaced[info.filename], store_replaced, ahead)
             fields = {C_FLAGS: ("H", flags), C_CRC: ("L", crc)}
             if store_replaced:
                 fields[C_METHOD] = ("H", STORED)
@@ -181,28 +218,35 @@ def _copy_raw(source: BinaryIO, info: zipfile.ZipInfo, out: BinaryIO) -> int:
 
 
 def _replaced_entry(source: BinaryIO, info: zipfile.ZipInfo, content: bytes,
-                    store: bool = False) -> tuple[bytes, bytes, int, int]:
+                    store: bool = False, ahead: Ahead | None = None) -> tuple[bytes, bytes, int, int]:
     """(local header, compressed data, CRC, flags) for new content under an existing entry's header; ``store``:
-    uncompressed, whatever the entry's method was."""
+    uncompressed, whatever the entry's method was; ``ahead``: the deflated data, if it was started there."""
     header, fields = _local_header(source, info)
     flags, method = fields[3], fields[4]
     if flags & FLAG_ENCRYPTED:
         raise ZipCopyError(f"{info.filename} is encrypted inside the zip")
+    crc = None
     if store:
         flags &= ~FLAG_LEVEL
         data = content
     elif method == STORED:
         data = content
     elif method == DEFLATED:
+        done = None
         if len(content) > FAST_OVER:  # a large sheet: deflate fast, and say so in the flags, as zip tools do
             flags = flags & ~FLAG_LEVEL | FLAG_FAST
-        packer = zlib.compressobj(DEFLATE_LEVELS[(flags >> 1) & 3], zlib.DEFLATED, -15)
-        data = packer.compress(content) + packer.flush()
+            done = ahead.take(info.filename, content) if ahead is not None else None
+        if done is None:
+            packer = zlib.compressobj(DEFLATE_LEVELS[(flags >> 1) & 3], zlib.DEFLATED, -15)
+            data = packer.compress(content) + packer.flush()
+        else:
+            data, crc = done
     else:
         raise ZipCopyError(f"{info.filename} uses compression method {method}; kam_xl rewrites only "
                            "stored or deflated parts")
     flags &= ~FLAG_DESCRIPTOR
-    crc = zlib.crc32(content)
+    if crc is None:
+        crc = zlib.crc32(content)
     header = bytearray(header)
     struct.pack_into("<H", header, L_FLAGS, flags)
     if store:

@@ -363,7 +363,7 @@ def _write_atomically(source: Path, target: Path, handle, archive, replaced: dic
             out.flush()
             os.fsync(out.fileno())
         _keep_permissions(temp, target if target.exists() and not in_place else source, stat)
-        _verify(temp, archive, replaced, source)
+        _verify(temp, archive, replaced, source, ahead)
         if in_place:
             now = os.stat(source)
             if (now.st_ino, now.st_size, now.st_mtime_ns) != (stat.st_ino, stat.st_size, stat.st_mtime_ns):
@@ -400,14 +400,21 @@ def _keep_permissions(temp: Path, like: Path, stat: os.stat_result) -> None:
             pass
 
 
-def _verify(temp: Path, archive: zipfile.ZipFile, replaced: dict[str, bytes], source: Path) -> None:
-    """Read the new archive's directory and every rewritten part back before it replaces anything."""
+def _verify(temp: Path, archive: zipfile.ZipFile, replaced: dict[str, bytes], source: Path,
+            ahead: zipcopy.Ahead | None = None) -> None:
+    """Read the new archive's directory and every rewritten part back before it replaces anything. A part
+    deflated ahead (and inflated back to its content there) is compared as the compressed bytes written."""
+    taken = ahead.taken if ahead is not None else {}
     try:
-        with zipfile.ZipFile(temp) as written:
+        with zipfile.ZipFile(temp) as written, open(temp, "rb") as raw:
             if written.namelist() != archive.namelist():
                 raise PackageError(source, f"{source}: the new archive lists other entries; nothing written")
             for name, content in replaced.items():
-                if written.read(name) != content:
+                if name in taken and taken[name][0] is content:
+                    same = zipcopy.holds(raw, written.getinfo(name), *taken[name])
+                else:
+                    same = written.read(name) == content
+                if not same:
                     raise PackageError(source, f"{source}: {name} did not read back; nothing written")
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise PackageError(source, f"{source}: the new archive did not read back ({exc}); nothing written") \

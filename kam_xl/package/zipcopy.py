@@ -56,11 +56,14 @@ class ZipCopyError(ValueError):
 class Ahead:
     """Large parts deflated ahead on one worker thread, for a later :func:`copy_archive`: a part over
     :data:`FAST_OVER` is deflated at the fast level whatever its entry says (:func:`_replaced_entry`), so it
-    can be done before the entry is looked at. Used as a context manager, which waits for the thread."""
+    can be done before the entry is looked at. The thread also inflates what it deflated and compares it with
+    the content, so that a check of the written archive may compare the compressed bytes instead
+    (``taken``). Used as a context manager, which waits for the thread."""
 
     def __init__(self):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam_xl-deflate")
         self._jobs: dict[str, tuple[bytes, Future]] = {}
+        self.taken: dict[str, tuple[bytes, bytes, int]] = {}  # entry -> (content, deflated data, CRC) used
 
     def start(self, name: str, content: bytes) -> None:
         """Begin deflating ``content``, the new content of entry ``name``, if it is large."""
@@ -70,7 +73,11 @@ class Ahead:
     def take(self, name: str, content: bytes) -> tuple[bytes, int] | None:
         """(deflated data, CRC) of ``content`` when it was started for ``name``, else None."""
         job = self._jobs.pop(name, None)
-        return job[1].result() if job is not None and job[0] is content else None
+        if job is None or job[0] is not content:
+            return None
+        data, crc = job[1].result()
+        self.taken[name] = (content, data, crc)
+        return data, crc
 
     def __enter__(self) -> Ahead:
         return self
@@ -81,8 +88,18 @@ class Ahead:
 
 
 def _deflated_fast(content: bytes) -> tuple[bytes, int]:
+    """``content`` deflated at the fast level and inflated back to compare (in pieces), and its CRC."""
     packer = zlib.compressobj(1, zlib.DEFLATED, -15)
-    return packer.compress(content) + packer.flush(), zlib.crc32(content)
+    data = packer.compress(content) + packer.flush()
+    unpacker, view, at = zlib.decompressobj(-15), memoryview(content), 0
+    for start in range(0, len(data), CHUNK // 8):
+        piece = unpacker.decompress(data[start:start + CHUNK // 8])
+        if view[at:at + len(piece)] != piece:
+            raise ZipCopyError("a part deflated ahead did not inflate back to its content")
+        at += len(piece)
+    if at != len(content) or unpacker.flush():
+        raise ZipCopyError("a part deflated ahead did not inflate back to its content")
+    return data, zlib.crc32(content)
 
 
 def _write(out: BinaryIO, data: bytes) -> None:
@@ -195,6 +212,19 @@ def data_offset(source: BinaryIO, info: zipfile.ZipInfo) -> int:
     """Where the compressed data of ``info`` starts in ``source``."""
     header, _ = _local_header(source, info)
     return info.header_offset + len(header)
+
+
+def holds(source: BinaryIO, info: zipfile.ZipInfo, content: bytes, data: bytes, crc: int) -> bool:
+    """Whether entry ``info`` of ``source`` holds ``data``, ``content`` deflated (whose CRC is ``crc``), with
+    both its headers saying so."""
+    if (info.compress_type, info.CRC, info.file_size, info.compress_size) != (DEFLATED, crc, len(content), len(data)):
+        return False
+    header, fields = _local_header(source, info)
+    sizes = (fields[8], fields[9]) if U32 not in (fields[8], fields[9]) else (len(data), len(content))
+    if (fields[4], fields[7], *sizes) != (DEFLATED, crc, len(data), len(content)):
+        return False
+    source.seek(info.header_offset + len(header))
+    return source.read(len(data)) == data
 
 
 def _copy_raw(source: BinaryIO, info: zipfile.ZipInfo, out: BinaryIO) -> int:

@@ -108,3 +108,15 @@ def test_a_failing_import_leaves_the_workbook_byte_identical(book, tmp_path):
     broken = locked.read_bytes()
     assert cli.main(["import", str(locked), str(export(tmp_path))]) == 2
     assert locked.read_bytes() == broken
+
+
+def test_key_texts_read_each_cell_as_the_workbook_shows_it():
+    import numpy as np
+    import pandas as pd
+
+    from kam_xl.sheets.importer import _texts
+
+    cells = pd.Series([1.0, " a ", None, np.nan, 3.5, "x", 2, True, 1e20, False, 0.0, "True", 1, pd.NaT],
+                      dtype=object)
+    assert list(_texts(cells)) == ["1", "a", "", "", "3.5", "x", "2", "True", "1e+20", "False", "0", "True", "1",
+                                   ""]

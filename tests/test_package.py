@@ -698,3 +698,54 @@ def test_a_large_rewritten_part_is_deflated_fast_and_its_flags_say_so(tmp_path):
         assert result.read("big.xml") == big and result.read("small.xml") == b"<b/>"
         assert (result.getinfo("big.xml").flag_bits >> 1) & 3 == 2          # fast
         assert (result.getinfo("small.xml").flag_bits >> 1) & 3 == 0        # as it was
+
+
+def test_a_part_deflated_ahead_gives_the_same_archive_and_other_content_is_deflated_anew(tmp_path):
+    import io
+
+    from kam_xl.package import zipcopy
+
+    source = tmp_path / "big.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("small.xml", b"<a/>" * 10)
+        z.writestr("big.xml", b"<a/>")
+        z.writestr("other.xml", b"<a/>")
+    big = b"".join(b'<c r="A%d"><v>%d</v></c>' % (i, i) for i in range(300_000))
+    replaced = {"big.xml": big, "small.xml": b"<b/>", "other.xml": big + b"<x/>"}
+
+    def copy(ahead=None) -> bytes:
+        out = io.BytesIO()
+        with open(source, "rb") as raw, zipfile.ZipFile(source) as archive:
+            zipcopy.copy_archive(raw, archive, replaced, out, ahead=ahead)
+        return out.getvalue()
+
+    with zipcopy.Ahead() as ahead:
+        ahead.start("big.xml", big)
+        ahead.start("small.xml", b"<b/>")          # too small: not started
+        ahead.start("other.xml", big)              # then replaced by other content: deflated anew
+        assert set(ahead._jobs) == {"big.xml", "other.xml"}
+        started = copy(ahead)
+        assert not ahead._jobs  # each taken, or found stale, once
+    assert started == copy()
+    with zipfile.ZipFile(io.BytesIO(started)) as result:
+        assert result.read("big.xml") == big and result.read("other.xml") == big + b"<x/>"
+
+
+def test_a_part_deflated_ahead_is_checked_byte_for_byte_as_written(tmp_path):
+    from kam_xl.package import writer, zipcopy
+
+    source, written = tmp_path / "big.zip", tmp_path / "new.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("big.xml", b"<a/>")
+    big = b"".join(b'<c r="A%d"><v>%d</v></c>' % (i, i) for i in range(300_000))
+    with zipcopy.Ahead() as ahead, open(source, "rb") as raw, zipfile.ZipFile(source) as archive:
+        ahead.start("big.xml", big)
+        with open(written, "wb") as out:
+            zipcopy.copy_archive(raw, archive, {"big.xml": big}, out, ahead=ahead)
+        assert set(ahead.taken) == {"big.xml"}
+        writer._verify(written, archive, {"big.xml": big}, source, ahead)
+        data = bytearray(written.read_bytes())
+        data[len(data) // 2] ^= 0xFF  # one byte of the deflated part
+        written.write_bytes(bytes(data))
+        with pytest.raises(writer.PackageError, match="did not read back"):
+            writer._verify(written, archive, {"big.xml": big}, source, ahead)

@@ -211,8 +211,8 @@ def test_file_changed_by_someone_else_while_writing(tmp_path, monkeypatch):
     path = book(tmp_path)
     real = writer._verify
 
-    def meanwhile(temp, archive, replaced, source):
-        real(temp, archive, replaced, source)
+    def meanwhile(temp, archive, replaced, source, ahead=None):
+        real(temp, archive, replaced, source, ahead)
         os.utime(source, ns=(1, 1))  # a user saved the workbook over the network
 
     monkeypatch.setattr(writer, "_verify", meanwhile)

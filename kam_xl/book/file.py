@@ -254,6 +254,8 @@ def write_tables(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame | Ap
         for name, frame in frames.items():
             parts, write = table_parts(source, current, workbook, name, frame)
             replaced.update(parts)
+            for part, content in parts.items():  # a large sheet is deflated while the engine works
+                ahead.start(part, content)
             done.tables.append(write)
             current = _in_memory(archive, replaced)
             workbook = read_workbook(current)
@@ -276,8 +278,8 @@ def write_tables(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame | Ap
 
     from kam_xl.recalc.engine import collector_paused
 
-    with collector_paused():  # table bodies and values are many small objects and no cycles
-        done.changed = replace_parts(source, edit, lock_timeout=lock_timeout, out=out)
+    with collector_paused(), zipcopy.Ahead() as ahead:  # table bodies and values: many small objects, no cycles
+        done.changed = replace_parts(source, edit, lock_timeout=lock_timeout, out=out, ahead=ahead)
     return done
 
 

@@ -106,11 +106,12 @@ def write_values(path: str | os.PathLike, values: Mapping[str, Mapping[str, obje
 
 
 def replace_parts(path: str | os.PathLike, edit, *, lock_timeout: float = 10.0,
-                  out: str | os.PathLike | None = None) -> bool:
+                  out: str | os.PathLike | None = None, ahead: zipcopy.Ahead | None = None) -> bool:
     """Rewrite some parts of a workbook, as :func:`write_values` does: under the lock, every other entry copied
     byte for byte, the new file swapped in atomically (over ``path``, or to ``out`` leaving ``path`` as it
     was). ``edit(archive, workbook)`` returns {entry name: new bytes} (raising PackageError to stop); False
-    when it returns nothing to change (then nothing is written in place; ``out`` gets the same bytes)."""
+    when it returns nothing to change (then nothing is written in place; ``out`` gets the same bytes).
+    ``ahead``: parts the edit started deflating on the way."""
     source = Path(path)
     if not source.is_file():
         raise PackageError(source, f"{source}: no such file")
@@ -118,7 +119,7 @@ def replace_parts(path: str | os.PathLike, edit, *, lock_timeout: float = 10.0,
         replaced = edit(package.archive, _workbook(source, package.archive))
         if not replaced and out is None:
             return False
-        package.swap(replaced, in_place=out is None)
+        package.swap(replaced, in_place=out is None, ahead=ahead)
     return bool(replaced)
 
 
@@ -134,10 +135,10 @@ class _Opened:
     stat: os.stat_result
     archive: zipfile.ZipFile
 
-    def swap(self, replaced: dict[str, bytes], *, in_place: bool) -> None:
+    def swap(self, replaced: dict[str, bytes], *, in_place: bool, ahead: zipcopy.Ahead | None = None) -> None:
         """Every entry copied, ``replaced`` ones rewritten, the new file swapped in atomically."""
         _write_atomically(self.source.resolve(), self.target, self.handle, self.archive, replaced, self.stat,
-                          in_place=in_place)
+                          in_place=in_place, ahead=ahead)
 
 
 @contextmanager
@@ -346,7 +347,7 @@ def _open_zip(handle, source: Path) -> zipfile.ZipFile:
 # ---------------------------------------------------------------------------------------------- the output
 
 def _write_atomically(source: Path, target: Path, handle, archive, replaced: dict[str, bytes],
-                      stat: os.stat_result, *, in_place: bool) -> None:
+                      stat: os.stat_result, *, in_place: bool, ahead: zipcopy.Ahead | None = None) -> None:
     folder = target.parent
     temp = None
     try:
@@ -354,7 +355,7 @@ def _write_atomically(source: Path, target: Path, handle, archive, replaced: dic
         temp = Path(name)
         with os.fdopen(fd, "wb", buffering=1 << 20) as out:
             if replaced:
-                zipcopy.copy_archive(handle, archive, replaced, out)
+                zipcopy.copy_archive(handle, archive, replaced, out, ahead=ahead)
             else:  # out= with nothing to change: the same bytes
                 handle.seek(0)
                 while chunk := handle.read(zipcopy.CHUNK):
@@ -362,7 +363,7 @@ def _write_atomically(source: Path, target: Path, handle, archive, replaced: dic
             out.flush()
             os.fsync(out.fileno())
         _keep_permissions(temp, target if target.exists() and not in_place else source, stat)
-        _verify(temp, archive, replaced, source)
+        _verify(temp, archive, replaced, source, ahead)
         if in_place:
             now = os.stat(source)
             if (now.st_ino, now.st_size, now.st_mtime_ns) != (stat.st_ino, stat.st_size, stat.st_mtime_ns):
@@ -399,14 +400,21 @@ def _keep_permissions(temp: Path, like: Path, stat: os.stat_result) -> None:
             pass
 
 
-def _verify(temp: Path, archive: zipfile.ZipFile, replaced: dict[str, bytes], source: Path) -> None:
-    """Read the new archive's directory and every rewritten part back before it replaces anything."""
+def _verify(temp: Path, archive: zipfile.ZipFile, replaced: dict[str, bytes], source: Path,
+            ahead: zipcopy.Ahead | None = None) -> None:
+    """Read the new archive's directory and every rewritten part back before it replaces anything. A part
+    deflated ahead (and inflated back to its content there) is compared as the compressed bytes written."""
+    taken = ahead.taken if ahead is not None else {}
     try:
-        with zipfile.ZipFile(temp) as written:
+        with zipfile.ZipFile(temp) as written, open(temp, "rb") as raw:
             if written.namelist() != archive.namelist():
                 raise PackageError(source, f"{source}: the new archive lists other entries; nothing written")
             for name, content in replaced.items():
-                if written.read(name) != content:
+                if name in taken and taken[name][0] is content:
+                    same = zipcopy.holds(raw, written.getinfo(name), *taken[name])
+                else:
+                    same = written.read(name) == content
+                if not same:
                     raise PackageError(source, f"{source}: {name} did not read back; nothing written")
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise PackageError(source, f"{source}: the new archive did not read back ({exc}); nothing written") \

@@ -14,6 +14,8 @@
   1980-01-01 00:00, deflated at the normal level (fast over :data:`FAST_OVER`), made on MS-DOS, no extra field,
   so equal content gives equal bytes.
 * the end-of-central-directory record keeps the archive comment.
+* a large part known before the rest of an edit is done can be deflated on a second thread meanwhile
+  (:class:`Ahead`: zlib lets go of the GIL); the copy takes that result instead of deflating it again.
 
 Archives that need ZIP64 records (over 65,535 entries or 4 GiB) and entries compressed with other methods
 than stored/deflate are refused rather than rewritten half-understood.
@@ -24,6 +26,7 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO
 
 LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")      # zipfile.structFileHeader, 30 bytes
@@ -50,6 +53,55 @@ class ZipCopyError(ValueError):
     """The archive cannot be copied faithfully; the message says why."""
 
 
+class Ahead:
+    """Large parts deflated ahead on one worker thread, for a later :func:`copy_archive`: a part over
+    :data:`FAST_OVER` is deflated at the fast level whatever its entry says (:func:`_replaced_entry`), so it
+    can be done before the entry is looked at. The thread also inflates what it deflated and compares it with
+    the content, so that a check of the written archive may compare the compressed bytes instead
+    (``taken``). Used as a context manager, which waits for the thread."""
+
+    def __init__(self):
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam_xl-deflate")
+        self._jobs: dict[str, tuple[bytes, Future]] = {}
+        self.taken: dict[str, tuple[bytes, bytes, int]] = {}  # entry -> (content, deflated data, CRC) used
+
+    def start(self, name: str, content: bytes) -> None:
+        """Begin deflating ``content``, the new content of entry ``name``, if it is large."""
+        if len(content) > FAST_OVER:
+            self._jobs[name] = (content, self._pool.submit(_deflated_fast, content))
+
+    def take(self, name: str, content: bytes) -> tuple[bytes, int] | None:
+        """(deflated data, CRC) of ``content`` when it was started for ``name``, else None."""
+        job = self._jobs.pop(name, None)
+        if job is None or job[0] is not content:
+            return None
+        data, crc = job[1].result()
+        self.taken[name] = (content, data, crc)
+        return data, crc
+
+    def __enter__(self) -> Ahead:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._jobs.clear()
+
+
+def _deflated_fast(content: bytes) -> tuple[bytes, int]:
+    """``content`` deflated at the fast level and inflated back to compare (in pieces), and its CRC."""
+    packer = zlib.compressobj(1, zlib.DEFLATED, -15)
+    data = packer.compress(content) + packer.flush()
+    unpacker, view, at = zlib.decompressobj(-15), memoryview(content), 0
+    for start in range(0, len(data), CHUNK // 8):
+        piece = unpacker.decompress(data[start:start + CHUNK // 8])
+        if view[at:at + len(piece)] != piece:
+            raise ZipCopyError("a part deflated ahead did not inflate back to its content")
+        at += len(piece)
+    if at != len(content) or unpacker.flush():
+        raise ZipCopyError("a part deflated ahead did not inflate back to its content")
+    return data, zlib.crc32(content)
+
+
 def _write(out: BinaryIO, data: bytes) -> None:
     """Every byte of the new archive goes through here (tests patch it to fake a full disk or a crash)."""
     out.write(data)
@@ -71,10 +123,12 @@ def central_records(source: BinaryIO, archive: zipfile.ZipFile) -> list[bytes]:
 
 
 def copy_archive(source: BinaryIO, archive: zipfile.ZipFile, replaced: dict[str, bytes], out: BinaryIO,
-                 added: dict[str, bytes] | None = None, *, store_replaced: bool = False) -> int:
+                 added: dict[str, bytes] | None = None, *, store_replaced: bool = False,
+                 ahead: Ahead | None = None) -> int:
     """Write ``archive`` (read from ``source``) to ``out`` with the entries in ``replaced`` given new content,
     and the entries of ``added`` (new names) after the last one, in their order. ``store_replaced``: the new
-    content goes in uncompressed (for a copy in memory that is read once, never for a file).
+    content goes in uncompressed (for a copy in memory that is read once, never for a file). ``ahead``: parts
+    already being deflated.
 
     Returns the number of bytes written.
     """
@@ -91,7 +145,7 @@ def copy_archive(source: BinaryIO, archive: zipfile.ZipFile, replaced: dict[str,
     for info, record in zip(infos, records):
         offset = position
         if info.filename in replaced:
-            local, data, crc, flags = _replaced_entry(source, info, replaced[info.filename], store_replaced)
+            local, data, crc, flags = _replaced_entry(source, info, replaced[info.filename], store_replaced, ahead)
             fields = {C_FLAGS: ("H", flags), C_CRC: ("L", crc)}
             if store_replaced:
                 fields[C_METHOD] = ("H", STORED)
@@ -160,6 +214,19 @@ def data_offset(source: BinaryIO, info: zipfile.ZipInfo) -> int:
     return info.header_offset + len(header)
 
 
+def holds(source: BinaryIO, info: zipfile.ZipInfo, content: bytes, data: bytes, crc: int) -> bool:
+    """Whether entry ``info`` of ``source`` holds ``data``, ``content`` deflated (whose CRC is ``crc``), with
+    both its headers saying so."""
+    if (info.compress_type, info.CRC, info.file_size, info.compress_size) != (DEFLATED, crc, len(content), len(data)):
+        return False
+    header, fields = _local_header(source, info)
+    sizes = (fields[8], fields[9]) if U32 not in (fields[8], fields[9]) else (len(data), len(content))
+    if (fields[4], fields[7], *sizes) != (DEFLATED, crc, len(data), len(content)):
+        return False
+    source.seek(info.header_offset + len(header))
+    return source.read(len(data)) == data
+
+
 def _copy_raw(source: BinaryIO, info: zipfile.ZipInfo, out: BinaryIO) -> int:
     """Local header, compressed data and data descriptor, byte for byte; returns the length copied."""
     header, fields = _local_header(source, info)
@@ -181,28 +248,35 @@ def _copy_raw(source: BinaryIO, info: zipfile.ZipInfo, out: BinaryIO) -> int:
 
 
 def _replaced_entry(source: BinaryIO, info: zipfile.ZipInfo, content: bytes,
-                    store: bool = False) -> tuple[bytes, bytes, int, int]:
+                    store: bool = False, ahead: Ahead | None = None) -> tuple[bytes, bytes, int, int]:
     """(local header, compressed data, CRC, flags) for new content under an existing entry's header; ``store``:
-    uncompressed, whatever the entry's method was."""
+    uncompressed, whatever the entry's method was; ``ahead``: the deflated data, if it was started there."""
     header, fields = _local_header(source, info)
     flags, method = fields[3], fields[4]
     if flags & FLAG_ENCRYPTED:
         raise ZipCopyError(f"{info.filename} is encrypted inside the zip")
+    crc = None
     if store:
         flags &= ~FLAG_LEVEL
         data = content
     elif method == STORED:
         data = content
     elif method == DEFLATED:
+        done = None
         if len(content) > FAST_OVER:  # a large sheet: deflate fast, and say so in the flags, as zip tools do
             flags = flags & ~FLAG_LEVEL | FLAG_FAST
-        packer = zlib.compressobj(DEFLATE_LEVELS[(flags >> 1) & 3], zlib.DEFLATED, -15)
-        data = packer.compress(content) + packer.flush()
+            done = ahead.take(info.filename, content) if ahead is not None else None
+        if done is None:
+            packer = zlib.compressobj(DEFLATE_LEVELS[(flags >> 1) & 3], zlib.DEFLATED, -15)
+            data = packer.compress(content) + packer.flush()
+        else:
+            data, crc = done
     else:
         raise ZipCopyError(f"{info.filename} uses compression method {method}; kam_xl rewrites only "
                            "stored or deflated parts")
     flags &= ~FLAG_DESCRIPTOR
-    crc = zlib.crc32(content)
+    if crc is None:
+        crc = zlib.crc32(content)
     header = bytearray(header)
     struct.pack_into("<H", header, L_FLAGS, flags)
     if store:

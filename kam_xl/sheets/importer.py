@@ -249,13 +249,18 @@ def _column(table: pd.DataFrame, header: str) -> pd.Series:
 
 
 def _texts(col: pd.Series) -> np.ndarray:
-    """Cells as stripped text; whole numbers without ".0" (an ERP number read from a workbook)."""
-    values = pd.Series(col.to_numpy(dtype=object))
+    """Cells as stripped text; whole numbers without ".0" (an ERP number read from a workbook). Each distinct
+    cell is converted once (logical cells become their text first: pandas counts TRUE equal to 1)."""
+    cells = col.to_numpy(dtype=object).copy()
+    logical = np.fromiter((type(c) is bool for c in cells), bool, len(cells))
+    cells[logical] = cells[logical].astype(str)
+    codes, distinct = pd.factorize(cells)
+    values = pd.Series(distinct, dtype=object)
     number = pd.to_numeric(values.where(values.map(type).isin([int, float])), errors="coerce")
-    whole = number.notna() & (number == np.floor(number))
-    text = values.astype(str).str.strip().where(values.notna(), "")
+    whole = number.notna() & (number == np.floor(number)) & (number.abs() < 1e15)
+    text = values.astype(str).str.strip()
     text[whole] = number[whole].astype(np.int64).astype(str)
-    return text.to_numpy(dtype=object)
+    return np.append(text.to_numpy(dtype=object), "")[codes]  # code -1: a missing cell
 
 
 def _keys(held: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,9 +137,13 @@ def import_file(book: str | os.PathLike, export: str | os.PathLike, **options) -
 
     target = Path(book)
     files = FileBook(target, recalc=False)  # one reading of the workbook, again only if it changes meanwhile
-    require_current(target, files)
-    refuse_plain_range(files)
-    lines, rejected = read_export(export, **options)
+    # The export is parsed on a second thread while the workbook is read (the reader lets go of the GIL);
+    # a problem of the workbook is told first, as without the thread.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam_xl-export") as pool:
+        parsed = pool.submit(read_export, export, **options)
+        require_current(target, files)
+        refuse_plain_range(files)
+        lines, rejected = parsed.result()
     with workbook_lock(target):
         fresh, skipped, grown = _with_new_lines(files, lines)
         found = pd.concat([rejected, file_check(target, files, {TABLE: grown.ours} if grown else None)],

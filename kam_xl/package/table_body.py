@@ -73,10 +73,9 @@ def rewrite_body(xml: bytes, table: Table, rows: Sequence[str], keep: int = 0) -
                                first, new_last, p, outside)
     last_present = _last_row(xml, p, region_end, data_end) or last_new
     head = _dimension(xml[:data_start], table, limit, last_present)
-    tail = xml[region_end:]
-    close_data = data_end - region_end
-    return head + xml[data_start:region_start] + new_rows + tail[:close_data] \
-        + moved_sqrefs(tail[close_data:], table, new_last)
+    whole = memoryview(xml)  # the kept rows are copied once, by the join
+    return b"".join((head, whole[data_start:region_start], new_rows, whole[region_end:data_end],
+                     moved_sqrefs(xml[data_end:], table, new_last)))
 
 
 def body_styles(xml: bytes, table: Table) -> dict[int, str]:

@@ -13,6 +13,8 @@ Numeric, boolean and date columns are encoded with numpy in one pass; object col
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -32,16 +34,15 @@ class CellValueError(ValueError):
         super().__init__(message)
 
 
-def column_cells(values: pd.Series, refs: np.ndarray, style: str, prefix: str, *, date1904: bool) -> np.ndarray:
-    """The ``<c>`` elements (str) of one column; ``refs`` are the cells' references ("D2", "D3", …)."""
-    head = np.char.add(np.char.add(f'<{prefix}c r="', refs.astype(str)), f'"{style}').astype(object)
-    return head + _tails(values, prefix, date1904)
+def column_cells(values: pd.Series, refs: Sequence[str], style: str, prefix: str, *, date1904: bool) -> list[str]:
+    """The ``<c>`` elements of one column; ``refs`` are the cells' references ("D2", "D3", …)."""
+    return [f'<{prefix}c r="{ref}"{style}{tail}' for ref, tail in zip(refs, _tails(values, prefix, date1904).tolist())]
 
 
-def formula_cells(formula: str, refs: np.ndarray, style: str, prefix: str) -> np.ndarray:
+def formula_cells(formula: str, refs: Sequence[str], style: str, prefix: str) -> list[str]:
     """A calculated column: the same formula in every row (structured references need no shifting)."""
-    head = np.char.add(np.char.add(f'<{prefix}c r="', refs.astype(str)), f'"{style}').astype(object)
-    return head + f"><{prefix}f>{formula}</{prefix}f></{prefix}c>"
+    tail = f"><{prefix}f>{formula}</{prefix}f></{prefix}c>"
+    return [f'<{prefix}c r="{ref}"{style}{tail}' for ref in refs]
 
 
 def _tails(values: pd.Series, p: str, date1904: bool) -> np.ndarray:
@@ -120,8 +121,9 @@ def _numbers(data: np.ndarray, p: str) -> np.ndarray:
         raise CellValueError(int(bad[0]), f"{data[bad[0]]} is not a number Excel can store")
     missing = np.isnan(data)
     whole = ~missing & (np.abs(data) < 2 ** 53) & (data == np.round(data))
-    text = data.astype(str).astype(object)
-    text[whole] = data[whole].astype(np.int64).astype(str)
-    out = f"><{p}v>" + text + f"</{p}v></{p}c>"
-    out[missing] = "/>"
+    other = ~missing & ~whole
+    pre, post = f"><{p}v>", f"</{p}v></{p}c>"
+    out = np.full(len(data), "/>", dtype=object)
+    out[whole] = [f"{pre}{v}{post}" for v in data[whole].astype(np.int64).tolist()]
+    out[other] = [f"{pre}{v!r}{post}" for v in data[other].tolist()]  # Python's shortest repr, as numpy's
     return out

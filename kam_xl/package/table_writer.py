@@ -22,7 +22,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from kam_xl.a1 import column_letters
@@ -146,19 +145,20 @@ def _refuse_overlap(table: table_part.Table, tables: list[table_part.Table], new
 def _rows(body: pd.DataFrame, table: table_part.Table, styles: dict[int, str], first: int, rows: int, prefix: str,
           date1904: bool, where: str) -> list[str]:
     """The markup of the table's cells, row by row, for sheet rows ``first`` on (``body`` holds those rows)."""
-    numbers = np.arange(first, first + rows).astype(str)
-    markup = np.full(rows, "", dtype=object)
+    numbers = [str(n) for n in range(first, first + rows)]
+    columns = []
     for offset, column in enumerate(table.columns):
         col = table.first_col + offset
-        refs = np.char.add(column_letters(col), numbers)
+        letters = column_letters(col)
+        refs = [letters + n for n in numbers]
         style = styles.get(col, "")
         if column.formula is not None:
-            markup = markup + formula_cells(column.formula.decode("utf-8"), refs, style, prefix)
+            columns.append(formula_cells(column.formula.decode("utf-8"), refs, style, prefix))
             continue
         values = body[column.name] if len(body) or not rows else pd.Series([None], dtype=object)
         try:
-            markup = markup + column_cells(values, refs, style, prefix, date1904=date1904)
+            columns.append(column_cells(values, refs, style, prefix, date1904=date1904))
         except CellValueError as exc:
             raise PackageError(where, f"{where}: data row {first - table.body_row + exc.row + 1}, column "
                                       f"{column.name!r}: {exc}") from None
-    return markup.tolist()
+    return list(map("".join, zip(*columns)))

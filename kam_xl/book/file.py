@@ -13,6 +13,7 @@ import io
 import os
 import zipfile
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,7 @@ class FileBook:
         self.recalc = recalc
         self.lock_timeout = lock_timeout
         self._cache: dict | None = None
+        self._ahead: Future | None = None
 
     def read_table(self, name: str) -> pd.DataFrame:
         read = self._read()
@@ -59,9 +61,22 @@ class FileBook:
         frame.attrs = dict(read["tables"][found].attrs)
         return frame
 
+    def read_ahead(self) -> None:
+        """Begin reading the file's tables (what :meth:`_read` keeps) on a second thread, which the reader lets
+        go of the GIL for most of the time: the caller goes on meanwhile, and the next reading waits for it."""
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam_xl-read")
+        self._ahead = pool.submit(self._read_now)
+        pool.shutdown(wait=False)  # the thread ends with the reading
+
     def _read(self) -> dict:
         """Every table's cells and the as-of cell, read in one opening of the file and kept while the file
         stays as it is (a refresh's steps read the same tables); a table's frame is made when first asked."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.result()  # raises what the reading raised
+        return self._read_now()
+
+    def _read_now(self) -> dict:
         import python_calamine as pc
 
         from kam_xl.template.sheet_settings import AS_OF_ROW, SHEET

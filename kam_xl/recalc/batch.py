@@ -18,6 +18,7 @@ hours is taken as left behind by a crash, and the report notes it.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -153,6 +154,8 @@ def _with_steps(path: Path, steps, as_of, out, lock_timeout, report: FileReport)
     from kam_xl.book.file import FileBook, write_tables
 
     book = FileBook(path, recalc=False, lock_timeout=lock_timeout)
+    book.read_ahead()  # the tables are read on a second thread while the modules of the steps and the
+    importlib.import_module("kam_xl.udfs")  # recalculation load (the cell functions: pandas, scipy)
     try:  # plain ranges the workbook reads, grown by rows added below them: their names move with them
         names = book.grown_names()
     except InputError:  # the steps below name the problem

@@ -31,6 +31,12 @@ _cache = ContentCache(size=32)
 _DEFAULTS = Settings()
 
 
+def forget() -> None:
+    """Drop the results remembered so far: the headless engine calls it per workbook, so that a process
+    recalculating many workbooks holds one workbook's tables at a time."""
+    _cache.clear()
+
+
 def cell_function(fn):
     """Turn any failure into a short ``#KAM: …`` text for the cell; keep the signature for xlwings."""
 

@@ -78,7 +78,11 @@ class CallLog:
 
 
 def register_udfs(workbook: fz.Workbook, log: CallLog | None = None) -> list[str]:
-    """Register every public udf on ``workbook``; returns the names. ``log`` records each call's result."""
+    """Register every public udf on ``workbook``; returns the names. ``log`` records each call's result. The
+    results the udfs remember (by the content of their arguments) start afresh with each workbook."""
+    from kam_xl import udfs
+
+    udfs.forget()
     names = []
     for name, function in public_udfs().items():
         required, total = _arity(function)

@@ -16,19 +16,28 @@ in_memory mode gives every zip entry the fixed 1980-01-01 timestamp, and add_rib
 
 from __future__ import annotations
 
+import importlib
 import io
 import types
+from pathlib import Path
 
 import xlsxwriter
-
-from kam_xl.template.ribbon import add_ribbon
-from kam_xl.template.udf_wrappers import generate_function_help_module, generate_udf_module
-from kam_xl.template.vba import SRC_DIR, WORKBOOK_CODE_NAME, build_vba_project
 
 __all__ = ["CUSTOM_UI", "add_ribbon", "build_vba_project", "embed_vba", "generate_function_help_module",
            "generate_udf_module"]
 
-CUSTOM_UI = SRC_DIR / "customUI14.xml"
+CUSTOM_UI = Path(__file__).parent / "src" / "customUI14.xml"
+
+# The macro side loads when first used: a command that only reads where a workbook's inputs live
+# (kam_xl.template.sources) need not import the VBA project builder.
+_LAZY = {"add_ribbon": "ribbon", "build_vba_project": "vba", "generate_function_help_module": "udf_wrappers",
+         "generate_udf_module": "udf_wrappers"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def embed_vba(workbook: xlsxwriter.Workbook, udf_module: types.ModuleType | str = "kam_xl.udfs") -> list[str]:
@@ -45,6 +54,9 @@ def embed_vba(workbook: xlsxwriter.Workbook, udf_module: types.ModuleType | str 
         if sheet.vba_codename is None:
             sheet.set_vba_name()
         code_names.append(sheet.vba_codename)
+    from kam_xl.template.udf_wrappers import generate_function_help_module, generate_udf_module
+    from kam_xl.template.vba import WORKBOOK_CODE_NAME, build_vba_project
+
     workbook.set_vba_name(WORKBOOK_CODE_NAME)
     project = build_vba_project(code_names, generate_udf_module(udf_module),
                                 generate_function_help_module(udf_module))

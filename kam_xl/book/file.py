@@ -173,9 +173,10 @@ class FileBook:
 
     def read_stamp(self) -> Stamp | None:
         """The workbook's stamp (kam_xl.stamp); None without a kam_xl Settings table. Reads the Settings table
-        alone unless the file's tables are read already: ``kam-xl recalc`` asks it of every workbook, and a
-        workbook's other tables may hold hundreds of thousands of rows."""
-        if self._cache is not None:
+        alone unless the file's tables are read already (or being read): ``kam-xl recalc`` asks it of every
+        workbook, and a workbook's other tables may hold hundreds of thousands of rows."""
+        if self._cache is not None or self._ahead is not None:
+            self._read()
             return frames.read_stamp(self)
         import python_calamine as pc
 

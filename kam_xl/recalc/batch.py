@@ -81,7 +81,8 @@ def recalc_file(path: Path, out_dir: Path | None = None, as_of: dt.date | None =
         with workbook_lock(target, lock_timeout), collector_paused():  # held over read, recalculation, write
             guard(path, limits)  # zip bombs, lying directories, DTDs: refused before anything parses the file
             check_package(path)  # a clear reason for a bad file before a long recalculation
-            _check_stamp(path)
+            if not steps:  # with steps, their reading of the tables gives the stamp
+                _check_stamp(path)
             if steps:
                 result, written = _with_steps(path, steps, as_of, target if out_dir is not None else None,
                                               lock_timeout, report)
@@ -112,15 +113,16 @@ def recalc_file(path: Path, out_dir: Path | None = None, as_of: dt.date | None =
     return report
 
 
-def _check_stamp(path: Path) -> None:
+def _check_stamp(path: Path, book=None) -> None:
     """InputError when a kam_xl workbook was written in another workbook format: its formulas would be computed
-    by functions of another contract (kam_xl.stamp); other workbooks pass."""
+    by functions of another contract (kam_xl.stamp); other workbooks pass. ``book``: a FileBook of ``path``
+    whose reading of the tables gives the stamp."""
     if not _holds_settings_table(path):
         return  # not a kam_xl workbook: no stamp to read (and no pandas to import for it)
     from kam_xl.book.file import require_current
 
     try:
-        require_current(path)
+        require_current(path, book)
     except InputError as exc:
         raise InputError(f"{exc}; not recalculated, left as it was") from None
     except Exception:  # a file calamine cannot read: the recalculation itself names what is wrong with it
@@ -156,6 +158,7 @@ def _with_steps(path: Path, steps, as_of, out, lock_timeout, report: FileReport)
     book = FileBook(path, recalc=False, lock_timeout=lock_timeout)
     book.read_ahead()  # the tables are read on a second thread while the modules of the steps and the
     importlib.import_module("kam_xl.udfs")  # recalculation load (the cell functions: pandas, scipy)
+    _check_stamp(path, book)
     try:  # plain ranges the workbook reads, grown by rows added below them: their names move with them
         names = book.grown_names()
     except InputError:  # the steps below name the problem

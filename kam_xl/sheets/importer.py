@@ -148,7 +148,8 @@ def import_file(book: str | os.PathLike, export: str | os.PathLike, **options) -
         fresh, skipped, grown = _with_new_lines(files, lines)
         found = pd.concat([rejected, file_check(target, files, {TABLE: grown.ours} if grown else None)],
                           ignore_index=True)
-        write_tables(target, ({grown.name: grown.appended} if grown else {}) | {"DataCheck": found})
+        # the grown table last: the in-memory copy made after each table holds its large sheet once
+        write_tables(target, {"DataCheck": found} | ({grown.name: grown.appended} if grown else {}))
     return ImportReport(Path(export).name, len(fresh), skipped, rejected)
 
 

@@ -749,3 +749,26 @@ def test_a_part_deflated_ahead_is_checked_byte_for_byte_as_written(tmp_path):
         written.write_bytes(bytes(data))
         with pytest.raises(writer.PackageError, match="did not read back"):
             writer._verify(written, archive, {"big.xml": big}, source, ahead)
+
+
+def test_parts_inflated_once_serve_a_copy_that_kept_them_and_only_those(tmp_path):
+    import io
+
+    from kam_xl.package import zipcopy
+
+    source = tmp_path / "book.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("kept.xml", b"<kept/>" * 1000)
+        z.writestr("changed.xml", b"<old/>" * 1000)
+    inflated = zipcopy.Inflated(source)
+    copy = io.BytesIO()
+    with open(source, "rb") as raw, zipfile.ZipFile(source) as archive:
+        zipcopy.copy_archive(raw, archive, {"changed.xml": b"<new/>" * 1000}, copy)
+    with zipfile.ZipFile(io.BytesIO(copy.getvalue())) as archive:
+        kept, changed = archive.getinfo("kept.xml"), archive.getinfo("changed.xml")
+        assert inflated.read(archive, kept) is inflated._parts["kept.xml"][1]      # taken, not inflated again
+        assert inflated.read(archive, kept) == b"<kept/>" * 1000
+        assert inflated.read(archive, changed) == b"<new/>" * 1000                  # new bytes: read anew
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(b"PK\x03\x04 not a zip")
+    assert zipcopy.Inflated(damaged)._parts == {}                                   # its readers say why

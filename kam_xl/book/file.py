@@ -247,11 +247,13 @@ class Written:
 
 def write_tables(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame | Appended], *, recalc: bool = True,
                  as_of: dt.date | None = None, out: str | os.PathLike | None = None,
-                 lock_timeout: float = 30.0, names: Mapping[str, str] | None = None) -> Written:
+                 lock_timeout: float = 30.0, names: Mapping[str, str] | None = None,
+                 inflated: zipcopy.Inflated | None = None) -> Written:
     """Make each frame the body of its table and recalculate, in one atomic write of ``path`` (or a new file
     ``out``, leaving ``path`` as it was): each table is written into an in-memory copy of the package, the
     copy is recalculated (``as_of`` pins TODAY()), and the changed parts go into the file in one swap.
-    ``names`` (defined name -> what it refers to, e.g. a plain range grown by new rows) are set first."""
+    ``names`` (defined name -> what it refers to, e.g. a plain range grown by new rows) are set first.
+    ``inflated``: the parts of ``path`` inflated before (the recalculation takes the unchanged ones from it)."""
     source = Path(path)
     done = Written()
 
@@ -280,7 +282,7 @@ def write_tables(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame | Ap
 
             current.fp.seek(0)
             try:
-                done.result = recalculate(current.fp.read(), as_of=as_of)
+                done.result = recalculate(current.fp.read(), as_of=as_of, inflated=inflated)
             except (KeyboardInterrupt, SystemExit, MemoryError):
                 raise
             except BaseException as exc:  # the engine's own failures (a Rust panic is a BaseException)
@@ -288,7 +290,7 @@ def write_tables(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame | Ap
                                            "); nothing written") from None
             values, spills = done.result.to_write()
             parts, done.values = value_parts(source, current, values, all_computed=done.result.all_computed,
-                                             spills=spills)
+                                             spills=spills, inflated=inflated)
             replaced.update(parts)
         return replaced
 

@@ -160,12 +160,14 @@ def _opened(source: Path, out, lock_timeout: float):
 
 
 def value_parts(source: str | os.PathLike, archive: zipfile.ZipFile, values, *, all_computed: bool,
-                spills=None) -> tuple[dict[str, bytes], WriteReport]:
+                spills=None, inflated: zipcopy.Inflated | None = None) -> tuple[dict[str, bytes], WriteReport]:
     """The entries :func:`write_values` would rewrite, {name: new bytes}, computed on an open package (an
-    in-memory one too) without writing; ``source`` names the file in messages."""
+    in-memory one too) without writing; ``source`` names the file in messages; ``inflated``: parts inflated
+    before."""
     path = Path(source)
     report = WriteReport(source=path, path=path)
-    return _edits(path, archive, _requests(path, values), _spills(path, spills), all_computed, report), report
+    return _edits(path, archive, _requests(path, values), _spills(path, spills), all_computed, report,
+                  inflated), report
 
 
 def check_package(path: str | os.PathLike) -> None:
@@ -246,7 +248,7 @@ def _spills(source: Path, spills) -> dict[str, dict[tuple[int, int], tuple[int, 
 
 
 def _edits(source: Path, archive: zipfile.ZipFile, requests, spills, all_computed: bool,
-           report: WriteReport) -> dict[str, bytes]:
+           report: WriteReport, inflated: zipcopy.Inflated | None = None) -> dict[str, bytes]:
     """Entry name -> new content, for every part whose bytes change."""
     workbook = _workbook(source, archive)
     replaced: dict[str, bytes] = {}
@@ -261,7 +263,7 @@ def _edits(source: Path, archive: zipfile.ZipFile, requests, spills, all_compute
         report.errors_stored_as_value += sum(v.downgraded for v in targets.values())
         if not targets and not spills.get(name):
             continue
-        xml = _read(source, archive, sheet.part)
+        xml = _read(source, archive, sheet.part, inflated)
         try:
             result = sheet_part.write_cached(xml, targets, spills.get(name))
         except sheet_part.SheetError as exc:
@@ -305,9 +307,9 @@ def _workbook(source: Path, archive: zipfile.ZipFile) -> workbook_part.Workbook:
         raise PackageError(source, f"{source}: damaged workbook part ({exc})") from None
 
 
-def _read(source: Path, archive: zipfile.ZipFile, part: str) -> bytes:
+def _read(source: Path, archive: zipfile.ZipFile, part: str, inflated: zipcopy.Inflated | None = None) -> bytes:
     try:
-        return archive.read(part)
+        return inflated.read(archive, archive.getinfo(part)) if inflated is not None else archive.read(part)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
         raise PackageError(source, f"{source}: {part} is damaged ({exc})") from None
     except RuntimeError as exc:  # zipfile: "File … is encrypted, password required"

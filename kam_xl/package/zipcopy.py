@@ -23,6 +23,7 @@ than stored/deflate are refused rather than rewritten half-understood.
 
 from __future__ import annotations
 
+import os
 import struct
 import zipfile
 import zlib
@@ -85,6 +86,36 @@ class Ahead:
     def __exit__(self, *exc) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._jobs.clear()
+
+
+class Inflated:
+    """The parts of a package inflated once, for a later reading of a copy of it: a part whose compressed bytes
+    in the copy are the very ones inflated here (kept as they were by :func:`copy_archive`) is taken from
+    here instead of being inflated again."""
+
+    def __init__(self, path: str | os.PathLike):
+        self._parts: dict[str, tuple[bytes, bytes]] = {}  # name -> (compressed bytes, content)
+        try:
+            with open(path, "rb") as raw, zipfile.ZipFile(raw) as archive:
+                for info in archive.infolist():
+                    if info.compress_type == DEFLATED and not info.flag_bits & FLAG_ENCRYPTED:
+                        try:
+                            content = archive.read(info)
+                            raw.seek(data_offset(raw, info))
+                        except (zipfile.BadZipFile, zlib.error, EOFError, ZipCopyError):
+                            continue  # a damaged part: its later reader says what is wrong with it
+                        self._parts[info.filename] = (raw.read(info.compress_size), content)
+        except (OSError, zipfile.BadZipFile):
+            self._parts.clear()  # the file's readers say what is wrong with it
+
+    def read(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+        """The content of ``info`` in ``archive`` (whose ``fp`` is seekable)."""
+        known = self._parts.get(info.filename)
+        if known is not None and info.compress_type == DEFLATED and info.compress_size == len(known[0]):
+            archive.fp.seek(data_offset(archive.fp, info))
+            if archive.fp.read(info.compress_size) == known[0]:
+                return known[1]
+        return archive.read(info)
 
 
 def _deflated_fast(content: bytes) -> tuple[bytes, int]:

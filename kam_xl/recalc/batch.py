@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kam_xl.errors import InputError
-from kam_xl.package import ErrorValue, check_package, workbook_lock, write_values
+from kam_xl.package import ErrorValue, check_package, workbook_lock, write_values, zipcopy
 from kam_xl.package.cell_values import MAX_TEXT
 from kam_xl.package.limits import Limits, guard
 from kam_xl.package.names import WORKBOOK_SUFFIXES
@@ -157,7 +157,8 @@ def _with_steps(path: Path, steps, as_of, out, lock_timeout, report: FileReport)
 
     book = FileBook(path, recalc=False, lock_timeout=lock_timeout)
     book.read_ahead()  # the tables are read on a second thread while the modules of the steps and the
-    importlib.import_module("kam_xl.udfs")  # recalculation load (the cell functions: pandas, scipy)
+    importlib.import_module("kam_xl.udfs")  # recalculation load (the cell functions: pandas, scipy), and
+    inflated = zipcopy.Inflated(path)       # the parts are inflated for the recalculation of the new copy
     _check_stamp(path, book)
     try:  # plain ranges the workbook reads, grown by rows added below them: their names move with them
         names = book.grown_names()
@@ -176,7 +177,8 @@ def _with_steps(path: Path, steps, as_of, out, lock_timeout, report: FileReport)
         except InputError as exc:
             what = step.__name__.removesuffix("_step")
             report.note = "; ".join(filter(None, [report.note, f"{what} table not written: {exc}"]))
-    done = write_tables(path, frames, as_of=as_of, out=out, lock_timeout=lock_timeout, names=names)
+    done = write_tables(path, frames, as_of=as_of, out=out, lock_timeout=lock_timeout, names=names,
+                        inflated=inflated)
     report.tables = {t.table: t.rows_after for t in done.tables}
     done.values.written = done.changed
     return done.result, done.values

@@ -112,14 +112,14 @@ class RecalcResult:
 
 
 def recalculate(source: str | os.PathLike | bytes, *, as_of: dt.date | None = None,
-                inputs: dict[tuple[str, str], object] | None = None) -> RecalcResult:
+                inputs: dict[tuple[str, str], object] | None = None, inflated=None) -> RecalcResult:
     """Recalculate every formula of the workbook ``source`` (a path or the file's bytes); the file is only read.
 
     ``inputs`` {(sheet, A1): value} replaces constant cells before the calculation (a what-if: the file keeps
-    its own values)."""
+    its own values). ``inflated``: parts inflated before (xlsx_view.present)."""
     started = time.perf_counter()
     with collector_paused():
-        result = _recalculate(source, as_of, inputs or {})
+        result = _recalculate(source, as_of, inputs or {}, inflated)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -142,9 +142,9 @@ def collector_paused():
 
 
 def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None,
-                 inputs: dict[tuple[str, str], object]) -> RecalcResult:
+                 inputs: dict[tuple[str, str], object], inflated=None) -> RecalcResult:
     data = bytes(source) if isinstance(source, (bytes, bytearray, memoryview)) else Path(source).read_bytes()
-    view = xlsx_view.present(data)
+    view = xlsx_view.present(data, inflated)
     book = fz.Workbook.from_bytes(view.data, backend=BACKEND)
     book.set_temporal_egress("serial")
     for t in view.tables:

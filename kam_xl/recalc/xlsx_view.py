@@ -120,10 +120,12 @@ class XlsxView:
         return sum(len(s.cells) for s in self.sheets)
 
 
-def present(data: bytes) -> XlsxView:
-    """An in-memory copy of the package ``data`` the engine can load, and the map of its formulas."""
+def present(data: bytes, inflated=None) -> XlsxView:
+    """An in-memory copy of the package ``data`` the engine can load, and the map of its formulas.
+    ``inflated`` (kam_xl.package.zipcopy.Inflated): parts inflated before, taken where ``data`` kept them."""
     with zipfile.ZipFile(io.BytesIO(data)) as source:
-        parts = {info.filename: source.read(info) for info in source.infolist()}
+        read = source.read if inflated is None else functools.partial(inflated.read, source)
+        parts = {info.filename: read(info) for info in source.infolist()}
     hostile = next((name for name, body in parts.items()
                     if not name.startswith(MEDIA) and declares_dtd(body)), None)  # media: bytes, never parsed
     if hostile is not None:  # kam_xl.package.limits.guard refuses such files first; this is for other callers

@@ -132,24 +132,27 @@ def import_file(book: str | os.PathLike, export: str | os.PathLike, **options) -
     workbook's lock: any failure leaves the workbook as it was."""
     from kam_xl.book import FileBook
     from kam_xl.book.file import require_current, write_tables
-    from kam_xl.package import workbook_lock
+    from kam_xl.package import workbook_lock, zipcopy
     from kam_xl.sheets.checkbook import file_check
 
     target = Path(book)
     files = FileBook(target, recalc=False)  # one reading of the workbook, again only if it changes meanwhile
-    # The export is parsed on a second thread while the workbook is read (the reader lets go of the GIL);
-    # a problem of the workbook is told first, as without the thread.
+    # The export is parsed, and then the workbook's parts inflated for the recalculation, on a second thread
+    # while the workbook is read (the reader lets go of the GIL); a problem of the workbook is told first.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam_xl-export") as pool:
         parsed = pool.submit(read_export, export, **options)
+        inflating = pool.submit(zipcopy.Inflated, target)
         require_current(target, files)
         refuse_plain_range(files)
         lines, rejected = parsed.result()
+        inflated = inflating.result()
     with workbook_lock(target):
         fresh, skipped, grown = _with_new_lines(files, lines)
         found = pd.concat([rejected, file_check(target, files, {TABLE: grown.ours} if grown else None)],
                           ignore_index=True)
         # the grown table last: the in-memory copy made after each table holds its large sheet once
-        write_tables(target, {"DataCheck": found} | ({grown.name: grown.appended} if grown else {}))
+        write_tables(target, {"DataCheck": found} | ({grown.name: grown.appended} if grown else {}),
+                     inflated=inflated)
     return ImportReport(Path(export).name, len(fresh), skipped, rejected)
 
 

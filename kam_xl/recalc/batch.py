@@ -81,12 +81,11 @@ def recalc_file(path: Path, out_dir: Path | None = None, as_of: dt.date | None =
         with workbook_lock(target, lock_timeout), collector_paused():  # held over read, recalculation, write
             guard(path, limits)  # zip bombs, lying directories, DTDs: refused before anything parses the file
             check_package(path)  # a clear reason for a bad file before a long recalculation
-            if not steps:  # with steps, their reading of the tables gives the stamp
-                _check_stamp(path)
-            if steps:
+            if steps:  # their reading of the tables gives the stamp
                 result, written = _with_steps(path, steps, as_of, target if out_dir is not None else None,
                                               lock_timeout, report)
             else:
+                _check_stamp(path)
                 result = recalculate(path, as_of=as_of)
                 _too_long_as_errors(result)
                 values, spills = result.to_write()

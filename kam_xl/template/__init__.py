@@ -26,7 +26,8 @@ import xlsxwriter
 __all__ = ["CUSTOM_UI", "add_ribbon", "build_vba_project", "embed_vba", "generate_function_help_module",
            "generate_udf_module"]
 
-CUSTOM_UI = Path(__file__).parent / "src" / "customUI14.xml"
+SRC_DIR = Path(__file__).resolve().parent / "src"  # the text sources the build reads (package data)
+CUSTOM_UI = SRC_DIR / "customUI14.xml"
 
 # The macro side loads when first used: a command that only reads where a workbook's inputs live
 # (kam_xl.template.sources) need not import the VBA project builder.

@@ -40,8 +40,8 @@ import xlsxwriter
 import xlwings
 from pyopenvba import ExcelFile, VBAModuleKind
 
-#: The text sources of the macro side (package data, so an installed kam_xl builds the workbook too).
-SRC_DIR = Path(__file__).resolve().parent / "src"
+from kam_xl.template import SRC_DIR
+
 XLWINGS_DIR = Path(xlwings.__file__).resolve().parent
 XLWINGS_BAS = XLWINGS_DIR / "xlwings.bas"
 DICTIONARY_CLS = XLWINGS_DIR / "addin" / "Dictionary.cls"

@@ -17,6 +17,7 @@ are.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ TABLE = "Transactions"
 DOCUMENT_ALIASES = DOCUMENT
 LINE_ALIASES = LINE
 KEY = ["document_no", schema.CUSTOMER_ID, schema.TX_DATE, schema.TX_AMOUNT, schema.TX_MARGIN]
+NUMBERS = KEY[2:]  # the parts of a key that need no text
 
 
 @dataclass(frozen=True)
@@ -98,13 +100,18 @@ def read_export(path: str | os.PathLike, *, sheet: str | None = None, sep: str |
 
 def new_lines(table: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The export lines the Transactions table (its cells, headers as in the workbook) does not hold yet, and
-    how many were skipped: the multiset difference by key, in one pass."""
-    held = pd.DataFrame({
-        "document_no": _texts(_column(table, "Document no")), schema.CUSTOMER_ID: _texts(_column(table, "Customer ID")),
-        schema.TX_DATE: pd.to_datetime(_column(table, "Date"), errors="coerce"),
-        schema.TX_AMOUNT: pd.to_numeric(_column(table, "Amount"), errors="coerce"),
-        schema.TX_MARGIN: pd.to_numeric(_column(table, "Margin"), errors="coerce")})
-    key = _keys(held, lines)
+    how many were skipped: the multiset difference by key, in one pass. Only the rows whose day, amount and
+    margin some line has can hold one of the lines: the texts of the others are never worked out (an export
+    of new lines meets few rows)."""
+    numbers = pd.DataFrame({schema.TX_DATE: pd.to_datetime(_column(table, "Date"), errors="coerce"),
+                            schema.TX_AMOUNT: pd.to_numeric(_column(table, "Amount"), errors="coerce"),
+                            schema.TX_MARGIN: pd.to_numeric(_column(table, "Margin"), errors="coerce")})
+    code = _codes(pd.concat([numbers, lines[NUMBERS]], ignore_index=True))
+    near = np.flatnonzero(np.isin(code[:len(numbers)], code[len(numbers):]))
+    held = numbers.iloc[near].reset_index(drop=True).assign(
+        document_no=_texts(_column(table, "Document no").iloc[near]),
+        **{schema.CUSTOMER_ID: _texts(_column(table, "Customer ID").iloc[near])})
+    key = _codes(pd.concat([held[KEY], lines[KEY]], ignore_index=True))
     held_count = np.bincount(key[:len(held)], minlength=key.max(initial=-1) + 1)
     keys = key[len(held):]
     line_no = pd.factorize(lines["line_no"].to_numpy(dtype=object))[0]
@@ -137,11 +144,14 @@ def import_file(book: str | os.PathLike, export: str | os.PathLike, **options) -
 
     target = Path(book)
     files = FileBook(target, recalc=False)  # one reading of the workbook, again only if it changes meanwhile
-    # The export is parsed, and then the workbook's parts inflated for the recalculation, on a second thread
-    # while the workbook is read (the reader lets go of the GIL); a problem of the workbook is told first.
+    # The workbook is read on a second thread (the reader lets go of the GIL), the export parsed and then the
+    # workbook's parts inflated for the recalculation on a third, while the cell functions' modules load; a
+    # problem of the workbook is told first.
+    files.read_ahead()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam_xl-export") as pool:
         parsed = pool.submit(read_export, export, **options)
         inflating = pool.submit(zipcopy.Inflated, target)
+        importlib.import_module("kam_xl.udfs")
         require_current(target, files)
         refuse_plain_range(files)
         lines, rejected = parsed.result()
@@ -272,17 +282,18 @@ def _texts(col: pd.Series) -> np.ndarray:
     return np.append(text.to_numpy(dtype=object), "")[codes]  # code -1: a missing cell
 
 
-def _keys(held: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
-    """One integer per line of ``held`` then of ``lines``, equal where their keys are: the text of document no.
-    and customer, the day, amount and margin to the cent (blank equal to blank), each column factorised and
-    the codes combined a column at a time."""
-    both = pd.concat([held[KEY], lines[KEY]], ignore_index=True)
-    parts = [both["document_no"].astype(object).astype(str), both[schema.CUSTOMER_ID].astype(object).astype(str),
-             pd.to_datetime(both[schema.TX_DATE]).dt.normalize(),
-             *(pd.Series(both[c], dtype=float).round(2) for c in (schema.TX_AMOUNT, schema.TX_MARGIN))]
+def _codes(both: pd.DataFrame) -> np.ndarray:
+    """One integer per row, equal where the rows' keys are: the text of document no. and customer, the day,
+    amount and margin to the cent (blank equal to blank), of the columns ``both`` has; each column factorised
+    and the codes combined a column at a time."""
+    parts = {"document_no": lambda c: c.astype(object).astype(str),
+             schema.CUSTOMER_ID: lambda c: c.astype(object).astype(str),
+             schema.TX_DATE: lambda c: pd.to_datetime(c).dt.normalize(),
+             schema.TX_AMOUNT: lambda c: pd.Series(c, dtype=float).round(2),
+             schema.TX_MARGIN: lambda c: pd.Series(c, dtype=float).round(2)}
     key = np.zeros(len(both), dtype=np.int64)
-    for part in parts:
-        codes, uniques = pd.factorize(part, use_na_sentinel=False)
+    for name in both.columns:
+        codes, uniques = pd.factorize(parts[name](both[name]), use_na_sentinel=False)
         key = pd.factorize(key * (len(uniques) + 1) + codes)[0]
     return key
 

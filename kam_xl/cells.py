@@ -18,6 +18,7 @@ from kam_xl import stamp
 from kam_xl.core.settings import Settings, SettingsError, sources_from_mapping
 from kam_xl.core.typology import parse_yes_no
 from kam_xl.readers import headers as header_names
+from kam_xl.readers.files import cell_grid
 
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 
@@ -39,7 +40,7 @@ def rows(raw) -> list[list]:
     """A range as a list of rows (a scalar becomes one row of one cell); a list of lists is used as it is."""
     if isinstance(raw, (list, tuple)):
         if raw and isinstance(raw[0], (list, tuple)):
-            return raw if isinstance(raw, list) and all(type(r) is list for r in raw) else [list(r) for r in raw]
+            return raw if isinstance(raw, list) and set(map(type, raw)) == {list} else [list(r) for r in raw]
         return [list(raw)]
     return [[raw]]
 
@@ -122,8 +123,8 @@ def column_days(frame: pd.DataFrame, column: str) -> np.ndarray:
 def texts(cells: Iterable) -> list[str]:
     """Text of each cell, with whole numbers shown without ".0" (an id typed as 42 is "42"); blanks ""."""
     cells = list(cells)
-    if all(type(c) is str for c in cells):
-        return [c.strip() for c in cells]
+    if set(map(type, cells)) <= {str}:
+        return list(map(str.strip, cells))
     out = []
     for c in cells:
         if is_blank(c):
@@ -160,13 +161,19 @@ def table(raw, what: str, columns: Mapping[str, str] | None = None) -> pd.DataFr
         headers = [f"{h}_{i}" if h == canonical and i != at else h for i, h in enumerate(headers)]
         headers[at] = canonical
     body = grid[1:]
+    cells = cell_grid(body, len(headers)) if body else None  # one 2-D array when the rows are even
     # A row is left out when all its cells are blank; only rows whose first cell is blank can be.
-    blank = {i for i, r in enumerate(body) if (not r or is_blank(r[0])) and all(is_blank(c) for c in r)}
+    if cells is None:
+        blank = {i for i, r in enumerate(body) if (not r or is_blank(r[0])) and all(is_blank(c) for c in r)}
+    else:  # each distinct first cell is looked at once
+        codes, firsts = pd.factorize(cells[:, 0])
+        maybe = np.append(np.fromiter(map(is_blank, firsts), bool, len(firsts)), True)[codes]
+        blank = {i for i in np.flatnonzero(maybe).tolist() if all(map(is_blank, body[i]))}
     if blank:
         kept = [i for i in range(len(body)) if i not in blank]
-        body, index = [body[i] for i in kept], [i + 1 for i in kept]
+        body, index = [body[i] for i in kept] if cells is None else cells[kept], [i + 1 for i in kept]
     else:
-        index = range(1, len(body) + 1)
+        body, index = body if cells is None else cells, range(1, len(body) + 1)
     frame = pd.DataFrame(body, columns=headers, index=index, dtype=object)
     frame.attrs.update(table=what, headers={h: str(raw_h or "").strip() for h, raw_h in zip(headers, grid[0])})
     return frame

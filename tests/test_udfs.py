@@ -212,3 +212,16 @@ def test_setup_check_says_ready_with_the_versions():
 
     answer = udfs.SETUP_CHECK()
     assert answer.startswith("ready: ") and kam_xl.__version__ in answer and platform.python_version() in answer
+
+
+@pytest.mark.parametrize("ragged", [False, True])
+def test_a_table_leaves_out_only_rows_blank_in_every_cell_and_keeps_each_rows_data_row(ragged):
+    from kam_xl import cells
+
+    raw = [["Date", "Customer ID"], [1.0, "A"], [None, "  "], [None, "B"], ["", None], [float("nan"), None],
+           [" ", "C"], [2.0, "D"]]
+    if ragged:
+        raw[4] = [""]  # a short row (only a list handed over by hand can be one): padded with blanks
+    frame = cells.table(raw, "Transactions")
+    assert list(frame.index) == [1, 3, 6, 7]
+    assert frame["customer_id"].tolist() == ["A", "B", "C", "D"] and frame["date"].tolist()[::3] == [1.0, 2.0]

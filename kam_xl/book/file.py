@@ -270,7 +270,7 @@ def write_tables(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame | Ap
             replaced[workbook.part] = xml
             current = _in_memory(archive, replaced)
         for name, frame in frames.items():
-            parts, write = table_parts(source, current, workbook, name, frame)
+            parts, write = table_parts(source, current, workbook, name, frame, inflated)
             replaced.update(parts)
             for part, content in parts.items():  # a large sheet is deflated while the engine works
                 ahead.start(part, content)

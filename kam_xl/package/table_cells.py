@@ -36,16 +36,16 @@ class CellValueError(ValueError):
 
 def column_cells(values: pd.Series, refs: Sequence[str], style: str, prefix: str, *, date1904: bool) -> list[str]:
     """The ``<c>`` elements of one column; ``refs`` are the cells' references ("D2", "D3", …)."""
-    return [f'<{prefix}c r="{ref}"{style}{tail}' for ref, tail in zip(refs, _tails(values, prefix, date1904).tolist())]
+    return [f'<{prefix}c r="{ref}"{style}{tail}' for ref, tail in zip(refs, cell_tails(values, prefix, date1904).tolist())]
 
 
-def formula_cells(formula: str, refs: Sequence[str], style: str, prefix: str) -> list[str]:
-    """A calculated column: the same formula in every row (structured references need no shifting)."""
-    tail = f"><{prefix}f>{formula}</{prefix}f></{prefix}c>"
-    return [f'<{prefix}c r="{ref}"{style}{tail}' for ref in refs]
+def formula_tail(formula: str, prefix: str) -> str:
+    """The tail of a calculated column's cells: the same formula in every row (structured references need no
+    shifting)."""
+    return f"><{prefix}f>{formula}</{prefix}f></{prefix}c>"
 
 
-def _tails(values: pd.Series, p: str, date1904: bool) -> np.ndarray:
+def cell_tails(values: pd.Series, p: str, date1904: bool) -> np.ndarray:
     """Everything of each cell after its ``r`` and ``s`` attributes."""
     empty = "/>"
     dtype = values.dtype

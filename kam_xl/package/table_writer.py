@@ -18,6 +18,7 @@ new lines, not 300,000.
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +28,10 @@ import pandas as pd
 from kam_xl.a1 import column_letters
 from kam_xl.package import table_body, table_part
 from kam_xl.package.errors import PackageError
-from kam_xl.package.table_cells import CellValueError, column_cells, formula_cells
+from kam_xl.package.table_cells import CellValueError, cell_tails, formula_tail
 from kam_xl.package.table_ranges import moved_names
 from kam_xl.package.writer import replace_parts
+from kam_xl.package.zipcopy import Inflated
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,11 @@ def write_table(path: str | os.PathLike, name: str, frame: pd.DataFrame | Append
     return done[0]
 
 
-def table_parts(source: Path, archive, workbook, name: str,
-                frame: pd.DataFrame | Appended) -> tuple[dict[str, bytes], TableWrite]:
+def table_parts(source: Path, archive, workbook, name: str, frame: pd.DataFrame | Appended,
+                inflated: Inflated | None = None) -> tuple[dict[str, bytes], TableWrite]:
     """The entries :func:`write_table` rewrites, {name: new bytes}, computed on an open package (``archive``,
-    its ``workbook`` part), without writing anything; ``source`` names the file in messages."""
+    its ``workbook`` part), without writing anything; ``source`` names the file in messages. ``inflated``: the
+    parts of ``source`` inflated before (an unchanged sheet is taken from there)."""
     try:
         table, tables = table_part.find_table(archive, workbook, name)
     except table_part.TableError as exc:
@@ -89,7 +92,8 @@ def table_parts(source: Path, archive, workbook, name: str,
     rows = max(len(body), 1)
     new_last = table.body_row + rows - 1
     _refuse_overlap(table, tables, new_last, where)
-    sheet_xml = archive.read(table.sheet.part)
+    info = archive.getinfo(table.sheet.part)
+    sheet_xml = inflated.read(archive, info) if inflated else archive.read(info)
     try:
         styles = table_body.body_styles(sheet_xml, table)
         markup = _rows(body.iloc[keep:], table, styles, table.body_row + keep, rows - keep,
@@ -144,21 +148,19 @@ def _refuse_overlap(table: table_part.Table, tables: list[table_part.Table], new
 
 def _rows(body: pd.DataFrame, table: table_part.Table, styles: dict[int, str], first: int, rows: int, prefix: str,
           date1904: bool, where: str) -> list[str]:
-    """The markup of the table's cells, row by row, for sheet rows ``first`` on (``body`` holds those rows)."""
-    numbers = [str(n) for n in range(first, first + rows)]
-    columns = []
+    """The markup of the table's cells, row by row, for sheet rows ``first`` on (``body`` holds those rows): each
+    column's cell tails worked out a column at a time, then one row template filled per row."""
+    tails, template = [], []
     for offset, column in enumerate(table.columns):
         col = table.first_col + offset
-        letters = column_letters(col)
-        refs = [letters + n for n in numbers]
-        style = styles.get(col, "")
+        template.append(f'<{prefix}c r="{column_letters(col)}{{0}}"{styles.get(col, "")}{{{offset + 1}}}')
         if column.formula is not None:
-            columns.append(formula_cells(column.formula.decode("utf-8"), refs, style, prefix))
+            tails.append(itertools.repeat(formula_tail(column.formula.decode("utf-8"), prefix), rows))
             continue
         values = body[column.name] if len(body) or not rows else pd.Series([None], dtype=object)
         try:
-            columns.append(column_cells(values, refs, style, prefix, date1904=date1904))
+            tails.append(cell_tails(values, prefix, date1904).tolist())
         except CellValueError as exc:
             raise PackageError(where, f"{where}: data row {first - table.body_row + exc.row + 1}, column "
                                       f"{column.name!r}: {exc}") from None
-    return list(map("".join, zip(*columns)))
+    return list(map("".join(template).format, range(first, first + rows), *tails))

@@ -137,12 +137,18 @@ def import_file(book: str | os.PathLike, export: str | os.PathLike, **options) -
     workbook reads) and write the Data check table (the export's rejected rows, then the workbook's own
     problems, checked on the table as it will be), with the recalculation, in one atomic write under the
     workbook's lock: any failure leaves the workbook as it was."""
+    from kam_xl.recalc.engine import collector_paused
+
+    with collector_paused():  # a 100,000-line export and a 200,000-line table: millions of objects, no cycles
+        return _import_file(Path(book), export, options)
+
+
+def _import_file(target: Path, export: str | os.PathLike, options: dict) -> ImportReport:
     from kam_xl.book import FileBook
     from kam_xl.book.file import require_current, write_tables
     from kam_xl.package import workbook_lock, zipcopy
     from kam_xl.sheets.checkbook import file_check
 
-    target = Path(book)
     files = FileBook(target, recalc=False)  # one reading of the workbook, again only if it changes meanwhile
     # The workbook is read on a second thread (the reader lets go of the GIL), the export parsed and then the
     # workbook's parts inflated for the recalculation on a third, while the cell functions' modules load; a

@@ -101,15 +101,19 @@ class FileBook:
         self._cache = {"stamp": stamp, "tables": {}, "sheet_tables": {}, "raw": raw, "as_of": _day(as_of)}
         return self._cache
 
-    def sheet_table(self, name: str) -> pd.DataFrame | None:
+    def sheet_table(self, name: str, body: bool = True) -> pd.DataFrame | None:
         """Table ``name`` as :func:`kam_xl.readers.read_table` reads it (every row, blank ones too, indexed by
-        its sheet row; headers as written), from the same reading as :meth:`read_table`; None without it."""
+        its sheet row; headers as written), from the same reading as :meth:`read_table`; None without it.
+        ``body=False``: its headers and ``attrs`` only, no rows."""
         from kam_xl.readers.files import _raw_frame
 
         read = self._read()
         found = next((t for t in read["raw"] if t.casefold() == name.casefold()), None)
         if found is None:
             return None
+        if not body:
+            columns, _, first_row = read["raw"][found]
+            return _raw_frame(columns, [], first_row)
         if found not in read["sheet_tables"]:
             read["sheet_tables"][found] = _raw_frame(*read["raw"][found])
         frame = read["sheet_tables"][found].copy()

@@ -38,8 +38,8 @@ def file_check(path: str | os.PathLike, book=None, replaced: Mapping[str, pd.Dat
         held = {t.name.casefold() for t in table_part.find_tables(archive, workbook_part.read_workbook(archive))}
     present = [t.name for t in TABLES if sources[t.name].kind == "range" or sources[t.name].where.casefold() in held]
 
-    def table(name: str) -> pd.DataFrame:
-        found = book.sheet_table(name)
+    def table(name: str) -> pd.DataFrame:  # a table about to be replaced: its headers and attrs only
+        found = book.sheet_table(name, body=name.casefold() not in replaced)
         return found if found is not None else read_table(path, sheet=name)[0]
 
     tables = {name: table(name) if sources[name].kind == "ours" else read_input(book, name, sources)

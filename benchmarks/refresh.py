@@ -2,7 +2,8 @@
 
 Builds the demo workbook at 10,000 customers / 200,000 transaction lines, then in the same run times each
 command on its own copy of it in a fresh process (as a scheduler starts it) and reads that process's own peak
-memory (its maximum resident set, from wait4). Best of ``--repeat`` runs each.
+memory (its maximum resident set, from wait4). Best of ``--repeat`` runs each; the commands take turns, a
+round of each at a time, so a slow spell of the machine meets each of them alike.
 
 - **refresh vs recalc**: `kam-xl refresh` (Win-back list + Data check + recalculation, one atomic write)
   against `kam-xl recalc` of the same workbook. Target: refresh <= 1.3 x recalc.
@@ -94,20 +95,20 @@ def main() -> None:
                     "refresh": (book, lambda copy: [*cli, "refresh", "--as-of", AS_OF, str(copy)]),
                     "import": (book, lambda copy: [*cli, "import", str(copy), str(export)]),
                     "refresh+": (imported, lambda copy: [*cli, "refresh", "--as-of", AS_OF, str(copy)])}
-        best = {}
-        for name, (source, command) in commands.items():
-            runs = []
-            for i in range(args.repeat):
+        runs = {name: [] for name in commands}
+        for i in range(args.repeat):  # round by round: a slow spell of the machine meets every command alike
+            for name, (source, command) in commands.items():
                 copy = folder / f"{name}-{i}.xlsm"
                 shutil.copy(source, copy)
-                runs.append(measured(command(copy)))
+                runs[name].append(measured(command(copy)))
                 if name == "import" and not imported.exists():
                     copy.rename(imported)
                 else:
                     copy.unlink()
-            best[name] = min(runs)
+        best = {name: min(times) for name, times in runs.items()}
+        for name, times in runs.items():
             print(f"  kam-xl {name:8s} {best[name][0]:7.2f} s  CPU {best[name][1]:6.2f} s  peak memory "
-                  f"{best[name][2]:5.0f} MiB   (runs: {', '.join(f'{s:.2f}' for s, _, _ in runs)} s)")
+                  f"{best[name][2]:5.0f} MiB   (runs: {', '.join(f'{s:.2f}' for s, _, _ in times)} s)")
         print("  (refresh+: refresh of the imported workbook, ~"
               f"{args.transactions + args.export_lines:,} lines)")
         for what, at in (("wall", 0), ("CPU", 1)):

@@ -284,9 +284,8 @@ def write_tables(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame | Ap
         if recalc:
             from kam_xl.recalc.engine import recalculate
 
-            current.fp.seek(0)
-            try:
-                done.result = recalculate(current.fp.read(), as_of=as_of, inflated=inflated)
+            try:  # the in-memory copy is read where it is
+                done.result = recalculate(current.fp, as_of=as_of, inflated=inflated)
             except (KeyboardInterrupt, SystemExit, MemoryError):
                 raise
             except BaseException as exc:  # the engine's own failures (a Rust panic is a BaseException)

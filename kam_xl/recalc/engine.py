@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import io
 import os
 import re
 import time
@@ -111,9 +112,10 @@ class RecalcResult:
         return values, spills
 
 
-def recalculate(source: str | os.PathLike | bytes, *, as_of: dt.date | None = None,
+def recalculate(source: str | os.PathLike | bytes | io.BytesIO, *, as_of: dt.date | None = None,
                 inputs: dict[tuple[str, str], object] | None = None, inflated=None) -> RecalcResult:
-    """Recalculate every formula of the workbook ``source`` (a path or the file's bytes); the file is only read.
+    """Recalculate every formula of the workbook ``source`` (a path, the file's bytes or a buffer holding them);
+    the file is only read.
 
     ``inputs`` {(sheet, A1): value} replaces constant cells before the calculation (a what-if: the file keeps
     its own values). ``inflated``: parts inflated before (xlsx_view.present)."""
@@ -141,9 +143,10 @@ def collector_paused():
             gc.enable()
 
 
-def _recalculate(source: str | os.PathLike | bytes, as_of: dt.date | None,
+def _recalculate(source: str | os.PathLike | bytes | io.BytesIO, as_of: dt.date | None,
                  inputs: dict[tuple[str, str], object], inflated=None) -> RecalcResult:
-    data = bytes(source) if isinstance(source, (bytes, bytearray, memoryview)) else Path(source).read_bytes()
+    data = source if isinstance(source, io.BytesIO) else bytes(source) \
+        if isinstance(source, (bytes, bytearray, memoryview)) else Path(source).read_bytes()
     view = xlsx_view.present(data, inflated)
     book = fz.Workbook.from_bytes(view.data, backend=BACKEND)
     book.set_temporal_egress("serial")

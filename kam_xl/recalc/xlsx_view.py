@@ -120,10 +120,11 @@ class XlsxView:
         return sum(len(s.cells) for s in self.sheets)
 
 
-def present(data: bytes, inflated=None) -> XlsxView:
-    """An in-memory copy of the package ``data`` the engine can load, and the map of its formulas.
-    ``inflated`` (kam_xl.package.zipcopy.Inflated): parts inflated before, taken where ``data`` kept them."""
-    with zipfile.ZipFile(io.BytesIO(data)) as source:
+def present(data: bytes | io.BytesIO, inflated=None) -> XlsxView:
+    """An in-memory copy of the package ``data`` (its bytes, or a buffer holding them) the engine can load, and
+    the map of its formulas. ``inflated`` (kam_xl.package.zipcopy.Inflated): parts inflated before, taken where
+    ``data`` kept them."""
+    with zipfile.ZipFile(data if isinstance(data, io.BytesIO) else io.BytesIO(data)) as source:
         read = source.read if inflated is None else functools.partial(inflated.read, source)
         parts = {info.filename: read(info) for info in source.infolist()}
     hostile = next((name for name, body in parts.items()

@@ -769,6 +769,17 @@ def test_parts_inflated_once_serve_a_copy_that_kept_them_and_only_those(tmp_path
         assert inflated.read(archive, kept) is inflated._parts["kept.xml"][1]      # taken, not inflated again
         assert inflated.read(archive, kept) == b"<kept/>" * 1000
         assert inflated.read(archive, changed) == b"<new/>" * 1000                  # new bytes: read anew
+    new = {"changed.xml": b"<new/>" * 1000}
+    inflated.hold(new)  # new parts as an in-memory copy stores them: taken from there
+    stored = io.BytesIO()
+    with open(source, "rb") as raw, zipfile.ZipFile(source) as archive:
+        zipcopy.copy_archive(raw, archive, new, stored, store_replaced=True)
+    with zipfile.ZipFile(stored) as archive:
+        assert inflated.read(archive, archive.getinfo("changed.xml")) is new["changed.xml"]
+        assert inflated.read(archive, archive.getinfo("kept.xml")) == b"<kept/>" * 1000
+    inflated.hold({"changed.xml": b"<other/>"})  # a held part of another size is read from the copy
+    with zipfile.ZipFile(stored) as archive:
+        assert inflated.read(archive, archive.getinfo("changed.xml")) == b"<new/>" * 1000
     damaged = tmp_path / "damaged.zip"
     damaged.write_bytes(b"PK\x03\x04 not a zip")
     assert zipcopy.Inflated(damaged)._parts == {}                                   # its readers say why

@@ -284,8 +284,12 @@ def write_tables(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame | Ap
         if recalc:
             from kam_xl.recalc.engine import recalculate
 
-            try:  # the in-memory copy is read where it is
-                done.result = recalculate(current.fp, as_of=as_of, inflated=inflated)
+            if inflated is not None:
+                inflated.hold(replaced)  # the new parts, as the in-memory copy stores them
+            current.fp.seek(0)
+            package = current.fp if isinstance(current.fp, io.BytesIO) else current.fp.read()  # read where it is
+            try:
+                done.result = recalculate(package, as_of=as_of, inflated=inflated)
             except (KeyboardInterrupt, SystemExit, MemoryError):
                 raise
             except BaseException as exc:  # the engine's own failures (a Rust panic is a BaseException)

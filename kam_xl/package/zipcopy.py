@@ -95,6 +95,7 @@ class Inflated:
 
     def __init__(self, path: str | os.PathLike):
         self._parts: dict[str, tuple[bytes, bytes]] = {}  # name -> (compressed bytes, content)
+        self._held: dict[str, bytes] = {}  # name -> new content, stored in an in-memory copy
         try:
             with open(path, "rb") as raw, zipfile.ZipFile(raw) as archive:
                 for info in archive.infolist():
@@ -108,8 +109,16 @@ class Inflated:
         except (OSError, zipfile.BadZipFile):
             self._parts.clear()  # the file's readers say what is wrong with it
 
+    def hold(self, parts: dict[str, bytes]) -> None:
+        """New contents of parts, as the in-memory copy about to be read stores them (uncompressed): such an
+        entry of the same size is taken from here, not copied out of the copy again."""
+        self._held = dict(parts)
+
     def read(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         """The content of ``info`` in ``archive`` (whose ``fp`` is seekable)."""
+        held = self._held.get(info.filename)
+        if held is not None and info.compress_type == zipfile.ZIP_STORED and info.file_size == len(held):
+            return held
         known = self._parts.get(info.filename)
         if known is not None and info.compress_type == DEFLATED and info.compress_size == len(known[0]):
             archive.fp.seek(data_offset(archive.fp, info))

@@ -287,7 +287,7 @@ def write_tables(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame | Ap
             if inflated is not None:
                 inflated.hold(replaced)  # the new parts, as the in-memory copy stores them
             current.fp.seek(0)
-            package = current.fp if isinstance(current.fp, io.BytesIO) else current.fp.read()  # read where it is
+            package = current.fp if isinstance(current.fp, io.BytesIO) else current.fp.read()  # no copy of a copy
             try:
                 done.result = recalculate(package, as_of=as_of, inflated=inflated)
             except (KeyboardInterrupt, SystemExit, MemoryError):

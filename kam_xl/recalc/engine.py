@@ -145,8 +145,12 @@ def collector_paused():
 
 def _recalculate(source: str | os.PathLike | bytes | io.BytesIO, as_of: dt.date | None,
                  inputs: dict[tuple[str, str], object], inflated=None) -> RecalcResult:
-    data = source if isinstance(source, io.BytesIO) else bytes(source) \
-        if isinstance(source, (bytes, bytearray, memoryview)) else Path(source).read_bytes()
+    if isinstance(source, io.BytesIO):  # an in-memory package, read where it is
+        data = source
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        data = Path(source).read_bytes()
     view = xlsx_view.present(data, inflated)
     book = fz.Workbook.from_bytes(view.data, backend=BACKEND)
     book.set_temporal_egress("serial")

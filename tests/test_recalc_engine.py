@@ -588,6 +588,33 @@ def test_macro_enabled_workbook_is_presented_as_xlsx_in_memory(tmp_path):
     assert path.read_bytes() == original
 
 
+def test_worksheets_scanned_ahead_give_the_view_present_gives_and_a_changed_one_is_scanned_anew(tmp_path,
+                                                                                                  monkeypatch):
+    from kam_xl.package import zipcopy
+    from kam_xl.recalc import xlsx_view
+
+    path = kam_book(tmp_path / "kam.xlsx", generate(40, seed=5, end=AS_OF, years=2), stale_rows=20)
+    inflated = zipcopy.Inflated(path)
+    xlsx_view.scan_ahead(inflated)
+    spilled = [part for part, (xml, _, cleared) in inflated.scans.items() if cleared is not xml]
+    assert len(inflated.scans) == 5 and len(spilled) == 1  # every worksheet; the Analysis spill area cleared
+    with zipfile.ZipFile(path) as archive:  # a copy with one sheet changed (new bytes), the others kept
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    changed = next(part for part in inflated.scans if part not in spilled)
+    parts[changed] = parts[changed].replace(b"</sheetData>", b"</sheetData><!-- edited -->", 1)
+    copy = io.BytesIO()
+    with zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, body in parts.items():
+            out.writestr(name, body)
+    scanned = []
+    monkeypatch.setattr(xlsx_view, "_found", lambda xml, found=xlsx_view._found: scanned.append(xml) or found(xml))
+    ahead = xlsx_view.present(io.BytesIO(copy.getvalue()), inflated)
+    assert scanned == [parts[changed]]  # only the sheet that is not the one scanned ahead
+    plain = xlsx_view.present(copy.getvalue())
+    assert ahead.data == plain.data and ahead.texts == plain.texts and ahead.tables == plain.tables
+    assert ahead.sheets == plain.sheets and any(s.arrays for s in ahead.sheets)
+
+
 # --- helpers -----------------------------------------------------------------------------------------------
 
 

@@ -96,6 +96,7 @@ class Inflated:
     def __init__(self, path: str | os.PathLike):
         self._parts: dict[str, tuple[bytes, bytes]] = {}  # name -> (compressed bytes, content)
         self._held: dict[str, bytes] = {}  # name -> new content, stored in an in-memory copy
+        self.scans: dict[str, tuple] = {}  # part -> (content, what kam_xl.recalc.xlsx_view.scan_ahead found)
         try:
             with open(path, "rb") as raw, zipfile.ZipFile(raw) as archive:
                 for info in archive.infolist():
@@ -108,6 +109,10 @@ class Inflated:
                         self._parts[info.filename] = (raw.read(info.compress_size), content)
         except (OSError, zipfile.BadZipFile):
             self._parts.clear()  # the file's readers say what is wrong with it
+
+    def contents(self) -> dict[str, bytes]:
+        """Every part inflated here, by name: the very content objects :meth:`read` gives back."""
+        return {name: content for name, (_, content) in self._parts.items()}
 
     def hold(self, parts: dict[str, bytes]) -> None:
         """New contents of parts, as the in-memory copy about to be read stores them (uncompressed): such an

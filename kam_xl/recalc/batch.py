@@ -33,6 +33,7 @@ from kam_xl.package.names import WORKBOOK_SUFFIXES
 from kam_xl.package.table_part import table_names
 from kam_xl.package.workbook_part import read_workbook
 from kam_xl.recalc.engine import RecalcResult, collector_paused, recalculate
+from kam_xl.recalc.xlsx_view import scan_ahead
 from kam_xl.stamp import SETTINGS_TABLE
 
 #: Cells a report names, per kind (formula errors of our functions, cells not computed); the counts say the rest.
@@ -158,6 +159,7 @@ def _with_steps(path: Path, steps, as_of, out, lock_timeout, report: FileReport)
     book.read_ahead()  # the tables are read on a second thread while the modules of the steps and the
     importlib.import_module("kam_xl.udfs")  # recalculation load (the cell functions: pandas, scipy), and
     inflated = zipcopy.Inflated(path)       # the parts are inflated for the recalculation of the new copy
+    scan_ahead(inflated)                    # and the formulas of its sheets found
     _check_stamp(path, book)
     try:  # plain ranges the workbook reads, grown by rows added below them: their names move with them
         names = book.grown_names()

@@ -1,6 +1,7 @@
 """The workbook as the formula engine should see it: an in-memory .xlsx copy, plus a map of its formulas.
 
-    present(data: bytes) -> XlsxView
+    present(data: bytes, inflated=None) -> XlsxView
+    scan_ahead(inflated)      # the worksheets' formulas found while the caller waits; present() takes them
 
 Three things, all on a copy in memory (the user's file is never written):
 
@@ -123,7 +124,7 @@ class XlsxView:
 def present(data: bytes | io.BytesIO, inflated=None) -> XlsxView:
     """An in-memory copy of the package ``data`` (its bytes, or a buffer holding them) the engine can load, and
     the map of its formulas. ``inflated`` (kam_xl.package.zipcopy.Inflated): parts inflated before, taken where
-    ``data`` kept them."""
+    ``data`` kept them, and what :func:`scan_ahead` found in a worksheet kept as it was."""
     with zipfile.ZipFile(data if isinstance(data, io.BytesIO) else io.BytesIO(data)) as source:
         read = source.read if inflated is None else functools.partial(inflated.read, source)
         parts = {info.filename: read(info) for info in source.infolist()}
@@ -132,6 +133,7 @@ def present(data: bytes | io.BytesIO, inflated=None) -> XlsxView:
     if hostile is not None:  # kam_xl.package.limits.guard refuses such files first; this is for other callers
         raise InputError(f"{hostile} declares a DTD (<!DOCTYPE or <!ENTITY); kam_xl does not parse it")
     sheet_parts = _worksheet_parts(parts)
+    scans = {} if inflated is None else inflated.scans
     texts: list[str] = []
     text_index: dict[bytes | None, int] = {}  # escaped text as in the file -> its index in texts
     sheets = []
@@ -142,16 +144,42 @@ def present(data: bytes | io.BytesIO, inflated=None) -> XlsxView:
             continue
         tables.extend(_tables(parts, name, part))
         formulas = SheetFormulas(name, part)
-        _scan(xml, formulas, texts, text_index)
+        ahead = scans.get(part)
+        if ahead is not None and ahead[0] is xml:  # the very content scan_ahead read
+            _, found, cleared = ahead
+        else:
+            found, cleared = _found(xml), None
+        _record(found, formulas, texts, text_index)
         footprints = _footprints(formulas.arrays)
         if footprints:
-            parts[part] = _clear_cells(xml, footprints)
+            parts[part] = cleared if cleared is not None else _clear_cells(xml, footprints)
         sheets.append(formulas)
     types = parts.get("[Content_Types].xml", b"")
     for other in OTHER_MAINS:
         types = types.replace(other, XLSX_MAIN)
     parts["[Content_Types].xml"] = types
     return XlsxView(_zip(parts), sheets, texts, tables)
+
+
+def scan_ahead(inflated) -> None:
+    """Find the formulas of every worksheet inflated ahead (kam_xl.package.zipcopy.Inflated) and clear its
+    spill areas now, while the caller waits for something else (a reading on another thread): a later
+    :func:`present` of a copy that keeps a worksheet as it was, the very content scanned here, takes the result.
+    A package this cannot read is left to :func:`present`, which says what is wrong with it."""
+    parts = inflated.contents()
+    try:
+        sheet_parts = _worksheet_parts(parts)
+    except (KeyError, ET.ParseError):
+        return
+    for _, part in sheet_parts:
+        xml = parts.get(part)
+        if xml is None or declares_dtd(xml):
+            continue
+        found = _found(xml)
+        formulas = SheetFormulas("", part)
+        _record(found, formulas, [], {})
+        footprints = _footprints(formulas.arrays)
+        inflated.scans[part] = (xml, found, _clear_cells(xml, footprints) if footprints else xml)
 
 
 def a1_to_rc(ref: str) -> tuple[int, int]:
@@ -240,7 +268,8 @@ def _zip(parts: dict[str, bytes]) -> bytes:
 # --- sheet XML ----------------------------------------------------------------------------------------------
 
 
-def _scan(xml: bytes, into: SheetFormulas, texts: list[str], text_index: dict[bytes | None, int]) -> None:
+def _found(xml: bytes) -> Found:
+    """Row, column, <f> attributes and escaped text of every formula cell of a worksheet."""
     head = xml[:xml.find(b"sheetData")]  # a prefixed main namespace is declared on the root element
     found = None
     if not _PREFIXED_MAIN.search(head):
@@ -249,6 +278,11 @@ def _scan(xml: bytes, into: SheetFormulas, texts: list[str], text_index: dict[by
             found = _scan_fast(xml)
     if found is None:
         found = _scan_tree(xml)  # prefixed namespaces or cells without r: let a real parser do it
+    return found
+
+
+def _record(found: Found, into: SheetFormulas, texts: list[str], text_index: dict[bytes | None, int]) -> None:
+    """The formula cells ``found`` in a worksheet, into its map; each new text into ``texts``."""
     shared: dict[bytes, int] = {}
     pending: list[tuple[int, bytes]] = []
     cells, text_of, arrays = into.cells, into.text_of, into.arrays

@@ -138,18 +138,32 @@ class _Cells:
         return self.series.to_numpy(dtype=object)
 
     @cached_property
+    def _only(self) -> type | None:
+        """The one type of every cell when there is one (a column nearly always holds only text or only
+        numbers): then no cell is tested on its own."""
+        kinds = set(map(type, self.values)) if self.size and not self.stamps else ()
+        return next(iter(kinds)) if len(kinds) == 1 else None
+
+    @cached_property
     def _types(self) -> np.ndarray:
         return _TYPE(self.values) if self.size else np.zeros(0, dtype=object)
+
+    def _of_type(self, *types: type) -> np.ndarray:
+        """Which cells hold a value of one of ``types`` (exactly that type)."""
+        if self.stamps or self._only is not None:
+            return np.full(self.size, not self.stamps and self._only in types)
+        if len(types) == 1:
+            return (self._types == types[0]).astype(bool)
+        return pd.Series(self._types, dtype=object).isin(types).to_numpy()
 
     @cached_property
     def booleans(self) -> np.ndarray:
         """Which cells hold TRUE or FALSE."""
-        return np.zeros(self.size, dtype=bool) if self.stamps else \
-            pd.Series(self._types, dtype=object).isin([bool, np.bool_]).to_numpy()
+        return self._of_type(bool, np.bool_)
 
     @cached_property
     def _strings(self) -> np.ndarray:
-        return np.zeros(self.size, dtype=bool) if self.stamps else (self._types == str).astype(bool)
+        return self._of_type(str)
 
     @cached_property
     def _stripped(self) -> np.ndarray:
@@ -165,7 +179,7 @@ class _Cells:
         out = np.full(self.size, "", dtype=object)
         strings = self._strings
         out[strings] = self._stripped
-        floats = (self._types == float).astype(bool)
+        floats = self._of_type(float)
         number = self.values[floats].astype(float)
         whole = np.isfinite(number) & (number == np.floor(number)) & (np.abs(number) < 2**53)
         shown = np.full(len(number), "", dtype=object)
@@ -178,6 +192,8 @@ class _Cells:
 
     @cached_property
     def blank(self) -> np.ndarray:
+        if self._only is str:
+            return self._stripped == ""
         out = (self.series.isna().to_numpy() if self.stamps else pd.isna(self.values)).astype(bool)
         out[self._strings] = self._stripped == ""
         return out
@@ -218,7 +234,7 @@ class _Cells:
         """Numbers of the cells (NaN where none) and which cells hold a number written as text."""
         if self.stamps:
             return np.full(self.size, np.nan), np.zeros(self.size, dtype=bool)
-        real = pd.Series(self._types, dtype=object).isin(_NUMBER_TYPES).to_numpy()
+        real = self._of_type(*_NUMBER_TYPES)
         number = np.full(self.size, np.nan)
         number[real] = self.values[real].astype(float)
         text = self.is_text
@@ -233,7 +249,7 @@ class _Cells:
             return pd.Series(self.series.to_numpy(), index=range(self.size)), np.zeros(self.size, dtype=bool)
         values = self.values
         when = pd.Series(pd.NaT, index=range(len(values)), dtype="datetime64[ns]")
-        stamp = pd.Series(self._types, dtype=object).isin(_DATE_TYPES).to_numpy()
+        stamp = self._of_type(*_DATE_TYPES)
         when[stamp] = pd.to_datetime(pd.Series(values[stamp], dtype=object), errors="coerce").to_numpy()
         number, _ = self.numbers
         serial = ~stamp & ~self.is_text & ~np.isnan(number) & (number >= 1) & (number < 2_958_466)

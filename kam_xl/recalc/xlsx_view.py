@@ -175,11 +175,14 @@ def scan_ahead(inflated) -> None:
         xml = parts.get(part)
         if xml is None or declares_dtd(xml):
             continue
-        found = _found(xml)
-        formulas = SheetFormulas("", part)
-        _record(found, formulas, [], {})
-        footprints = _footprints(formulas.arrays)
-        inflated.scans[part] = (xml, found, _clear_cells(xml, footprints) if footprints else xml)
+        try:
+            found = _found(xml)
+            formulas = SheetFormulas("", part)
+            _record(found, formulas, [], {})
+            footprints = _footprints(formulas.arrays)
+            inflated.scans[part] = (xml, found, _clear_cells(xml, footprints) if footprints else xml)
+        except Exception:  # noqa: BLE001 - a damaged sheet: present() meets it again and says what is wrong
+            continue
 
 
 def a1_to_rc(ref: str) -> tuple[int, int]:

@@ -165,24 +165,20 @@ def scan_ahead(inflated) -> None:
     """Find the formulas of every worksheet inflated ahead (kam_xl.package.zipcopy.Inflated) and clear its
     spill areas now, while the caller waits for something else (a reading on another thread): a later
     :func:`present` of a copy that keeps a worksheet as it was, the very content scanned here, takes the result.
-    A package this cannot read is left to :func:`present`, which says what is wrong with it."""
+    What this cannot read is left to :func:`present`, which meets it again and says what is wrong with it."""
     parts = inflated.contents()
     try:
-        sheet_parts = _worksheet_parts(parts)
-    except (KeyError, ET.ParseError):
-        return
-    for _, part in sheet_parts:
-        xml = parts.get(part)
-        if xml is None or declares_dtd(xml):
-            continue
-        try:
+        for _, part in _worksheet_parts(parts):
+            xml = parts.get(part)
+            if xml is None or declares_dtd(xml):
+                continue
             found = _found(xml)
             formulas = SheetFormulas("", part)
             _record(found, formulas, [], {})
             footprints = _footprints(formulas.arrays)
             inflated.scans[part] = (xml, found, _clear_cells(xml, footprints) if footprints else xml)
-        except Exception:  # noqa: BLE001 - a damaged sheet: present() meets it again and says what is wrong
-            continue
+    except Exception:  # noqa: BLE001 - a damaged package or sheet: no scan ahead, present() names the problem
+        return
 
 
 def a1_to_rc(ref: str) -> tuple[int, int]:

@@ -662,23 +662,24 @@ def _dossier_rows(name: str, raw, customer_id, settings=None) -> pd.DataFrame:
     own rows are converted, so another customer's bad cell leaves this dossier alone."""
     columns = cells.source_columns(settings).get(name.lower()) if settings is not None else None
     key = ("dossier", name, raw, tuple((columns or {}).items()))
-    ledger = _cache.get(key, lambda: dossier.Ledger.of(_dossier_frame(name, raw, columns)))
+    ledger = _cache.get(key, lambda: _ledger(name, raw, columns))
     return _typed(name, ledger.rows(cells.texts([customer_id])[0]))
 
 
-def _dossier_frame(name: str, raw, columns: dict[str, str] | None = None) -> pd.DataFrame:
+def _ledger(name: str, raw, columns: dict[str, str] | None = None) -> dossier.Ledger:
     frame = _input_table(raw, name, columns)
     if "customer_id" not in frame.columns:
         raise cells.CellError(f"{name}: no column Customer ID in the headers")
-    return frame.assign(customer_id=cells.texts(frame["customer_id"]), data_row=frame.index)
+    return dossier.Ledger.of(frame, cells.texts(frame["customer_id"]))
 
 
 def _typed(name: str, rows: pd.DataFrame) -> pd.DataFrame:
-    """Raw cells of a table's rows as typed columns; a bad cell names the table, its data row and column."""
+    """Raw cells of a table's rows (labelled by their data row) as typed columns; a bad cell names the table,
+    its data row and column."""
     dates, numbers = _DOSSIER_TABLES[name]
-    where = {"rows": rows["data_row"].tolist(), "table": name}
+    where = {"rows": rows.index.tolist(), "table": name}
     typed = {}
-    for column in rows.columns.drop("data_row"):
+    for column in rows.columns:
         header = rows.attrs.get("headers", {}).get(column, column)
         if column in dates:
             typed[column] = pd.to_datetime(cells.days(rows[column], header, **where))

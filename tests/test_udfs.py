@@ -185,6 +185,21 @@ def test_blank_rows_left_out_of_a_table_do_not_shift_the_data_row_named(book_ran
         '#KAM: Transactions data row 9, column Amount: "abc" is not a number'
 
 
+def test_a_dossier_names_the_data_row_of_its_customer_s_bad_cell_and_ignores_other_customers_cells(book_ranges):
+    _, tx, _ = book_ranges
+    bad = [r[:] for r in tx]
+    bad[2] = [None] * len(bad[2])  # a blank row before: left out, the data rows named stay the table's
+    first_k005 = next(i for i, r in enumerate(bad) if r[1] == "K005")
+    bad[first_k005 + 1][3] = "abc"
+    bad[next(i for i, r in enumerate(bad) if r[1] == "K007")][0] = "someday"
+    as_of = D(2026, 1, 1)
+    assert udfs.DOSSIER_DELIVERIES("K005", bad, as_of, 3) == \
+        f'#KAM: Transactions data row {first_k005 + 1}, column Amount: "abc" is not a number'
+    assert udfs.DOSSIER_YEARS("K005", bad, as_of, 3).startswith(f"#KAM: Transactions data row {first_k005 + 1},")
+    assert udfs.DOSSIER_DELIVERIES("K006", bad, as_of, 3) == udfs.DOSSIER_DELIVERIES("K006", tx, as_of, 3)
+    assert udfs.DOSSIER_DELIVERIES(42.0, bad, as_of, 3) == [[D(2025, 3, 3), "INV", 1, 100.0, 10.0]]
+
+
 def test_pareto_curve():
     out = udfs.PARETO_CURVE(column([60.0, 30.0, 10.0, 0.0]), 4)
     assert out[0] == [0.0, 0.0] and out[-1] == [1.0, 1.0]

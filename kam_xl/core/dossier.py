@@ -1,6 +1,6 @@
 """The sections of a customer dossier, as small DataFrames: pure pandas, no Excel.
 
-    Ledger.of(table, key="customer_id")   rows grouped by customer once; .rows(customer) is one slice
+    Ledger.of(table, ids)                               rows ordered by customer once; .rows(customer)
     selector_order(ids, key_accounts, revenue)          customer ids, key accounts first, largest first
     revenue_by_year(tx_rows, as_of, years)              year, revenue, documents, change
     last_deliveries(tx_rows, as_of, n)                  date, document no, lines, amount, margin
@@ -26,21 +26,24 @@ RISING, FALLING, STEADY = "rising", "falling", "steady"
 
 @dataclass(frozen=True)
 class Ledger:
-    """A table sorted by customer id, so one customer's rows are one slice (found by binary search)."""
+    """A table and its rows' order by customer id, so one customer's rows are found by binary search."""
 
     frame: pd.DataFrame
-    ids: np.ndarray
+    ids: np.ndarray     # the customer id of each row, sorted
+    order: np.ndarray   # the position in ``frame`` of each sorted id
 
     @classmethod
-    def of(cls, table: pd.DataFrame, key: str = "customer_id") -> Ledger:
-        ids = table[key].astype(str).to_numpy().astype(str)  # fixed-width text: sorted in C, not by Python compares
+    def of(cls, table: pd.DataFrame, ids) -> Ledger:
+        """``ids``: the customer id of each row of ``table``, as text."""
+        ids = np.asarray(ids, dtype=str)  # fixed-width text: sorted in C, not by Python compares
         order = np.argsort(ids, kind="stable")
-        return cls(table.iloc[order].reset_index(drop=True), ids[order])
+        return cls(table, ids[order], order)
 
     def rows(self, customer: str) -> pd.DataFrame:
+        """The customer's rows, in table order, under their labels in the table."""
         lo = np.searchsorted(self.ids, customer, side="left")
         hi = np.searchsorted(self.ids, customer, side="right")
-        return self.frame.iloc[lo:hi]
+        return self.frame.iloc[self.order[lo:hi]]
 
 
 def selector_order(ids, key_accounts, revenue) -> list[str]:

@@ -257,6 +257,7 @@ def from_book(book) -> pd.DataFrame | None:
     inputs = read_inputs(book)
     if inputs is None:
         return None
-    analysis = analyze(inputs.transactions, inputs.customers, inputs.complaints, inputs.settings, inputs.as_of)
+    analysis = analyze(inputs.transactions, inputs.customers, inputs.complaints, inputs.settings, inputs.as_of,
+                       p_alive=False)  # the list stands on the rules (key accounts, churn flags), not on P(alive)
     return winback_table(analysis, inputs.transactions, inputs.customers, inputs.complaints, inputs.settings,
                          book.read_table(TABLE))

@@ -6,8 +6,16 @@ give the same pandas objects:
     frame = book.read_table("Customers"); book.write_table("Win-back", frame); book.read_settings() …
 """
 
-from kam_xl.book.file import FileBook
-from kam_xl.book.live import LiveBook
-from kam_xl.book.protocol import Book
-
 __all__ = ["Book", "FileBook", "LiveBook"]
+
+_ADAPTERS = {"Book": "kam_xl.book.protocol", "FileBook": "kam_xl.book.file", "LiveBook": "kam_xl.book.live"}
+
+
+def __getattr__(name: str):
+    """The adapters, imported when first named: pandas loads with them, and a command that only starts reading
+    a file (:mod:`kam_xl.book.reading`) goes on at once."""
+    if name not in _ADAPTERS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_ADAPTERS[name]), name)

@@ -13,13 +13,14 @@ import io
 import os
 import zipfile
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from kam_xl.book import frames
+from kam_xl.book import reading as cells_reading
 from kam_xl.core.settings import Settings
 from kam_xl.errors import InputError
 from kam_xl.stamp import Stamp
@@ -61,44 +62,25 @@ class FileBook:
         frame.attrs = dict(read["tables"][found].attrs)
         return frame
 
-    def read_ahead(self) -> None:
-        """Begin reading the file's tables (what :meth:`_read` keeps) on a second thread, which the reader lets
-        go of the GIL for most of the time: the caller goes on meanwhile, and the next reading waits for it."""
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam_xl-read")
-        self._ahead = pool.submit(self._read_now)
-        pool.shutdown(wait=False)  # the thread ends with the reading
+    def read_ahead(self, reading: Future | None = None) -> None:
+        """Begin reading the file's tables (what :meth:`_read` keeps; the file guarded first) on a second
+        thread, which the reader lets go of the GIL for most of the time: the caller goes on meanwhile, and the
+        next reading waits for it. ``reading``: one begun before (:func:`kam_xl.book.reading.start` of this
+        file)."""
+        self._ahead = reading or cells_reading.start(self.path)
 
     def _read(self) -> dict:
         """Every table's cells and the as-of cell, read in one opening of the file and kept while the file
         stays as it is (a refresh's steps read the same tables); a table's frame is made when first asked."""
         ahead, self._ahead = self._ahead, None
         if ahead is not None:
-            ahead.result()  # raises what the reading raised
-        return self._read_now()
-
-    def _read_now(self) -> dict:
-        import python_calamine as pc
-
-        from kam_xl.template.sheet_settings import AS_OF_ROW, SHEET
-
+            self._cache = _kept(ahead.result())  # raises what the reading raised
         try:
-            stat = self.path.stat()
-            stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-            if self._cache is not None and self._cache["stamp"] == stamp:
+            if self._cache is not None and self._cache["stamp"] == cells_reading.stamp_of(self.path):
                 return self._cache
-            with pc.CalamineWorkbook.from_path(self.path, load_tables=True) as book:
-                raw = {}
-                for name in book.table_names or []:
-                    table = book.get_table_by_name(name)
-                    raw[name] = (table.columns, table.to_python(), table.start[0] + 1 if table.start else 2)
-                sheet = next((s for s in book.sheet_names if s.casefold() == SHEET.casefold()), None)
-                rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=AS_OF_ROW + 1) \
-                    if sheet else []
-        except (pc.CalamineError, OSError, ValueError) as exc:
-            raise InputError(f"cannot be read as a workbook ({' '.join(str(exc).split())})",
-                             source=str(self.path)) from None
-        as_of = rows[AS_OF_ROW][1] if len(rows) > AS_OF_ROW and len(rows[AS_OF_ROW]) > 1 else None
-        self._cache = {"stamp": stamp, "tables": {}, "sheet_tables": {}, "raw": raw, "as_of": _day(as_of)}
+        except OSError as exc:
+            raise InputError(f"cannot be read as a workbook ({exc})", source=str(self.path)) from None
+        self._cache = _kept(cells_reading.read_cells(self.path))
         return self._cache
 
     def sheet_table(self, name: str, body: bool = True) -> pd.DataFrame | None:
@@ -228,6 +210,17 @@ class FileBook:
                              "on it", source=str(self.path))
 
 
+def _kept(cells: dict) -> dict:
+    """A reading (kam_xl.book.reading) as a FileBook keeps it: with the as-of cell, and room for the frames."""
+    from kam_xl.template.sheet_settings import AS_OF_ROW
+
+    rows = cells["settings_rows"]
+    as_of = rows[AS_OF_ROW][1] if len(rows) > AS_OF_ROW and len(rows[AS_OF_ROW]) > 1 else None
+    if isinstance(as_of, dt.datetime):
+        as_of = as_of.date()
+    return {**cells, "as_of": as_of if isinstance(as_of, dt.date) else None, "tables": {}, "sheet_tables": {}}
+
+
 def require_current(path: str | os.PathLike, book: FileBook | None = None) -> None:
     """InputError with the upgrade line when the kam_xl workbook ``path`` was written in another workbook format
     (kam_xl.stamp): commands that compute on its formulas stop before they start. ``book``, a FileBook of
@@ -323,10 +316,3 @@ def _in_memory(archive: zipfile.ZipFile, replaced: dict[str, bytes]) -> zipfile.
     buffer = io.BytesIO()
     zipcopy.copy_archive(archive.fp, archive, replaced, buffer, store_replaced=True)
     return zipfile.ZipFile(buffer)
-
-
-def _day(value) -> dt.date | None:
-    """A date cell as a date (a datetime's day); anything else None."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else None

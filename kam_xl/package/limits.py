@@ -71,19 +71,27 @@ def size_text(size: int) -> str:
     return f"{size / 1024:.0f} KiB"
 
 
-def guard(path: str | Path, limits: Limits = Limits()) -> None:
+def guard(path: str | Path, limits: Limits = Limits(), *, keep: bool = False) -> dict[str, tuple[bytes, bytes]]:
     """PackageError naming the part and the limit unless every part of ``path`` is within ``limits``, inflates
-    to no more than its directory says and declares no DTD. Memory: a few chunks; time: one inflate."""
+    to no more than its directory says and declares no DTD. Memory: a few chunks; time: one inflate.
+
+    ``keep``: the compressed bytes and the content of each deflated part whose CRC holds, by name (what
+    kam_xl.package.zipcopy.Inflated keeps: the one inflate serves both); memory then is the parts' sizes,
+    which the directory check has bounded. Without ``keep``, {}."""
     source = Path(path)
+    kept: dict[str, tuple[bytes, bytes]] = {}
     with open(source, "rb") as handle:
         try:
             archive = zipfile.ZipFile(handle)
         except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError):
-            return  # not a zip package: the caller names what it is
+            return kept  # not a zip package: the caller names what it is
         with archive:
             check_directory(source, archive, limits)
             for info in archive.infolist():
-                check_part(source, handle, info)
+                part = check_part(source, handle, info, keep=keep and info.compress_type == zipcopy.DEFLATED)
+                if part is not None and zlib.crc32(part[1]) == info.CRC:  # else its reader names the damage
+                    kept[info.filename] = part
+    return kept
 
 
 def check_directory(source: Path, archive: zipfile.ZipFile, limits: Limits) -> None:
@@ -110,8 +118,10 @@ def check_directory(source: Path, archive: zipfile.ZipFile, limits: Limits) -> N
 MEDIA = "xl/media/"
 
 
-def check_part(source: Path, handle, info: zipfile.ZipInfo) -> None:
-    """Inflate one part a chunk at a time: refused when it inflates past its stated size or declares a DTD."""
+def check_part(source: Path, handle, info: zipfile.ZipInfo, *,
+               keep: bool = False) -> tuple[bytes, bytes] | None:
+    """Inflate one part a chunk at a time: refused when it inflates past its stated size or declares a DTD.
+    ``keep``: its compressed bytes and content, else None."""
     name, stated = info.filename, info.file_size
     if info.flag_bits & zipcopy.FLAG_ENCRYPTED:
         raise _refused(source, f"{name} is encrypted inside the zip, which Excel never does")
@@ -125,11 +135,15 @@ def check_part(source: Path, handle, info: zipfile.ZipInfo) -> None:
     prolog = Prolog()
     prolog.open = not name.startswith(MEDIA)  # images are copied as bytes, never parsed
     left, size = info.compress_size, 0
+    given: list[bytes] = []
+    taken: list[bytes] = []
     while left and not (inflater is not None and inflater.eof):
         data = handle.read(min(CHUNK, left))
         if not data:
             break
         left -= len(data)
+        if keep:
+            given.append(data)
         while data:
             if inflater is not None:
                 try:
@@ -140,6 +154,8 @@ def check_part(source: Path, handle, info: zipfile.ZipInfo) -> None:
             else:
                 out, data = data, b""
             size += len(out)
+            if keep:
+                taken.append(out)
             if size > stated:
                 raise _refused(source, f"{name} inflates past the {size_text(stated)} its zip directory "
                                        "states — a damaged or hostile file")
@@ -149,6 +165,7 @@ def check_part(source: Path, handle, info: zipfile.ZipInfo) -> None:
     if size < stated:
         raise _refused(source, f"{name} inflates to {size:,} bytes, short of the {stated:,} its zip directory "
                                "states — a damaged file")
+    return (b"".join(given), b"".join(taken)) if keep else None
 
 
 def declares_dtd(xml: bytes) -> bool:

@@ -93,10 +93,15 @@ class Inflated:
     in the copy are the very ones inflated here (kept as they were by :func:`copy_archive`) is taken from
     here instead of being inflated again."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, parts: dict[str, tuple[bytes, bytes]] | None = None):
+        """``parts``: the parts inflated already, {name: (compressed bytes, content)} (what
+        kam_xl.package.limits.guard keeps), else each deflated part of ``path`` is inflated here."""
         self._parts: dict[str, tuple[bytes, bytes]] = {}  # name -> (compressed bytes, content)
         self._held: dict[str, bytes] = {}  # name -> new content, stored in an in-memory copy
         self.scans: dict[str, tuple] = {}  # part -> (content, what kam_xl.recalc.xlsx_view.scan_ahead found)
+        if parts is not None:
+            self._parts = dict(parts)
+            return
         try:
             with open(path, "rb") as raw, zipfile.ZipFile(raw) as archive:
                 for info in archive.infolist():

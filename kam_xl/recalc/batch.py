@@ -153,13 +153,19 @@ def _too_long_as_errors(result: RecalcResult) -> None:
 
 def _with_steps(path: Path, steps, as_of, out, lock_timeout, report: FileReport):
     """The steps' tables and the recalculation in one write; (RecalcResult, WriteReport of the values)."""
+    from kam_xl.book import reading
+
+    # The tables are read on a second thread (the file is guarded: recalc_file did it) while the book's
+    # modules, those of the steps and of the recalculation load (pandas; the cell functions: scipy), the parts
+    # are inflated for the recalculation of the new copy and the formulas of its sheets found.
+    cells = reading.start(path, guarded=True)
     from kam_xl.book.file import FileBook, write_tables
 
     book = FileBook(path, recalc=False, lock_timeout=lock_timeout)
-    book.read_ahead()  # the tables are read on a second thread while the modules of the steps and the
-    importlib.import_module("kam_xl.udfs")  # recalculation load (the cell functions: pandas, scipy), and
-    inflated = zipcopy.Inflated(path)       # the parts are inflated for the recalculation of the new copy
-    scan_ahead(inflated)                    # and the formulas of its sheets found
+    book.read_ahead(cells)
+    importlib.import_module("kam_xl.udfs")
+    inflated = zipcopy.Inflated(path)
+    scan_ahead(inflated)
     _check_stamp(path, book)
     try:  # plain ranges the workbook reads, grown by rows added below them: their names move with them
         names = book.grown_names()

@@ -313,6 +313,20 @@ def test_analyze_refuses_a_hostile_workbook_before_calamine_reads_it(tmp_path, b
         assert len(err.splitlines()) == 1 and f"{path}: refused, {SHEET} " in err and said in err, err
 
 
+def test_import_and_dossier_refuse_a_hostile_workbook_before_anything_reads_it(tmp_path, bomb_data, capsys):
+    liar = rezip(workbook(tmp_path), tmp_path / "liar.xlsx", {SHEET: (bomb_data, 1000, 0)})
+    laughs = with_prolog(workbook(tmp_path), tmp_path / "laughs.xlsx", SHEET, LAUGHS)
+    export = tmp_path / "export.csv"
+    export.write_text("Date;Customer;Amount\n01.02.2025;C1;1,50\n", encoding="utf-8")
+    for path, said in ((liar, "inflates past the 1,000 bytes its zip directory states"), (laughs, "declares a DTD")):
+        before = path.read_bytes()
+        for command in (["import", str(path), str(export)], ["dossier", str(path), "--customer", "C1"]):
+            assert main(command) == 2
+            err = capsys.readouterr().err.strip()
+            assert len(err.splitlines()) == 1 and f"{path}: refused, {SHEET} " in err and said in err, err
+        assert path.read_bytes() == before
+
+
 def test_kam_xl_parses_no_part_declaring_a_dtd_even_without_the_guard(tmp_path):
     from kam_xl.errors import InputError
     from kam_xl.package import check_package

@@ -26,6 +26,7 @@ from kam_xl import a1, atomic, cells
 from kam_xl.core import schema
 from kam_xl.errors import InputError
 from kam_xl.book.file import require_current
+from kam_xl.package.limits import guard
 from kam_xl.recalc import recalculate
 from kam_xl.template.sheet_dossier import AS_OF_CELL, SELECT_CELL, SHEET, write_dossier_sheet
 from kam_xl.template.sheet_inputs import TABLES
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.workbook)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    guard(path)  # zip bombs, lying directories, DTDs: refused before anything parses the file
     require_current(path)
     if args.key_accounts:
         if not args.out:

@@ -189,14 +189,16 @@ class _Grown:
 def _with_new_lines(book, lines: pd.DataFrame) -> tuple[pd.DataFrame, int, _Grown | None]:
     """The lines the transactions table does not hold yet, how many were skipped, and the grown table (None
     when nothing is new)."""
-    from kam_xl.sheets.inputs import our_headers, read_input
+    from kam_xl.sheets.inputs import input_cells, our_headers
 
     sources = book.read_sources()
     source = sources[TABLE]
-    table = book.read_table(source.where)
-    fresh, skipped = new_lines(read_input(book, TABLE, sources), lines)
+    table, _ = input_cells(book, TABLE, sources)  # under our headers
+    fresh, skipped = new_lines(table, lines)
     if not len(fresh):
         return fresh, skipped, None
+    if source.kind != "ours":  # the user's own table: its rows under its headers
+        table = book.read_table(source.where)
     theirs = our_headers(list(table.columns), source)
     rows = table_rows(fresh)
     rows = rows[[c for c in rows.columns if c in theirs]].rename(columns=theirs)
@@ -226,16 +228,20 @@ def add_lines(book, lines: pd.DataFrame) -> tuple[int, int]:
 
 
 def _typed(table: pd.DataFrame) -> pd.DataFrame:
-    """The table's cells with each column of only dates (or only numbers) and blanks as a typed column, so
-    the table writer encodes it a column at a time; a column holding anything else stays as it is."""
+    """The table's cells with each column of only dates (or only numbers) and blanks (None, or "" as the reader
+    shows an empty text or an error cell) as a typed column, so the table writer encodes it and the data check
+    reads it a column at a time; a column holding anything else stays as it is."""
     typed = {}
     for name in table.columns:
         values = table[name].to_numpy(dtype=object)
         kinds = set(map(type, values)) - {type(None)}
+        if str in kinds and len(kinds) > 1:  # texts beside numbers or dates: blank if all are ""
+            values = np.where(values == "", None, values)
+            kinds = set(map(type, values)) - {type(None)}
         if kinds and kinds <= {float, int}:
             typed[name] = pd.Series(values, dtype=object).astype(float)
-        elif kinds and kinds <= {dt.datetime, pd.Timestamp}:
-            typed[name] = pd.to_datetime(pd.Series(values, dtype=object))
+        elif kinds and kinds <= {dt.date, dt.datetime, pd.Timestamp}:
+            typed[name] = pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[ns]")
         else:
             typed[name] = table[name]
     return pd.DataFrame(typed, index=table.index)

@@ -33,12 +33,12 @@ def read_inputs(book) -> Inputs | None:
     """Transactions, Customers and Complaints (canonical columns) and the Settings of ``book``, read where the
     workbook's sources say they live; None while there are no transactions."""
     sources = book.read_sources()
-    transactions = _raw(book, "Transactions", sources)
+    transactions = input_cells(book, "Transactions", sources)
     if transactions[0].empty:
         return None
     return Inputs(readers.transactions_frame(*transactions),
-                  readers.customers_frame(*_raw(book, "Customers", sources)),
-                  readers.complaints_frame(*_raw(book, "Complaints", sources)),
+                  readers.customers_frame(*input_cells(book, "Customers", sources)),
+                  readers.complaints_frame(*input_cells(book, "Complaints", sources)),
                   book.read_settings(), book.read_as_of())
 
 
@@ -67,10 +67,10 @@ def our_headers(headers: list, source) -> dict[str, str]:
     return {c.header: headers[found[c.canonical]] for c in ours.columns if c.canonical in found}
 
 
-def _raw(book, table: str, sources: Sources) -> tuple[pd.DataFrame, str]:
-    """An input's cells as the readers take them (:func:`read_input`) and how messages name it. Our own table
-    in a FileBook comes from the file's reading shared by all steps of a refresh (``sheet_table``: the file's
-    own sheet rows)."""
+def input_cells(book, table: str, sources: Sources) -> tuple[pd.DataFrame, str]:
+    """An input's cells as the readers take them (:func:`read_input`; rows entirely blank left out) and how
+    messages name it. Our own table in a FileBook comes from the file's reading shared by all steps of a
+    refresh or an import (``sheet_table``: the cells as read, indexed by the file's own sheet rows)."""
     sheet_table = getattr(book, "sheet_table", None)
     raw = sheet_table(table) if sheet_table is not None and sources[table].kind == "ours" else None
     if raw is not None:  # rows entirely blank left out, as read_table leaves them out

@@ -155,3 +155,25 @@ def test_workbook_number_cells_stay_and_numeric_text_follows_the_same_rules(tmp_
     with pytest.raises(InputError, match=r'sheet Data, column Amount: cannot tell .*"2\.000"'):
         transactions_frame(raw, source)
     assert transactions_frame(raw, source, decimal=",")["amount"].tolist() == [2000, 7]
+
+
+def test_plain_numbers_are_classed_a_column_at_a_time_as_the_patterns_class_them_one_by_one():
+    import random
+    import re
+
+    import numpy as np
+
+    from kam_xl.readers import numbers
+
+    rng = random.Random(3)
+    texts = ["1.500", "0.500", "1,500", "-2.000", "+1,234", "12,345", "1234,567", "0,5", ",5", ".5", "007", "1.2345", ""]
+    for _ in range(20_000):
+        v = rng.choice([rng.randint(0, 10**7), round(rng.uniform(-1e6, 1e6), rng.randint(0, 4))])
+        texts.append(rng.choice([str(v), str(v).replace(".", ","), "0" + str(v), "+" + str(v), "-" + str(v).lstrip("-"),
+                                 "." + str(abs(int(v)))[:3], "," + str(abs(int(v)))[:4]]))
+    plain = [t for t in texts if t == "" or re.fullmatch(r"[+-]?(?:\d+|\d*[.,]\d+)", t)]
+    assert len(plain) > 15_000
+    one_by_one = [m.lastgroup if (m := numbers._CLASSIFIER.match(t)) else "" for t in plain]
+    assert numbers._plain_kinds(np.array(plain, dtype=object)).tolist() == one_by_one
+    for other in ("1.234,5", "5.", "-", "1e5", "--5", "1,2,3", "12 345"):  # any other form: each text on its own
+        assert numbers._plain_kinds(np.array(["12,5", other], dtype=object)) is None, other

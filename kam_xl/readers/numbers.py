@@ -125,9 +125,38 @@ def evidence(text: pd.Series) -> Evidence:
     cleaned = _clean(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
     codes = np.where(cleaned.to_numpy()[codes] == "", -1, codes) if len(codes) else codes
     counts = np.bincount(codes[codes >= 0], minlength=len(cleaned))
-    kind = np.array([m.lastgroup if (m := _CLASSIFIER.match(t)) else "" for t in cleaned.to_numpy(dtype=object)],
-                    dtype=object)
+    texts = cleaned.to_numpy(dtype=object)
+    kind = _plain_kinds(texts)
+    if kind is None:
+        kind = np.array([m.lastgroup if (m := _CLASSIFIER.match(t)) else "" for t in texts], dtype=object)
     return Evidence(codes, cleaned, kind, counts)
+
+
+_PLAIN_CHARACTERS = re.compile(r"[0-9+\-.,\n]*")
+
+
+def _plain_kinds(texts: np.ndarray) -> np.ndarray | None:
+    """The kinds of texts that are digits with at most one separator and a leading sign (what nearly every
+    export writes), found for the whole column at once, as the patterns of _KINDS would; blanks "". None when
+    a text has another form: then each is matched on its own."""
+    filled = texts != ""
+    if not _PLAIN_CHARACTERS.fullmatch("\n".join(texts[filled])):
+        return None
+    signed = texts[filled].astype(str)
+    digits = np.strings.lstrip(signed, "+-")
+    comma, point = np.strings.find(digits, ","), np.strings.find(digits, ".")
+    at = np.maximum(comma, point)  # the separator, -1 without
+    length = np.strings.str_len(digits)
+    plain = ((np.strings.str_len(signed) - length <= 1) & (np.strings.find(digits, "+") < 0)
+             & (np.strings.find(digits, "-") < 0) & (np.strings.count(digits, ",") + np.strings.count(digits, ".") <= 1)
+             & (length - (at >= 0) >= 1) & ((at < 0) | (at < length - 1)))  # [+-]?(\d+|\d*[.,]\d+)
+    if not plain.all():
+        return None
+    after = length - at - 1
+    ambiguous = (at >= 1) & (at <= 3) & (after == 3) & ~np.strings.startswith(digits, "0")  # 2.000, 1,500
+    kind = np.full(len(texts), "", dtype=object)
+    kind[filled] = np.where(at < 0, "whole", np.where(ambiguous, "ambiguous", np.where(comma >= 0, "comma", "point")))
+    return kind
 
 
 def decide(found: Evidence, style: NumberStyle, sibling: Callable[[], str | None],

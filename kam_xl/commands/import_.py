@@ -28,14 +28,14 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from kam_xl.book import reading
 
-    cells = reading.start(args.book, inflate=True)  # guarded, inflated and read while the importer loads
+    begun = reading.start_inflating(args.book)  # guarded, inflated and read while the importer loads
     from kam_xl.package.errors import PackageError
     from kam_xl.sheets.importer import import_file
 
     options = {k: getattr(args, k) for k in ("sheet", "sep", "decimal", "thousands", "date_format", "customer_col",
                                              "date_col", "amount_col", "margin_col", "document_col", "line_col")}
     try:
-        report = import_file(args.book, args.export, reading=cells, **options)
+        report = import_file(args.book, args.export, reading=begun, **options)
     except PackageError as exc:
         raise InputError(f"{exc} — the workbook is unchanged.") from None
     print(report.line())

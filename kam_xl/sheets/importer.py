@@ -132,38 +132,41 @@ def table_rows(lines: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def import_file(book: str | os.PathLike, export: str | os.PathLike, *, reading: Future | None = None,
-                **options) -> ImportReport:
+def import_file(book: str | os.PathLike, export: str | os.PathLike, *,
+                reading: tuple[Future, Future] | None = None, **options) -> ImportReport:
     """Add the export's new lines to the workbook file's transactions table (ours, or the user's table the
     workbook reads) and write the Data check table (the export's rejected rows, then the workbook's own
     problems, checked on the table as it will be), with the recalculation, in one atomic write under the
-    workbook's lock: any failure leaves the workbook as it was. ``reading``: the workbook's reading, begun
-    before (:func:`kam_xl.book.reading.start`)."""
+    workbook's lock: any failure leaves the workbook as it was. ``reading``: the workbook's parts and cells,
+    their reading begun before (:func:`kam_xl.book.reading.start_inflating`)."""
     from kam_xl.recalc.engine import collector_paused
 
     with collector_paused():  # a 100,000-line export and a 200,000-line table: millions of objects, no cycles
         return _import_file(Path(book), export, options, reading)
 
 
-def _import_file(target: Path, export: str | os.PathLike, options: dict, reading: Future | None) -> ImportReport:
+def _import_file(target: Path, export: str | os.PathLike, options: dict,
+                 reading: tuple[Future, Future] | None) -> ImportReport:
     from kam_xl.book import FileBook
     from kam_xl.book import reading as cells_reading
     from kam_xl.book.file import require_current, write_tables
-    from kam_xl.package import workbook_lock, zipcopy
+    from kam_xl.package import workbook_lock
+    from kam_xl.recalc.xlsx_view import scan_ahead
     from kam_xl.sheets.checkbook import file_check
 
     files = FileBook(target, recalc=False)  # one reading of the workbook, again only if it changes meanwhile
     # The workbook is guarded (its parts inflated once, kept for the recalculation) and read on a second thread
-    # (the reader lets go of the GIL), the export parsed on a third, while the cell functions' modules load.
-    # A problem of the workbook is told first.
-    reading = reading or cells_reading.start(target, inflate=True)
-    files.read_ahead(reading)
+    # (the reader lets go of the GIL), the export parsed on a third, while the cell functions' modules load and
+    # then the formulas of the workbook's sheets are found. A problem of the workbook is told first.
+    parts, cells = reading or cells_reading.start_inflating(target)
+    files.read_ahead(cells)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam_xl-export") as pool:
         parsed = pool.submit(read_export, export, **options)
         importlib.import_module("kam_xl.udfs")
+        inflated = parts.result()
+        scan_ahead(inflated)
         require_current(target, files)
         refuse_plain_range(files)
-        inflated = reading.result()["inflated"] or zipcopy.Inflated(target)
         lines, rejected = parsed.result()
     with workbook_lock(target):
         fresh, skipped, grown = _with_new_lines(files, lines)

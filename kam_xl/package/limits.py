@@ -185,13 +185,7 @@ def _declares(prolog: Prolog, out: bytes) -> bool:
 def declares_dtd(xml: bytes) -> bool:
     """True when the prolog of ``xml`` declares a DTD (what an XML parser would expand entities from);
     only the prolog is read."""
-    prolog = Prolog()
-    for at in range(0, len(xml), 4096):
-        if prolog.feed(xml[at:at + 4096]):
-            return True
-        if not prolog.open:
-            break
-    return False
+    return _declares(Prolog(), xml)
 
 
 class Prolog:

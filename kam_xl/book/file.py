@@ -79,7 +79,7 @@ class FileBook:
             if self._cache is not None and self._cache["stamp"] == cells_reading.stamp_of(self.path):
                 return self._cache
         except OSError as exc:
-            raise InputError(f"cannot be read as a workbook ({exc})", source=str(self.path)) from None
+            raise cells_reading.unreadable(self.path, exc) from None
         self._cache = _kept(cells_reading.read_cells(self.path))
         return self._cache
 

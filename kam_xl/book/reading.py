@@ -49,7 +49,7 @@ def _guarded_parts(path: Path) -> zipcopy.Inflated:
     try:
         return zipcopy.Inflated(path, guard(path, keep=True))
     except OSError as exc:
-        raise _unreadable(path, exc) from None
+        raise unreadable(path, exc) from None
 
 
 def _cells_after(parts: Future, path: Path) -> dict:
@@ -76,11 +76,12 @@ def read_cells(path: Path, *, guarded: bool = False) -> dict:
     except PackageError:  # the guard's refusal, naming the part and the limit
         raise
     except (pc.CalamineError, OSError, ValueError) as exc:
-        raise _unreadable(path, exc) from None
+        raise unreadable(path, exc) from None
     return {"stamp": stamp, "raw": raw, "settings_rows": settings_rows}
 
 
-def _unreadable(path: Path, exc: Exception) -> InputError:
+def unreadable(path: Path, exc: Exception) -> InputError:
+    """The one line for a file that cannot be opened or read as a workbook."""
     return InputError(f"cannot be read as a workbook ({' '.join(str(exc).split())})", source=str(path))
 
 
